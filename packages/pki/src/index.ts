@@ -1,0 +1,6 @@
+export * from "./algorithms.ts";
+export * from "./der.ts";
+export * from "./errors.ts";
+export * from "./iin.ts";
+export * from "./oids.ts";
+export * from "./pem.ts";
