@@ -1,5 +1,5 @@
-import { createHash, type KeyObject, sign as nodeSign, verify as nodeVerify } from "node:crypto";
-import { derNull, oid, sequence } from "./der.ts";
+import { constants, createHash, type KeyObject, privateEncrypt, sign as nodeSign, verify as nodeVerify } from "node:crypto";
+import { derNull, octetString, oid, sequence } from "./der.ts";
 import { InputError } from "./errors.ts";
 import { OID } from "./oids.ts";
 
@@ -58,6 +58,11 @@ export function defaultSignatureAlgorithm(key: KeyObject): SignatureAlgorithm {
 export interface SigningKey {
   readonly algorithm: SignatureAlgorithm;
   sign(data: Buffer): Promise<Buffer>;
+  /**
+   * Signs a digest computed elsewhere with `algorithm.hash` (a streamed CRL, a hash sent by a web
+   * page). RSA only: ECDSA over a precomputed digest is not offered by Node's crypto.
+   */
+  signDigest(digest: Buffer): Promise<Buffer>;
 }
 
 /** A SigningKey over a private key held in this process; signing runs on libuv's thread pool. */
@@ -68,7 +73,27 @@ export function localSigningKey(privateKey: KeyObject, algorithm = defaultSignat
       new Promise((resolve, reject) =>
         nodeSign(algorithm.hash, data, privateKey, (error, signature) => (error ? reject(error) : resolve(signature))),
       ),
+    signDigest: async (digestBytes) => {
+      if (algorithm.keyType !== "rsa") {
+        throw new InputError("unsupported_key", "signing a precomputed digest needs an RSA key");
+      }
+      return privateEncrypt(
+        { key: privateKey, padding: constants.RSA_PKCS1_PADDING },
+        Buffer.concat([digestInfoPrefix(algorithm.hash, digestBytes.length), digestBytes]),
+      );
+    },
   };
+}
+
+const DIGEST_LENGTHS: Record<HashName, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
+
+/** The DER DigestInfo header that RSASSA-PKCS1-v1_5 puts before the digest (RFC 8017 9.2). */
+export function digestInfoPrefix(hash: HashName, digestLength: number): Buffer {
+  if (DIGEST_LENGTHS[hash] !== digestLength) {
+    throw new InputError("bad_digest_length", `a ${hash} digest is ${DIGEST_LENGTHS[hash]} bytes, got ${digestLength}`);
+  }
+  const info = sequence(sequence(oid(HASH_OIDS[hash]), derNull()), octetString(Buffer.alloc(digestLength)));
+  return info.subarray(0, info.length - digestLength);
 }
 
 /** Verifies `signature` over `data` (ECDSA signatures in their DER form, as in X.509). */
