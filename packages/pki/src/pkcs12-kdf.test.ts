@@ -5,11 +5,30 @@ import { randomBytes } from "node:crypto";
 import type { HashName } from "./algorithms.ts";
 import { bmpPassword, pkcs12Kdf, Pkcs12KeyPurpose, type Pkcs12KeyPurpose as Purpose } from "./pkcs12-kdf.ts";
 
-function opensslKdf(hash: HashName, password: Buffer, salt: Buffer, iterations: number, purpose: Purpose, length: number): Buffer {
+function opensslKdf(
+  hash: HashName,
+  password: Buffer,
+  salt: Buffer,
+  iterations: number,
+  purpose: Purpose,
+  length: number,
+): Buffer {
   const out = execFileSync("openssl", [
-    "kdf", "-keylen", String(length), "-kdfopt", `digest:${hash.toUpperCase()}`,
-    "-kdfopt", `hexpass:${password.toString("hex")}`, "-kdfopt", `hexsalt:${salt.toString("hex")}`,
-    "-kdfopt", `iter:${iterations}`, "-kdfopt", `id:${purpose}`, "-binary", "PKCS12KDF",
+    "kdf",
+    "-keylen",
+    String(length),
+    "-kdfopt",
+    `digest:${hash.toUpperCase()}`,
+    "-kdfopt",
+    `hexpass:${password.toString("hex")}`,
+    "-kdfopt",
+    `hexsalt:${salt.toString("hex")}`,
+    "-kdfopt",
+    `iter:${iterations}`,
+    "-kdfopt",
+    `id:${purpose}`,
+    "-binary",
+    "PKCS12KDF",
   ]);
   return out;
 }
@@ -22,8 +41,14 @@ test("bmpPassword is UTF-16BE with a trailing zero, surrogate pairs included", (
 test("the PKCS#12 KDF gives the classic 'smeg' vectors", () => {
   const salt = Buffer.from("0a58cf64530d823f", "hex");
   const password = bmpPassword("smeg");
-  assert.equal(pkcs12Kdf("sha1", password, salt, 1, Pkcs12KeyPurpose.key, 24).toString("hex"), "8aaae6297b6cb04642ab5b077851284eb7128f1a2a7fbca3");
-  assert.equal(pkcs12Kdf("sha1", password, salt, 1, Pkcs12KeyPurpose.iv, 8).toString("hex"), "79993dfe048d3b76");
+  assert.equal(
+    pkcs12Kdf("sha1", password, salt, 1, Pkcs12KeyPurpose.key, 24).toString("hex"),
+    "8aaae6297b6cb04642ab5b077851284eb7128f1a2a7fbca3",
+  );
+  assert.equal(
+    pkcs12Kdf("sha1", password, salt, 1, Pkcs12KeyPurpose.iv, 8).toString("hex"),
+    "79993dfe048d3b76",
+  );
 });
 
 test("the PKCS#12 KDF agrees with openssl kdf PKCS12KDF for every hash, purpose and odd lengths", () => {

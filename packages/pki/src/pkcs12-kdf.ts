@@ -34,7 +34,7 @@ export function pkcs12Kdf(
   const diversifier = Buffer.alloc(v, purpose);
   const input = Buffer.concat([repeatToBlocks(salt, v), repeatToBlocks(password, v)]);
   const result = Buffer.alloc(length);
-  for (let produced = 0; ; ) {
+  for (let produced = 0; ;) {
     let a = createHash(hash).update(diversifier).update(input).digest();
     for (let round = 1; round < iterations; round++) a = createHash(hash).update(a).digest();
     a.copy(result, produced);

@@ -2,7 +2,15 @@
 // appendix C) that NCA's files use, and PBES2 (RFC 8018) that current OpenSSL and Java write.
 import { createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes } from "node:crypto";
 import type { HashName } from "./algorithms.ts";
-import { BerError, type BerElement, expectUniversal, octets, readOid, readSmallInteger, UniversalTag } from "./ber.ts";
+import {
+  BerError,
+  type BerElement,
+  expectUniversal,
+  octets,
+  readOid,
+  readSmallInteger,
+  UniversalTag,
+} from "./ber.ts";
 import { derNull, integer, octetString, oid, sequence } from "./der.ts";
 import { InputError } from "./errors.ts";
 import { OID } from "./oids.ts";
@@ -81,14 +89,20 @@ function removePadding(plain: Buffer, blockSize: number): Buffer | undefined {
 }
 
 function requireWholeBlocks(data: Buffer, blockSize: number): void {
-  if (data.length === 0 || data.length % blockSize !== 0) throw new BerError("encrypted data is not whole cipher blocks");
+  if (data.length === 0 || data.length % blockSize !== 0)
+    throw new BerError("encrypted data is not whole cipher blocks");
 }
 
 /**
  * Decrypts `data` under the AlgorithmIdentifier `algorithm`. Returns undefined when the padding
  * does not check out, which is what a wrong password looks like.
  */
-export function pbeDecrypt(algorithm: BerElement, data: Buffer, password: string, budget: IterationBudget): Buffer | undefined {
+export function pbeDecrypt(
+  algorithm: BerElement,
+  data: Buffer,
+  password: string,
+  budget: IterationBudget,
+): Buffer | undefined {
   expectUniversal(algorithm, UniversalTag.sequence, "encryption algorithm");
   const algorithmOid = readOid(algorithm.children[0], "encryption algorithm OID");
   const parameters = algorithm.children[1];
@@ -111,7 +125,12 @@ export function pbeDecrypt(algorithm: BerElement, data: Buffer, password: string
   }
 }
 
-function pbes2Decrypt(parameters: BerElement | undefined, data: Buffer, password: string, budget: IterationBudget): Buffer | undefined {
+function pbes2Decrypt(
+  parameters: BerElement | undefined,
+  data: Buffer,
+  password: string,
+  budget: IterationBudget,
+): Buffer | undefined {
   expectUniversal(parameters, UniversalTag.sequence, "PBES2 parameters");
   const [kdf, scheme] = parameters!.children;
   expectUniversal(kdf, UniversalTag.sequence, "PBES2 key derivation function");
@@ -136,7 +155,10 @@ function pbes2Decrypt(parameters: BerElement | undefined, data: Buffer, password
         throw new BerError("the PBKDF2 key length does not fit the cipher");
       }
     } else {
-      const prfOid = readOid(expectUniversal(element, UniversalTag.sequence, "PBKDF2 PRF").children[0], "PBKDF2 PRF OID");
+      const prfOid = readOid(
+        expectUniversal(element, UniversalTag.sequence, "PBKDF2 PRF").children[0],
+        "PBKDF2 PRF OID",
+      );
       const hash = PBKDF2_PRFS[prfOid];
       if (!hash) throw new BerError(`unsupported PBKDF2 PRF ${prfOid}`);
       prf = hash;
@@ -154,7 +176,11 @@ function pbes2Decrypt(parameters: BerElement | undefined, data: Buffer, password
 }
 
 /** PBES2 with PBKDF2-HMAC-SHA256 and AES-256-CBC: the DER AlgorithmIdentifier and the ciphertext. */
-export function pbes2Encrypt(data: Buffer, password: string, iterations: number): { algorithm: Buffer; encrypted: Buffer } {
+export function pbes2Encrypt(
+  data: Buffer,
+  password: string,
+  iterations: number,
+): { algorithm: Buffer; encrypted: Buffer } {
   const salt = randomBytes(16);
   const iv = randomBytes(16);
   const key = pbkdf2Sync(Buffer.from(password, "utf8"), salt, iterations, 32, "sha256");
@@ -164,7 +190,10 @@ export function pbes2Encrypt(data: Buffer, password: string, iterations: number)
   const algorithm = sequence(
     oid(OID.pbes2),
     sequence(
-      sequence(oid(OID.pbkdf2), sequence(octetString(salt), integer(iterations), sequence(oid(OID.hmacWithSHA256), derNull()))),
+      sequence(
+        oid(OID.pbkdf2),
+        sequence(octetString(salt), integer(iterations), sequence(oid(OID.hmacWithSHA256), derNull())),
+      ),
       sequence(oid(OID.aes256Cbc), octetString(iv)),
     ),
   );

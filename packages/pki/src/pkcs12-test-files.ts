@@ -6,7 +6,17 @@ import { createHmac, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { children, derNull, type Element, integer, octetString, oid, readSingle, sequence, tlv } from "./der.ts";
+import {
+  children,
+  derNull,
+  type Element,
+  integer,
+  octetString,
+  oid,
+  readSingle,
+  sequence,
+  tlv,
+} from "./der.ts";
 import { OID } from "./oids.ts";
 import { bmpPassword, pkcs12Kdf, Pkcs12KeyPurpose } from "./pkcs12-kdf.ts";
 
@@ -41,31 +51,117 @@ export function openssl(folder: TempFolder, args: string[], input?: Buffer): Buf
  * rsa.pem, ec.key, ec.pem, bare.pem (PEM).
  */
 export function makeCertificates(folder: TempFolder): void {
-  openssl(folder, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=Test CA", "-days", "2"]);
-  folder.write("leaf.ext", "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\nkeyUsage=critical,digitalSignature\n");
-  for (const [name, algorithm] of [["rsa", ["-newkey", "rsa:2048"]], ["ec", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]]] as const) {
-    openssl(folder, ["req", ...algorithm, "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=Test ${name}`]);
-    openssl(folder, ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-days", "1", "-extfile", "leaf.ext", "-out", `${name}.pem`]);
+  openssl(folder, [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-subj",
+    "/CN=Test CA",
+    "-days",
+    "2",
+  ]);
+  folder.write(
+    "leaf.ext",
+    "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\nkeyUsage=critical,digitalSignature\n",
+  );
+  for (const [name, algorithm] of [
+    ["rsa", ["-newkey", "rsa:2048"]],
+    ["ec", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]],
+  ] as const) {
+    openssl(folder, [
+      "req",
+      ...algorithm,
+      "-nodes",
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.csr`,
+      "-subj",
+      `/CN=Test ${name}`,
+    ]);
+    openssl(folder, [
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-days",
+      "1",
+      "-extfile",
+      "leaf.ext",
+      "-out",
+      `${name}.pem`,
+    ]);
   }
-  openssl(folder, ["x509", "-req", "-in", "rsa.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-days", "1", "-out", "bare.pem"]);
+  openssl(folder, [
+    "x509",
+    "-req",
+    "-in",
+    "rsa.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-days",
+    "1",
+    "-out",
+    "bare.pem",
+  ]);
 }
 
 /** `openssl pkcs12 -export` of `key`/`cert` (file names in `folder`) with the password from a file. */
-export function exportPkcs12(folder: TempFolder, key: string, cert: string, password: string, options: string[]): Buffer {
+export function exportPkcs12(
+  folder: TempFolder,
+  key: string,
+  cert: string,
+  password: string,
+  options: string[],
+): Buffer {
   const passwordFile = folder.write(`password-${randomBytes(4).toString("hex")}`, password);
-  return openssl(folder, ["pkcs12", "-export", "-inkey", key, "-in", cert, "-passout", `file:${passwordFile}`, ...options]);
+  return openssl(folder, [
+    "pkcs12",
+    "-export",
+    "-inkey",
+    key,
+    "-in",
+    cert,
+    "-passout",
+    `file:${passwordFile}`,
+    ...options,
+  ]);
 }
 
-export const LEGACY_NCA_OPTIONS = ["-legacy", "-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-RC2-40", "-macalg", "sha1"];
+export const LEGACY_NCA_OPTIONS = [
+  "-legacy",
+  "-keypbe",
+  "PBE-SHA1-3DES",
+  "-certpbe",
+  "PBE-SHA1-RC2-40",
+  "-macalg",
+  "sha1",
+];
 
 const END_OF_CONTENTS = Buffer.from([0, 0]);
 
-const indefinite = (tag: number, ...contents: Buffer[]) => Buffer.concat([Buffer.from([tag | 0x20, 0x80]), ...contents, END_OF_CONTENTS]);
+const indefinite = (tag: number, ...contents: Buffer[]) =>
+  Buffer.concat([Buffer.from([tag | 0x20, 0x80]), ...contents, END_OF_CONTENTS]);
 
 /** An OCTET STRING (or [0] IMPLICIT one) as a constructed, indefinite-length string of small pieces. */
 function chunkedOctets(tag: number, bytes: Buffer): Buffer {
   const pieces: Buffer[] = [];
-  for (let offset = 0; offset < bytes.length; offset += 100) pieces.push(tlv(0x04, bytes.subarray(offset, offset + 100)));
+  for (let offset = 0; offset < bytes.length; offset += 100)
+    pieces.push(tlv(0x04, bytes.subarray(offset, offset + 100)));
   return indefinite(tag, ...pieces);
 }
 
@@ -81,7 +177,9 @@ export function toIndefiniteBer(der: Buffer): Buffer {
 
 function reencode(element: Element): Buffer {
   if ((element.tag & 0x20) === 0) {
-    return element.tag === 0x04 || element.tag === 0x80 ? chunkedOctets(element.tag, element.content) : element.raw;
+    return element.tag === 0x04 || element.tag === 0x80
+      ? chunkedOctets(element.tag, element.content)
+      : element.raw;
   }
   const parts = children(element);
   const [first, second] = parts;
@@ -102,8 +200,21 @@ export function authSafeContent(pfx: Buffer): Buffer {
 export function pfxWithMac(content: Buffer, password: string, iterations: number, berOuter = false): Buffer {
   const salt = randomBytes(20);
   const key = pkcs12Kdf("sha1", bmpPassword(password), salt, iterations, Pkcs12KeyPurpose.mac, 20);
-  const macData = sequence(sequence(sequence(oid(OID.sha1), derNull()), octetString(createHmac("sha1", key).update(content).digest())), octetString(salt), integer(iterations));
-  if (berOuter) return indefinite(0x30, integer(3), indefinite(0x30, DATA_OID, indefinite(0xa0, chunkedOctets(0x04, content))), macData);
+  const macData = sequence(
+    sequence(
+      sequence(oid(OID.sha1), derNull()),
+      octetString(createHmac("sha1", key).update(content).digest()),
+    ),
+    octetString(salt),
+    integer(iterations),
+  );
+  if (berOuter)
+    return indefinite(
+      0x30,
+      integer(3),
+      indefinite(0x30, DATA_OID, indefinite(0xa0, chunkedOctets(0x04, content))),
+      macData,
+    );
   return sequence(integer(3), sequence(DATA_OID, tlv(0xa0, octetString(content))), macData);
 }
 

@@ -2,7 +2,15 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
-import { createPrivateKey, createPublicKey, type KeyObject, randomBytes, sign, verify, X509Certificate } from "node:crypto";
+import {
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  randomBytes,
+  sign,
+  verify,
+  X509Certificate,
+} from "node:crypto";
 import { integer, octetString, oid, sequence, tlv } from "./der.ts";
 import { InputError } from "./errors.ts";
 import { OID } from "./oids.ts";
@@ -37,23 +45,43 @@ const spki = (key: KeyObject) => createPublicKey(key).export({ type: "spki", for
 function assertKeyMatchesCertificate(entry: Pkcs12Entry): void {
   const data = randomBytes(100);
   const signature = sign("sha256", data, entry.privateKey);
-  assert.ok(verify("sha256", data, new X509Certificate(entry.certificate).publicKey, signature), "the key signs what the certificate verifies");
+  assert.ok(
+    verify("sha256", data, new X509Certificate(entry.certificate).publicKey, signature),
+    "the key signs what the certificate verifies",
+  );
 }
 
 /** openssl's own reading of a key file: `pkcs12 -info` (on stderr) with the keys and certificates dumped. */
 function opensslInfo(file: Buffer, legacy = false): string {
   const path = folder.write(`read-${randomBytes(4).toString("hex")}.p12`, file);
-  const args = ["pkcs12", "-in", path, "-passin", `file:${passwordFile}`, "-info", "-nodes", ...(legacy ? ["-legacy"] : [])];
+  const args = [
+    "pkcs12",
+    "-in",
+    path,
+    "-passin",
+    `file:${passwordFile}`,
+    "-info",
+    "-nodes",
+    ...(legacy ? ["-legacy"] : []),
+  ];
   const result = spawnSync("openssl", args, { cwd: folder.path });
   assert.equal(result.status, 0, `openssl cannot read the file: ${result.stderr.toString()}`);
   return result.stderr.toString() + result.stdout.toString();
 }
 
-const localKeyIdOf = (info: string) => Buffer.from(/localKeyID: ([0-9A-F ]+)/.exec(info)![1]!.replace(/ /g, ""), "hex");
+const localKeyIdOf = (info: string) =>
+  Buffer.from(/localKeyID: ([0-9A-F ]+)/.exec(info)![1]!.replace(/ /g, ""), "hex");
 
 /** The SubjectKeyIdentifier as openssl prints it, in lower-case hex. */
 function opensslSubjectKeyId(certificateFile: string): string {
-  const text = openssl(folder, ["x509", "-in", certificateFile, "-noout", "-ext", "subjectKeyIdentifier"]).toString();
+  const text = openssl(folder, [
+    "x509",
+    "-in",
+    certificateFile,
+    "-noout",
+    "-ext",
+    "subjectKeyIdentifier",
+  ]).toString();
   return /\n\s*([0-9A-F:]+)/.exec(text)![1]!.replace(/:/g, "").toLowerCase();
 }
 
@@ -64,7 +92,15 @@ const WRONG_PASSWORD = isInputError("wrong_password", "wrong password for the ke
 
 test("opens openssl -legacy files with NCA's algorithms: 3DES key bag, RC2-40 certificates, SHA-1 MAC, 1024 iterations", () => {
   for (const name of ["rsa", "ec"]) {
-    const file = exportPkcs12(folder, `${name}.key`, `${name}.pem`, PASSWORD, [...LEGACY_NCA_OPTIONS, "-iter", "1024", "-certfile", "ca.pem", "-name", "мой ключ"]);
+    const file = exportPkcs12(folder, `${name}.key`, `${name}.pem`, PASSWORD, [
+      ...LEGACY_NCA_OPTIONS,
+      "-iter",
+      "1024",
+      "-certfile",
+      "ca.pem",
+      "-name",
+      "мой ключ",
+    ]);
     const info = opensslInfo(file, true);
     assert.match(info, /MAC: sha1, Iteration 1024/);
     assert.match(info, /Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 1024/);
@@ -109,7 +145,14 @@ test("opens OpenSSL 3's default files: PBES2 with PBKDF2 and AES-256-CBC, SHA-25
 });
 
 test("opens files with an unencrypted key bag and certificate bag", () => {
-  const file = exportPkcs12(folder, "ec.key", "ec.pem", PASSWORD, ["-keypbe", "NONE", "-certpbe", "NONE", "-certfile", "ca.pem"]);
+  const file = exportPkcs12(folder, "ec.key", "ec.pem", PASSWORD, [
+    "-keypbe",
+    "NONE",
+    "-certpbe",
+    "NONE",
+    "-certfile",
+    "ca.pem",
+  ]);
   const info = opensslInfo(file);
   assert.match(info, /\nKey bag\n/);
   assert.doesNotMatch(info, /Encrypted data|Shrouded/);
@@ -142,7 +185,10 @@ test("a wrong password is told by the MAC before anything is decrypted", () => {
   content[at + aes256.length - 1] = 44;
   const altered = pfxWithMac(content, PASSWORD, 1);
   assert.throws(() => openPkcs12(altered, PASSWORD), isInputError("bad_pkcs12"));
-  assert.throws(() => openPkcs12(altered, PASSWORD), /unsupported PBES2 cipher 2\.16\.840\.1\.101\.3\.4\.1\.44/);
+  assert.throws(
+    () => openPkcs12(altered, PASSWORD),
+    /unsupported PBES2 cipher 2\.16\.840\.1\.101\.3\.4\.1\.44/,
+  );
   assert.throws(() => openPkcs12(altered, "Secret-Key-7F"), WRONG_PASSWORD);
 });
 
@@ -151,22 +197,41 @@ test("a hostile iteration count is refused at once, not computed", () => {
   const hostile = sequence(
     integer(3),
     sequence(oid(OID.pkcs7Data), tlv(0xa0, octetString(content))),
-    sequence(sequence(sequence(oid(OID.sha256)), octetString(Buffer.alloc(32))), octetString(Buffer.alloc(8)), integer(0x7fffffff)),
+    sequence(
+      sequence(sequence(oid(OID.sha256)), octetString(Buffer.alloc(32))),
+      octetString(Buffer.alloc(8)),
+      integer(0x7fffffff),
+    ),
   );
   const started = Date.now();
-  assert.throws(() => openPkcs12(hostile, PASSWORD), isInputError("bad_pkcs12", "the key file asks for more key-derivation iterations than allowed"));
+  assert.throws(
+    () => openPkcs12(hostile, PASSWORD),
+    isInputError("bad_pkcs12", "the key file asks for more key-derivation iterations than allowed"),
+  );
   assert.ok(Date.now() - started < 1000);
 });
 
 test("what is not a key file is bad_pkcs12", () => {
   const certificate = certificateDer("rsa.pem");
-  for (const input of [Buffer.alloc(0), Buffer.from("not a key file"), certificate, certificate.subarray(0, 100)]) {
+  for (const input of [
+    Buffer.alloc(0),
+    Buffer.from("not a key file"),
+    certificate,
+    certificate.subarray(0, 100),
+  ]) {
     assert.throws(() => openPkcs12(input, PASSWORD), isInputError("bad_pkcs12"));
   }
 });
 
 test("writePkcs12 writes PBES2/AES-256 bags and an HMAC-SHA256 MAC that openssl reads, with NCA's attributes", () => {
-  const file = writePkcs12({ privateKey: privateKey("rsa.key"), certificate: certificateDer("rsa.pem"), chain: [certificateDer("ca.pem")] }, PASSWORD);
+  const file = writePkcs12(
+    {
+      privateKey: privateKey("rsa.key"),
+      certificate: certificateDer("rsa.pem"),
+      chain: [certificateDer("ca.pem")],
+    },
+    PASSWORD,
+  );
   const info = opensslInfo(file);
   assert.match(info, /MAC: sha256, Iteration 10000/);
   assert.match(info, /PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC, Iteration 10000, PRF hmacWithSHA256/);
@@ -175,7 +240,10 @@ test("writePkcs12 writes PBES2/AES-256 bags and an HMAC-SHA256 MAC that openssl 
   const subjectKeyId = opensslSubjectKeyId("rsa.pem");
   assert.equal(/friendlyName: (\S+)/.exec(info)![1], subjectKeyId);
   assert.equal(localKeyIdOf(info).toString("hex"), subjectKeyId);
-  const pem = (label: string) => [...info.matchAll(new RegExp(`-----BEGIN ${label}-----[^-]+-----END ${label}-----`, "g"))].map((match) => match[0]);
+  const pem = (label: string) =>
+    [...info.matchAll(new RegExp(`-----BEGIN ${label}-----[^-]+-----END ${label}-----`, "g"))].map(
+      (match) => match[0],
+    );
   assert.deepEqual(spki(createPrivateKey(pem("PRIVATE KEY")[0]!)), spki(privateKey("rsa.key")));
   assert.deepEqual(
     pem("CERTIFICATE").map((text) => new X509Certificate(text).raw),
@@ -186,10 +254,25 @@ test("writePkcs12 writes PBES2/AES-256 bags and an HMAC-SHA256 MAC that openssl 
 test("Java's keytool reads a written file as one PrivateKeyEntry named by the key identifier", async () => {
   await Promise.all(
     ["rsa", "ec"].map(async (name) => {
-      const file = writePkcs12({ privateKey: privateKey(`${name}.key`), certificate: certificateDer(`${name}.pem`), chain: [certificateDer("ca.pem")] }, PASSWORD);
+      const file = writePkcs12(
+        {
+          privateKey: privateKey(`${name}.key`),
+          certificate: certificateDer(`${name}.pem`),
+          chain: [certificateDer("ca.pem")],
+        },
+        PASSWORD,
+      );
       const path = folder.write(`java-${name}.p12`, file);
       const { stdout: listing } = await execFileAsync("keytool", [
-        "-J-Duser.language=en", "-list", "-v", "-keystore", path, "-storetype", "PKCS12", "-storepass:file", passwordFile,
+        "-J-Duser.language=en",
+        "-list",
+        "-v",
+        "-keystore",
+        path,
+        "-storetype",
+        "PKCS12",
+        "-storepass:file",
+        passwordFile,
       ]);
       assert.match(listing, /Your keystore contains 1 entry/);
       assert.match(listing, /Entry type: PrivateKeyEntry/);
@@ -203,7 +286,13 @@ test("a written file opens again with the same key, certificates and attributes"
   const key = privateKey("ec.key");
   const localKeyId = randomBytes(20);
   const file = writePkcs12(
-    { privateKey: key, certificate: certificateDer("ec.pem"), chain: [certificateDer("ca.pem")], friendlyName: "Қолтаңба", localKeyId },
+    {
+      privateKey: key,
+      certificate: certificateDer("ec.pem"),
+      chain: [certificateDer("ca.pem")],
+      friendlyName: "Қолтаңба",
+      localKeyId,
+    },
     PASSWORD,
     { iterations: 1 },
   );
@@ -218,8 +307,15 @@ test("a written file opens again with the same key, certificates and attributes"
 });
 
 test("without a SubjectKeyIdentifier extension the key identifier is the SHA-1 of the public key, as openssl's 'hash'", () => {
-  assert.doesNotMatch(openssl(folder, ["x509", "-in", "bare.pem", "-noout", "-text"]).toString(), /Subject Key Identifier/);
-  const file = writePkcs12({ privateKey: privateKey("rsa.key"), certificate: certificateDer("bare.pem") }, PASSWORD, { iterations: 1 });
+  assert.doesNotMatch(
+    openssl(folder, ["x509", "-in", "bare.pem", "-noout", "-text"]).toString(),
+    /Subject Key Identifier/,
+  );
+  const file = writePkcs12(
+    { privateKey: privateKey("rsa.key"), certificate: certificateDer("bare.pem") },
+    PASSWORD,
+    { iterations: 1 },
+  );
   const [entry] = openPkcs12(file, PASSWORD).entries;
   assert.equal(entry!.friendlyName, opensslSubjectKeyId("rsa.pem"));
   assert.equal(entry!.localKeyId!.toString("hex"), opensslSubjectKeyId("rsa.pem"));
@@ -227,22 +323,38 @@ test("without a SubjectKeyIdentifier extension the key identifier is the SHA-1 o
 
 test("writePkcs12 refuses a key that is not the certificate's, a bad certificate and odd iteration counts", () => {
   const input = { privateKey: privateKey("rsa.key"), certificate: certificateDer("rsa.pem") };
-  assert.throws(() => writePkcs12({ ...input, privateKey: privateKey("ec.key") }, PASSWORD), isInputError("key_mismatch"));
-  assert.throws(() => writePkcs12({ ...input, privateKey: createPublicKey(input.privateKey) }, PASSWORD), isInputError("not_private_key"));
-  assert.throws(() => writePkcs12({ ...input, certificate: Buffer.from("junk") }, PASSWORD), isInputError("bad_certificate"));
-  assert.throws(() => writePkcs12({ ...input, chain: [Buffer.from("junk")] }, PASSWORD), isInputError("bad_certificate"));
+  assert.throws(
+    () => writePkcs12({ ...input, privateKey: privateKey("ec.key") }, PASSWORD),
+    isInputError("key_mismatch"),
+  );
+  assert.throws(
+    () => writePkcs12({ ...input, privateKey: createPublicKey(input.privateKey) }, PASSWORD),
+    isInputError("not_private_key"),
+  );
+  assert.throws(
+    () => writePkcs12({ ...input, certificate: Buffer.from("junk") }, PASSWORD),
+    isInputError("bad_certificate"),
+  );
+  assert.throws(
+    () => writePkcs12({ ...input, chain: [Buffer.from("junk")] }, PASSWORD),
+    isInputError("bad_certificate"),
+  );
   for (const iterations of [0, 1.5, 600_001]) {
     assert.throws(() => writePkcs12(input, PASSWORD, { iterations }), RangeError);
   }
 });
 
 test("checkKeyFilePassword applies NCA's rule: 6 to 32 characters with upper case, lower case and a digit", () => {
-  for (const good of ["Qwerty12", "aB3xyz", "Пароль2026", "Aa1" + "x".repeat(29)]) assert.equal(checkKeyFilePassword(good), undefined, good);
+  for (const good of ["Qwerty12", "aB3xyz", "Пароль2026", "Aa1" + "x".repeat(29)])
+    assert.equal(checkKeyFilePassword(good), undefined, good);
   assert.equal(checkKeyFilePassword("Aa1xy"), "the password must be 6 to 32 characters long");
   assert.equal(checkKeyFilePassword("Aa1" + "x".repeat(30)), "the password must be 6 to 32 characters long");
   assert.equal(checkKeyFilePassword("qwerty12"), "the password needs an upper-case letter");
   assert.equal(checkKeyFilePassword("QWERTY12"), "the password needs a lower-case letter");
   assert.equal(checkKeyFilePassword("Qwertyui"), "the password needs a digit");
   assert.equal(checkKeyFilePassword("qwertyui"), "the password needs an upper-case letter and a digit");
-  assert.equal(checkKeyFilePassword("!!!!!!!!"), "the password needs an upper-case letter, a lower-case letter and a digit");
+  assert.equal(
+    checkKeyFilePassword("!!!!!!!!"),
+    "the password needs an upper-case letter, a lower-case letter and a digit",
+  );
 });

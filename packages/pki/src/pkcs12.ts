@@ -1,7 +1,15 @@
 // PKCS#12 key files (RFC 7292) as NCA issues them and NCALayer reads them: opening the BER files
 // of NCA's software (SHA-1 MAC, 3DES key bag, RC2-40 certificate bag) and modern ones (PBES2,
 // SHA-256 MAC), and writing modern files with NCA's naming attributes.
-import { createHash, createHmac, createPrivateKey, type KeyObject, randomBytes, timingSafeEqual, X509Certificate } from "node:crypto";
+import {
+  createHash,
+  createHmac,
+  createPrivateKey,
+  type KeyObject,
+  randomBytes,
+  timingSafeEqual,
+  X509Certificate,
+} from "node:crypto";
 import type { HashName } from "./algorithms.ts";
 import {
   BerError,
@@ -15,7 +23,21 @@ import {
   TagClass,
   UniversalTag,
 } from "./ber.ts";
-import { children, contextConstructed, DerError, contextPrimitive, derNull, integer, octetString, oid, readSingle, sequence, setOf, Tag, tlv } from "./der.ts";
+import {
+  children,
+  contextConstructed,
+  DerError,
+  contextPrimitive,
+  derNull,
+  integer,
+  octetString,
+  oid,
+  readSingle,
+  sequence,
+  setOf,
+  Tag,
+  tlv,
+} from "./der.ts";
 import { InputError } from "./errors.ts";
 import { OID } from "./oids.ts";
 import { IterationBudget, pbeDecrypt, pbes2Encrypt } from "./pkcs12-pbe.ts";
@@ -80,7 +102,8 @@ export function openPkcs12(der: Buffer, password: string): Pkcs12Contents {
   try {
     return { entries: buildEntries(readBags(der, password)) };
   } catch (error) {
-    if (error instanceof BerError) throw new InputError("bad_pkcs12", `the key file is damaged or not PKCS#12: ${error.message}`);
+    if (error instanceof BerError)
+      throw new InputError("bad_pkcs12", `the key file is damaged or not PKCS#12: ${error.message}`);
     throw error;
   }
 }
@@ -97,9 +120,16 @@ function readBags(der: Buffer, password: string): Bags {
   const macChecked = macData !== undefined;
 
   const bags: Bags = { keys: [], certificates: [] };
-  const authenticatedSafe = expectUniversal(readBer(authSafeBytes), UniversalTag.sequence, "AuthenticatedSafe");
+  const authenticatedSafe = expectUniversal(
+    readBer(authSafeBytes),
+    UniversalTag.sequence,
+    "AuthenticatedSafe",
+  );
   for (const contentInfo of authenticatedSafe.children) {
-    const contentType = readOid(expectUniversal(contentInfo, UniversalTag.sequence, "ContentInfo").children[0], "content type");
+    const contentType = readOid(
+      expectUniversal(contentInfo, UniversalTag.sequence, "ContentInfo").children[0],
+      "content type",
+    );
     const safeContents =
       contentType === OID.pkcs7EncryptedData
         ? decryptOrFail(readEncryptedData(contentInfo), password, budget, macChecked, "the certificates")
@@ -113,15 +143,33 @@ function readBags(der: Buffer, password: string): Bags {
 function dataContent(contentInfo: BerElement | undefined, what: string): Buffer {
   expectUniversal(contentInfo, UniversalTag.sequence, what);
   const contentType = readOid(contentInfo!.children[0], `${what} content type`);
-  if (contentType !== OID.pkcs7Data) throw new BerError(`${what} content type ${contentType} is not supported`);
-  return octets(expectUniversal(explicitContent(contentInfo!.children[1], 0, `${what} content`), UniversalTag.octetString, `${what} data`));
+  if (contentType !== OID.pkcs7Data)
+    throw new BerError(`${what} content type ${contentType} is not supported`);
+  return octets(
+    expectUniversal(
+      explicitContent(contentInfo!.children[1], 0, `${what} content`),
+      UniversalTag.octetString,
+      `${what} data`,
+    ),
+  );
 }
 
 function verifyMac(macData: BerElement, authSafe: Buffer, password: string, budget: IterationBudget): void {
   // MacData ::= SEQUENCE { mac DigestInfo, macSalt OCTET STRING, iterations INTEGER DEFAULT 1 }
-  const [digestInfo, saltElement, iterationsElement] = expectUniversal(macData, UniversalTag.sequence, "MacData").children;
-  const [algorithm, digestElement] = expectUniversal(digestInfo, UniversalTag.sequence, "MAC DigestInfo").children;
-  const hashOid = readOid(expectUniversal(algorithm, UniversalTag.sequence, "MAC algorithm").children[0], "MAC algorithm OID");
+  const [digestInfo, saltElement, iterationsElement] = expectUniversal(
+    macData,
+    UniversalTag.sequence,
+    "MacData",
+  ).children;
+  const [algorithm, digestElement] = expectUniversal(
+    digestInfo,
+    UniversalTag.sequence,
+    "MAC DigestInfo",
+  ).children;
+  const hashOid = readOid(
+    expectUniversal(algorithm, UniversalTag.sequence, "MAC algorithm").children[0],
+    "MAC algorithm OID",
+  );
   const hash = MAC_HASHES[hashOid];
   if (!hash) throw new BerError(`unsupported MAC algorithm ${hashOid}`);
   const expected = octets(expectUniversal(digestElement, UniversalTag.octetString, "MAC value"));
@@ -146,15 +194,31 @@ interface Encrypted {
 function readEncryptedData(contentInfo: BerElement): Encrypted {
   // EncryptedData ::= SEQUENCE { version, EncryptedContentInfo ::= SEQUENCE {
   //   contentType, contentEncryptionAlgorithm, encryptedContent [0] IMPLICIT OCTET STRING } }
-  const encryptedData = expectUniversal(explicitContent(contentInfo.children[1], 0, "EncryptedData"), UniversalTag.sequence, "EncryptedData");
+  const encryptedData = expectUniversal(
+    explicitContent(contentInfo.children[1], 0, "EncryptedData"),
+    UniversalTag.sequence,
+    "EncryptedData",
+  );
   readSmallInteger(encryptedData.children[0], "EncryptedData version");
-  const [contentType, algorithm, content] = expectUniversal(encryptedData.children[1], UniversalTag.sequence, "EncryptedContentInfo").children;
-  if (readOid(contentType, "encrypted content type") !== OID.pkcs7Data) throw new BerError("the encrypted content is not data");
-  if (!content || content.tagClass !== TagClass.context || content.tagNumber !== 0) throw new BerError("the encrypted content is missing");
+  const [contentType, algorithm, content] = expectUniversal(
+    encryptedData.children[1],
+    UniversalTag.sequence,
+    "EncryptedContentInfo",
+  ).children;
+  if (readOid(contentType, "encrypted content type") !== OID.pkcs7Data)
+    throw new BerError("the encrypted content is not data");
+  if (!content || content.tagClass !== TagClass.context || content.tagNumber !== 0)
+    throw new BerError("the encrypted content is missing");
   return { algorithm: algorithm!, data: octets(content) };
 }
 
-function decryptOrFail(encrypted: Encrypted, password: string, budget: IterationBudget, macChecked: boolean, what: string): Buffer {
+function decryptOrFail(
+  encrypted: Encrypted,
+  password: string,
+  budget: IterationBudget,
+  macChecked: boolean,
+  what: string,
+): Buffer {
   const plain = pbeDecrypt(encrypted.algorithm, encrypted.data, password, budget);
   // With a verified MAC the password is right, so a failure means a broken file. Without one, a
   // wrong password shows as bad padding, or (1 time in 256) as good padding around garbage.
@@ -175,25 +239,52 @@ function isBer(data: Buffer): boolean {
   }
 }
 
-function readSafeContents(safeContents: Buffer, password: string, budget: IterationBudget, macChecked: boolean, bags: Bags): void {
+function readSafeContents(
+  safeContents: Buffer,
+  password: string,
+  budget: IterationBudget,
+  macChecked: boolean,
+  bags: Bags,
+): void {
   // SafeBag ::= SEQUENCE { bagId OID, bagValue [0] EXPLICIT, bagAttributes SET OF Attribute OPTIONAL }
   for (const bag of expectUniversal(readBer(safeContents), UniversalTag.sequence, "SafeContents").children) {
-    const [bagIdElement, valueElement, attributesElement] = expectUniversal(bag, UniversalTag.sequence, "SafeBag").children;
+    const [bagIdElement, valueElement, attributesElement] = expectUniversal(
+      bag,
+      UniversalTag.sequence,
+      "SafeBag",
+    ).children;
     const bagId = readOid(bagIdElement, "bag type");
     const value = explicitContent(valueElement, 0, "bag value");
     const attributes = readAttributes(attributesElement);
     if (bagId === OID.keyBag) {
-      bags.keys.push({ ...attributes, pkcs8: expectUniversal(value, UniversalTag.sequence, "private key").raw, decrypted: false });
+      bags.keys.push({
+        ...attributes,
+        pkcs8: expectUniversal(value, UniversalTag.sequence, "private key").raw,
+        decrypted: false,
+      });
     } else if (bagId === OID.pkcs8ShroudedKeyBag) {
       // EncryptedPrivateKeyInfo ::= SEQUENCE { encryptionAlgorithm, encryptedData OCTET STRING }
       const [algorithm, data] = expectUniversal(value, UniversalTag.sequence, "shrouded key").children;
-      const encrypted = { algorithm: algorithm!, data: octets(expectUniversal(data, UniversalTag.octetString, "encrypted key")) };
-      bags.keys.push({ ...attributes, pkcs8: decryptOrFail(encrypted, password, budget, macChecked, "the private key"), decrypted: true });
+      const encrypted = {
+        algorithm: algorithm!,
+        data: octets(expectUniversal(data, UniversalTag.octetString, "encrypted key")),
+      };
+      bags.keys.push({
+        ...attributes,
+        pkcs8: decryptOrFail(encrypted, password, budget, macChecked, "the private key"),
+        decrypted: true,
+      });
     } else if (bagId === OID.certBag) {
       // CertBag ::= SEQUENCE { certId OID, certValue [0] EXPLICIT OCTET STRING }
       const [certId, certValue] = expectUniversal(value, UniversalTag.sequence, "CertBag").children;
       if (readOid(certId, "certificate type") !== OID.x509CertificateBag) continue;
-      const der = octets(expectUniversal(explicitContent(certValue, 0, "certificate"), UniversalTag.octetString, "certificate"));
+      const der = octets(
+        expectUniversal(
+          explicitContent(certValue, 0, "certificate"),
+          UniversalTag.octetString,
+          "certificate",
+        ),
+      );
       bags.certificates.push({ ...attributes, der });
     }
     // CRL, secret and nested bags carry nothing a key file needs.
@@ -208,7 +299,9 @@ function readAttributes(set: BerElement | undefined): Attributes {
     const type = readOid(typeElement, "bag attribute type");
     const value = expectUniversal(values, UniversalTag.set, "bag attribute values").children[0];
     if (type === OID.localKeyId) {
-      attributes.localKeyId = Buffer.from(octets(expectUniversal(value, UniversalTag.octetString, "localKeyID")));
+      attributes.localKeyId = Buffer.from(
+        octets(expectUniversal(value, UniversalTag.octetString, "localKeyID")),
+      );
     } else if (type === OID.friendlyName) {
       const bmp = octets(expectUniversal(value, UniversalTag.bmpString, "friendlyName"));
       if (bmp.length % 2 !== 0) throw new BerError("friendlyName is not a BMPString");
@@ -218,17 +311,25 @@ function readAttributes(set: BerElement | undefined): Attributes {
   return attributes;
 }
 
-const isGost = (algorithmOid: string) => algorithmOid.startsWith("1.2.398.3.10.") || algorithmOid.startsWith("1.2.643.");
+const isGost = (algorithmOid: string) =>
+  algorithmOid.startsWith("1.2.398.3.10.") || algorithmOid.startsWith("1.2.643.");
 
 function toPrivateKey(pkcs8: Buffer): KeyObject {
   // PrivateKeyInfo ::= SEQUENCE { version, privateKeyAlgorithm AlgorithmIdentifier, privateKey, ... }
-  const algorithm = expectUniversal(readBer(pkcs8).children[1], UniversalTag.sequence, "private key algorithm");
+  const algorithm = expectUniversal(
+    readBer(pkcs8).children[1],
+    UniversalTag.sequence,
+    "private key algorithm",
+  );
   const algorithmOid = readOid(algorithm.children[0], "private key algorithm OID");
   if (isGost(algorithmOid)) throw new InputError("gost_unsupported", "GOST keys: not supported yet");
   try {
     return createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" });
   } catch {
-    throw new InputError("bad_pkcs12", `the private key in the key file (algorithm ${algorithmOid}) cannot be read`);
+    throw new InputError(
+      "bad_pkcs12",
+      `the private key in the key file (algorithm ${algorithmOid}) cannot be read`,
+    );
   }
 }
 
@@ -251,12 +352,21 @@ function buildEntries(bags: Bags): Pkcs12Entry[] {
     } finally {
       if (key.decrypted) key.pkcs8.fill(0);
     }
-    const byKeyId = key.localKeyId && certificates.find((certificate) => certificate.localKeyId?.equals(key.localKeyId!));
+    const byKeyId =
+      key.localKeyId && certificates.find((certificate) => certificate.localKeyId?.equals(key.localKeyId!));
     const leaf = byKeyId || certificates.find((certificate) => keyMatches(certificate.x509, privateKey));
     if (!leaf) throw new InputError("bad_pkcs12", "the key file holds a private key without its certificate");
-    if (!keyMatches(leaf.x509, privateKey)) throw new InputError("bad_pkcs12", "the private key does not match its certificate");
+    if (!keyMatches(leaf.x509, privateKey))
+      throw new InputError("bad_pkcs12", "the private key does not match its certificate");
     const others = certificates.filter((certificate) => certificate !== leaf);
-    const entry: Pkcs12Entry = { privateKey, certificate: leaf.der, chain: issuerChain(leaf.x509, others.map((other) => other.x509)) };
+    const entry: Pkcs12Entry = {
+      privateKey,
+      certificate: leaf.der,
+      chain: issuerChain(
+        leaf.x509,
+        others.map((other) => other.x509),
+      ),
+    };
     const localKeyId = key.localKeyId ?? leaf.localKeyId;
     const friendlyName = key.friendlyName ?? leaf.friendlyName;
     if (localKeyId) entry.localKeyId = localKeyId;
@@ -278,7 +388,7 @@ function keyMatches(certificate: X509Certificate, privateKey: KeyObject): boolea
 function issuerChain(leaf: X509Certificate, candidates: X509Certificate[]): Buffer[] {
   const chain: Buffer[] = [];
   const remaining = [...candidates];
-  for (let current = leaf; ; ) {
+  for (let current = leaf; ;) {
     const index = remaining.findIndex((candidate) => current.checkIssued(candidate));
     if (index < 0) return chain;
     current = remaining.splice(index, 1)[0]!;
@@ -293,12 +403,17 @@ function issuerChain(leaf: X509Certificate, candidates: X509Certificate[]): Buff
  * bag, the certificates in a PBES2-encrypted bag, an HMAC-SHA256 MAC; the key and its certificate
  * carry friendlyName and localKeyID.
  */
-export function writePkcs12(input: Pkcs12Input, password: string, options: { iterations?: number } = {}): Buffer {
+export function writePkcs12(
+  input: Pkcs12Input,
+  password: string,
+  options: { iterations?: number } = {},
+): Buffer {
   const iterations = options.iterations ?? DEFAULT_WRITE_ITERATIONS;
   if (!Number.isInteger(iterations) || iterations < 1 || iterations > MAX_WRITE_ITERATIONS) {
     throw new RangeError(`iterations must be an integer from 1 to ${MAX_WRITE_ITERATIONS}`);
   }
-  if (input.privateKey.type !== "private") throw new InputError("not_private_key", "the key for the key file is not a private key");
+  if (input.privateKey.type !== "private")
+    throw new InputError("not_private_key", "the key for the key file is not a private key");
   const certificate = parseInputCertificate(input.certificate);
   const chain = (input.chain ?? []).map(parseInputCertificate);
   if (!certificate.checkPrivateKey(input.privateKey)) {
@@ -306,22 +421,43 @@ export function writePkcs12(input: Pkcs12Input, password: string, options: { ite
   }
   const keyId = input.localKeyId ?? keyIdentifier(certificate);
   const attributes = setOf(
-    sequence(oid(OID.friendlyName), setOf(tlv(0x1e, Buffer.from(input.friendlyName ?? keyId.toString("hex"), "utf16le").swap16()))),
+    sequence(
+      oid(OID.friendlyName),
+      setOf(tlv(0x1e, Buffer.from(input.friendlyName ?? keyId.toString("hex"), "utf16le").swap16())),
+    ),
     sequence(oid(OID.localKeyId), setOf(octetString(keyId))),
   );
 
   const certBag = (der: Buffer, ...bagAttributes: Buffer[]) =>
-    sequence(oid(OID.certBag), contextConstructed(0, sequence(oid(OID.x509CertificateBag), contextConstructed(0, octetString(der)))), ...bagAttributes);
-  const certificates = pbes2Encrypt(sequence(certBag(certificate.raw, attributes), ...chain.map((issuer) => certBag(issuer.raw))), password, iterations);
+    sequence(
+      oid(OID.certBag),
+      contextConstructed(0, sequence(oid(OID.x509CertificateBag), contextConstructed(0, octetString(der)))),
+      ...bagAttributes,
+    );
+  const certificates = pbes2Encrypt(
+    sequence(certBag(certificate.raw, attributes), ...chain.map((issuer) => certBag(issuer.raw))),
+    password,
+    iterations,
+  );
   const certificatesInfo = sequence(
     oid(OID.pkcs7EncryptedData),
-    contextConstructed(0, sequence(integer(0), sequence(oid(OID.pkcs7Data), certificates.algorithm, contextPrimitive(0, certificates.encrypted)))),
+    contextConstructed(
+      0,
+      sequence(
+        integer(0),
+        sequence(oid(OID.pkcs7Data), certificates.algorithm, contextPrimitive(0, certificates.encrypted)),
+      ),
+    ),
   );
 
   const pkcs8 = input.privateKey.export({ type: "pkcs8", format: "der" });
   const shrouded = pbes2Encrypt(pkcs8, password, iterations);
   pkcs8.fill(0);
-  const keyBag = sequence(oid(OID.pkcs8ShroudedKeyBag), contextConstructed(0, sequence(shrouded.algorithm, octetString(shrouded.encrypted))), attributes);
+  const keyBag = sequence(
+    oid(OID.pkcs8ShroudedKeyBag),
+    contextConstructed(0, sequence(shrouded.algorithm, octetString(shrouded.encrypted))),
+    attributes,
+  );
   const keyInfo = sequence(oid(OID.pkcs7Data), contextConstructed(0, octetString(sequence(keyBag))));
 
   const authSafe = sequence(certificatesInfo, keyInfo);
@@ -334,7 +470,11 @@ export function writePkcs12(input: Pkcs12Input, password: string, options: { ite
   return sequence(
     integer(3),
     sequence(oid(OID.pkcs7Data), contextConstructed(0, octetString(authSafe))),
-    sequence(sequence(sequence(oid(OID.sha256), derNull()), octetString(mac)), octetString(macSalt), integer(iterations)),
+    sequence(
+      sequence(sequence(oid(OID.sha256), derNull()), octetString(mac)),
+      octetString(macSalt),
+      integer(iterations),
+    ),
   );
 }
 
@@ -342,7 +482,10 @@ function parseInputCertificate(der: Buffer): X509Certificate {
   try {
     return new X509Certificate(der);
   } catch {
-    throw new InputError("bad_certificate", "the certificate for the key file is not a valid X.509 certificate");
+    throw new InputError(
+      "bad_certificate",
+      "the certificate for the key file is not a valid X.509 certificate",
+    );
   }
 }
 
@@ -354,7 +497,11 @@ function keyIdentifier(certificate: X509Certificate): Buffer {
   try {
     return subjectKeyIdentifier(certificate);
   } catch (error) {
-    if (error instanceof DerError) throw new InputError("bad_certificate", `the certificate's SubjectKeyIdentifier is malformed: ${error.message}`);
+    if (error instanceof DerError)
+      throw new InputError(
+        "bad_certificate",
+        `the certificate's SubjectKeyIdentifier is malformed: ${error.message}`,
+      );
     throw error;
   }
 }
@@ -386,6 +533,9 @@ export function checkKeyFilePassword(password: string): string | undefined {
     /[0-9]/.test(password) ? undefined : "a digit",
   ].filter((item) => item !== undefined);
   if (missing.length === 0) return undefined;
-  const list = missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(", ")} and ${missing[missing.length - 1]}`;
+  const list =
+    missing.length === 1
+      ? missing[0]
+      : `${missing.slice(0, -1).join(", ")} and ${missing[missing.length - 1]}`;
   return `the password needs ${list}`;
 }
