@@ -8,7 +8,6 @@ export const TagClass = { universal: 1, application: 2, context: 3, private: 4 }
 export const UniversalTag = {
   integer: 2,
   octetString: 4,
-  null: 5,
   oid: 6,
   sequence: 16,
   set: 17,

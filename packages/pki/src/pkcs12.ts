@@ -26,8 +26,8 @@ import {
 import {
   children,
   contextConstructed,
-  DerError,
   contextPrimitive,
+  DerError,
   derNull,
   integer,
   octetString,
@@ -69,7 +69,9 @@ export interface Pkcs12Input {
 
 /** Enough for files of 600,000 iterations (a MAC and two encrypted bags); more is refused. */
 const MAX_ITERATIONS_PER_FILE = 2_000_000;
-export const MAX_WRITE_ITERATIONS = 600_000;
+const MAX_WRITE_ITERATIONS = 600_000;
+/** Matching keys to certificates is quadratic; real key files hold one key, keystores a few. */
+const MAX_KEYS = 100;
 /** As Java's keytool writes; opening such a file costs a few tens of milliseconds. */
 const DEFAULT_WRITE_ITERATIONS = 10_000;
 
@@ -343,6 +345,9 @@ function toCertificate(der: Buffer): X509Certificate {
 
 function buildEntries(bags: Bags): Pkcs12Entry[] {
   if (bags.keys.length === 0) throw new InputError("bad_pkcs12", "the key file holds no private key");
+  if (bags.keys.length > MAX_KEYS) {
+    throw new InputError("bad_pkcs12", `the key file holds more than ${MAX_KEYS} private keys`);
+  }
   const certificates = bags.certificates.map((bag) => ({ ...bag, x509: toCertificate(bag.der) }));
   const entries: Pkcs12Entry[] = [];
   for (const key of bags.keys) {
