@@ -56,7 +56,7 @@ function text(input: Record<string, unknown>, field: string, required: boolean):
   if (trimmed.length > MAX_NAME_LENGTH) {
     throw new InputError("subject_bad_field", `subject: ${field} is longer than ${MAX_NAME_LENGTH} characters`);
   }
-  if (/[\u0000-\u001f\u007f]/.test(trimmed)) {
+  if ([...trimmed].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f)) {
     throw new InputError("subject_bad_field", `subject: ${field} contains control characters`);
   }
   return trimmed;
