@@ -12,3 +12,4 @@ export * from "./name.ts";
 export * from "./profiles/extensions.ts";
 export * from "./profiles/profile.ts";
 export * from "./subject.ts";
+export * from "./certificateInfo.ts";
