@@ -9,3 +9,4 @@ export * from "./signer/keyFiles.ts";
 export * from "./signer/signer.ts";
 export * from "./storage/certificateStore.ts";
 export * from "./storage/database.ts";
+export * from "./http/server.ts";
