@@ -4,3 +4,8 @@ export * from "./errors.ts";
 export * from "./iin.ts";
 export * from "./oids.ts";
 export * from "./pem.ts";
+export * from "./revocation.ts";
+export * from "./crl.ts";
+export * from "./certificate-fields.ts";
+export * from "./der-parsing.ts";
+export * from "./x509-extensions.ts";
