@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import type { SigningKey, SignatureAlgorithm } from "./algorithms.ts";
-import { bitString, children, contextConstructed, expectTag, integer, readSingle, sequence, Tag, time, unsignedInteger } from "./der.ts";
+import { bitString, children, octetString, contextConstructed, expectTag, integer, readSingle, sequence, Tag, time, unsignedInteger } from "./der.ts";
 import { encodeName } from "./name.ts";
-import { encodeExtension, profileExtensions, type IssuerUrls, type ProfileSettings } from "./profiles/extensions.ts";
+import { profileExtensions, type IssuerUrls, type ProfileSettings } from "./profiles/extensions.ts";
+import { encodeExtension } from "./x509-extensions.ts";
 import type { CertificateProfile, KeyStorage } from "./profiles/profile.ts";
 import { subjectNameAttributes, type SubjectIdentity } from "./subject.ts";
 
@@ -79,11 +80,7 @@ export class CertificateBuilder {
     const subjectName = content.subjectName ?? encodeName(subjectNameAttributes(content.identity!));
     const subjectKeyId = keyIdentifier(content.publicKeyInfo);
     const template = this.extensionTemplate(content, subjectKeyId);
-    const keyIdExtension = encodeExtension({
-      oid: SUBJECT_KEY_ID_OID,
-      critical: false,
-      value: Buffer.concat([Buffer.from([0x04, subjectKeyId.length]), subjectKeyId]),
-    });
+    const keyIdExtension = encodeExtension(SUBJECT_KEY_ID_OID, false, octetString(subjectKeyId));
     return sequence(
       VERSION_3,
       unsignedInteger(content.serial),
@@ -113,8 +110,8 @@ export class CertificateBuilder {
     });
     const split = extensions.findIndex((extension) => extension.oid === SUBJECT_KEY_ID_OID);
     const template = {
-      beforeKeyId: Buffer.concat(extensions.slice(0, split).map(encodeExtension)),
-      afterKeyId: Buffer.concat(extensions.slice(split + 1).map(encodeExtension)),
+      beforeKeyId: Buffer.concat(extensions.slice(0, split).map((e) => encodeExtension(e.oid, e.critical, e.value))),
+      afterKeyId: Buffer.concat(extensions.slice(split + 1).map((e) => encodeExtension(e.oid, e.critical, e.value))),
     };
     if (cacheable) this.templates.set(key, template);
     return template;

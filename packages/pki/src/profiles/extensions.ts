@@ -11,6 +11,7 @@ import {
   utf8String,
 } from "../der.ts";
 import { OID } from "../oids.ts";
+import type { Extension } from "../x509-extensions.ts";
 import type { SubjectIdentity } from "../subject.ts";
 import { KEY_USAGE_BITS, type CertificateProfile, type PolicyOids } from "./profile.ts";
 
@@ -28,18 +29,6 @@ export interface ProfileSettings {
   readonly cpsUrl: string;
 }
 
-export interface Extension {
-  readonly oid: string;
-  readonly critical: boolean;
-  /** The DER of the extension's value (what goes inside extnValue's OCTET STRING). */
-  readonly value: Buffer;
-}
-
-export function encodeExtension(extension: Extension): Buffer {
-  return extension.critical
-    ? sequence(oid(extension.oid), boolean(true), octetString(extension.value))
-    : sequence(oid(extension.oid), octetString(extension.value));
-}
 
 const uri = (url: string) => contextPrimitive(6, Buffer.from(url, "ascii"));
 const distributionPoints = (urls: readonly string[]) =>
