@@ -10,3 +10,4 @@ export * from "./signer/signer.ts";
 export * from "./storage/certificateStore.ts";
 export * from "./storage/database.ts";
 export * from "./http/server.ts";
+export * from "./revocation.ts";

@@ -6,6 +6,7 @@ import {
   ownerKey,
   parseSubject,
   PROFILES,
+  serialHex,
   signTbs,
   validityFor,
   verifyCsr,
@@ -84,7 +85,7 @@ export class CertificateIssuer {
       const certificate = await signTbs(tbs, issuingKey);
       const { notAfter } = validityFor(content, this.ca.builder.issuer.notAfter);
       const record: IssuedCertificate = {
-        serial: serial.toString("hex"),
+        serial: serialHex(serial),
         profile: profile.name,
         owner,
         spkiSha256,

@@ -3,10 +3,11 @@ import { caAudit } from "./commands/caAudit.ts";
 import { caCert } from "./commands/caCert.ts";
 import { caInit } from "./commands/caInit.ts";
 import { caIssue } from "./commands/caIssue.ts";
+import { caRevoke } from "./commands/caRevoke.ts";
 import { demo } from "./commands/demo.ts";
 import { serve } from "./commands/serve.ts";
 
-const COMMANDS: readonly Command[] = [caInit, caCert, caIssue, caAudit, serve, demo];
+const COMMANDS: readonly Command[] = [caInit, caCert, caIssue, caRevoke, caAudit, serve, demo];
 
 function overview(): string {
   const lines = COMMANDS.map((command) => `  ${command.name.padEnd(10)} ${command.summary}`);

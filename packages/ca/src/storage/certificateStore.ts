@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
-import { InputError } from "@qoltanba/pki";
+import { InputError, type RevocationReason } from "@qoltanba/pki";
 import { chainAuditEvents, GENESIS_HASH, type AuditEntry, type AuditEvent } from "../audit.ts";
 import type { OpenedDatabase } from "./database.ts";
 import type { Database } from "./schema.ts";
@@ -29,6 +29,29 @@ export class KeyOwnerConflict extends InputError {
 }
 
 const MAX_ROWS_PER_INSERT = 400;
+
+/** A certificate's revocation state as stored: never revoked, revoked (possibly on hold), or released from hold. */
+export interface RevocationState {
+  readonly revokedAt?: Date;
+  readonly reason?: RevocationReason;
+}
+
+export interface RevocationChange {
+  readonly reason: RevocationReason;
+  readonly revokedAt: Date;
+  readonly invalidityDate?: Date;
+}
+
+export interface RevokedCertificate extends RevocationChange {
+  readonly serial: string;
+}
+
+function stateOf(row: { revoked_at: string | null; revocation_reason: string | null }): RevocationState {
+  return {
+    ...(row.revoked_at ? { revokedAt: new Date(row.revoked_at) } : {}),
+    ...(row.revocation_reason ? { reason: row.revocation_reason as RevocationReason } : {}),
+  };
+}
 
 /**
  * The only code that reads and writes the CA's tables (Boulder's "storage authority"). Every
@@ -71,6 +94,7 @@ export class CertificateStore {
               revoked_at: null,
               revocation_reason: null,
               invalidity_date: null,
+              revocation_seq: null,
             })),
           )
           .execute();
@@ -99,9 +123,90 @@ export class CertificateStore {
     await this.db.transaction().execute((trx) => this.appendAuditIn(trx, events));
   }
 
+  /**
+   * Changes a certificate's revocation state in one transaction: reads the current state (locked
+   * on PostgreSQL), lets `decide` accept or refuse (by throwing) the change, writes it and its
+   * audit entry. Returns the audit sequence number of the change.
+   */
+  async changeRevocation(
+    serial: string,
+    decide: (current: RevocationState) => RevocationChange,
+  ): Promise<{ seq: number; change: RevocationChange }> {
+    return this.db.transaction().execute(async (trx) => {
+      let query = trx
+        .selectFrom("certificates")
+        .select(["revoked_at", "revocation_reason", "invalidity_date"])
+        .where("serial", "=", serial);
+      if (this.engine === "postgres") query = query.forUpdate();
+      const row = await query.executeTakeFirst();
+      if (!row) throw new InputError("unknown_serial", `no certificate with serial ${serial} was issued by this CA`);
+      const change = decide(stateOf(row));
+      const [entry] = await this.appendAuditIn(trx, [
+        { action: "revoke", details: { key: "issuing", serial, reason: change.reason, at: change.revokedAt.toISOString() } },
+      ]);
+      await trx
+        .updateTable("certificates")
+        .set({
+          revoked_at: change.revokedAt.toISOString(),
+          revocation_reason: change.reason,
+          invalidity_date: change.invalidityDate?.toISOString() ?? null,
+          revocation_seq: entry!.seq,
+        })
+        .where("serial", "=", serial)
+        .execute();
+      return { seq: entry!.seq, change };
+    });
+  }
+
+  /** Revocation state of many serials at once (OCSP asks for several in one request). */
+  async revocationStates(serials: readonly string[]): Promise<Map<string, RevocationState>> {
+    const states = new Map<string, RevocationState>();
+    if (serials.length === 0) return states;
+    const rows = await this.db
+      .selectFrom("certificates")
+      .select(["serial", "revoked_at", "revocation_reason", "invalidity_date"])
+      .where("serial", "in", [...serials])
+      .execute();
+    for (const row of rows) states.set(row.serial, stateOf(row));
+    return states;
+  }
+
+  /**
+   * Revoked certificates in serial order, read in pages (keyset pagination) so memory stays flat
+   * for a CRL of millions. With `changedAfterSeq`, only changes after that audit sequence (delta CRL),
+   * including hold releases (removeFromCRL); without it, only certificates revoked now (full CRL).
+   */
+  async *revokedCertificates(options: { changedAfterSeq?: number; pageSize?: number } = {}): AsyncIterable<RevokedCertificate> {
+    const pageSize = options.pageSize ?? 10_000;
+    for (let after = ""; ; ) {
+      let query = this.db
+        .selectFrom("certificates")
+        .select(["serial", "revoked_at", "revocation_reason", "invalidity_date"])
+        .where("serial", ">", after)
+        .where("revoked_at", "is not", null)
+        .orderBy("serial")
+        .limit(pageSize);
+      query =
+        options.changedAfterSeq === undefined
+          ? query.where("revocation_reason", "!=", "removeFromCRL")
+          : query.where("revocation_seq", ">", options.changedAfterSeq);
+      const page = await query.execute();
+      for (const row of page) {
+        yield {
+          serial: row.serial,
+          revokedAt: new Date(row.revoked_at!),
+          reason: row.revocation_reason as RevocationReason,
+          ...(row.invalidity_date ? { invalidityDate: new Date(row.invalidity_date) } : {}),
+        };
+      }
+      if (page.length < pageSize) return;
+      after = page[page.length - 1]!.serial;
+    }
+  }
+
   /** Appends to the audit chain inside the caller's transaction; the head row serializes writers. */
-  async appendAuditIn(trx: Transaction<Database>, events: readonly AuditEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  async appendAuditIn(trx: Transaction<Database>, events: readonly AuditEvent[]): Promise<AuditEntry[]> {
+    if (events.length === 0) return [];
     let headQuery = trx.selectFrom("audit_head").select(["seq", "hash"]).where("id", "=", 1);
     if (this.engine === "postgres") headQuery = headQuery.forUpdate();
     const head = (await headQuery.executeTakeFirst()) ?? { seq: 0, hash: GENESIS_HASH };
@@ -127,6 +232,7 @@ export class CertificateStore {
       .values({ id: 1, seq: last.seq, hash: last.hash })
       .onConflict((conflict) => conflict.column("id").doUpdateSet({ seq: last.seq, hash: last.hash }))
       .execute();
+    return entries;
   }
 
   async certificate(serial: string): Promise<StoredCertificate | undefined> {

@@ -11,6 +11,8 @@ export type Engine = "sqlite" | "postgres";
 export interface OpenedDatabase {
   readonly db: Kysely<Database>;
   readonly engine: Engine;
+  /** The PostgreSQL schema, when the URL named one. */
+  readonly schema?: string;
 }
 
 /** The default: an SQLite file in the CA folder. */
@@ -22,7 +24,12 @@ export const DEFAULT_DATABASE_URL = "sqlite:ca.sqlite";
  */
 export async function openDatabase(url: string, baseDir: string): Promise<OpenedDatabase> {
   const opened = url.startsWith("postgres://") || url.startsWith("postgresql://") ? await openPostgres(url) : openSqlite(url, baseDir);
-  const { error } = await new Migrator({ db: opened.db, provider: migrations(opened.engine) }).migrateToLatest();
+  // Kysely looks for its migration tables in every schema unless told which one is ours.
+  const { error } = await new Migrator({
+    db: opened.db,
+    provider: migrations(opened.engine),
+    ...(opened.schema ? { migrationTableSchema: opened.schema } : {}),
+  }).migrateToLatest();
   if (error) {
     await opened.db.destroy();
     throw error;
@@ -58,5 +65,5 @@ async function openPostgres(url: string): Promise<OpenedDatabase> {
     }
   }
   const pool = new pg.Pool({ connectionString, max: 8, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), engine: "postgres" };
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), engine: "postgres", ...(schema ? { schema } : {}) };
 }

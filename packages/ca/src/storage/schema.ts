@@ -13,6 +13,7 @@ export interface CertificatesTable {
   revoked_at: string | null;
   revocation_reason: string | null;
   invalidity_date: string | null;
+  revocation_seq: number | null;
 }
 
 export interface PublicKeysTable {
