@@ -23,21 +23,19 @@ import {
   TagClass,
   UniversalTag,
 } from "./ber.ts";
+import { parseCertificate, subjectKeyIdentifierOf } from "./certificateInfo.ts";
 import {
-  children,
   contextConstructed,
   contextPrimitive,
-  DerError,
   derNull,
   integer,
   octetString,
   oid,
-  readSingle,
   sequence,
   setOf,
-  Tag,
   tlv,
 } from "./der.ts";
+import { parsingAs } from "./der-parsing.ts";
 import { InputError } from "./errors.ts";
 import { OID } from "./oids.ts";
 import { IterationBudget, pbeDecrypt, pbes2Encrypt } from "./pkcs12-pbe.ts";
@@ -61,9 +59,12 @@ export interface Pkcs12Input {
   privateKey: KeyObject;
   certificate: Buffer;
   chain?: Buffer[];
-  /** Defaults to the certificate's SubjectKeyIdentifier in lower-case hex, as NCA names its files. */
+  /**
+   * Defaults to the certificate's key identifier in lower-case hex, as NCA names its files: the
+   * SubjectKeyIdentifier, or without that extension the SHA-1 of the public key (RFC 5280 method 1).
+   */
   friendlyName?: string;
-  /** Defaults to the certificate's SubjectKeyIdentifier. */
+  /** Defaults to the same key identifier, as bytes. */
   localKeyId?: Buffer;
 }
 
@@ -424,7 +425,11 @@ export function writePkcs12(
   if (!certificate.checkPrivateKey(input.privateKey)) {
     throw new InputError("key_mismatch", "the private key does not match the certificate");
   }
-  const keyId = input.localKeyId ?? keyIdentifier(certificate);
+  const keyId =
+    input.localKeyId ??
+    parsingAs("bad_certificate", "the certificate's SubjectKeyIdentifier", () =>
+      subjectKeyIdentifierOf(parseCertificate(certificate.raw)),
+    );
   const attributes = setOf(
     sequence(
       oid(OID.friendlyName),
@@ -492,38 +497,6 @@ function parseInputCertificate(der: Buffer): X509Certificate {
       "the certificate for the key file is not a valid X.509 certificate",
     );
   }
-}
-
-/**
- * The certificate's SubjectKeyIdentifier; without the extension, the SHA-1 of the public key bits
- * (RFC 5280 4.2.1.2 method 1), which is how NCA's identifiers are made.
- */
-function keyIdentifier(certificate: X509Certificate): Buffer {
-  try {
-    return subjectKeyIdentifier(certificate);
-  } catch (error) {
-    if (error instanceof DerError)
-      throw new InputError(
-        "bad_certificate",
-        `the certificate's SubjectKeyIdentifier is malformed: ${error.message}`,
-      );
-    throw error;
-  }
-}
-
-function subjectKeyIdentifier(certificate: X509Certificate): Buffer {
-  // Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { ..., extensions [3] EXPLICIT SEQUENCE OF Extension } }
-  const tbs = children(readSingle(certificate.raw, Tag.Sequence))[0]!;
-  const extensions = children(tbs).find((element) => element.tag === 0xa3);
-  for (const extension of extensions ? children(children(extensions)[0]!) : []) {
-    const [extensionId, ...rest] = children(extension);
-    if (extensionId!.raw.equals(oid(OID.subjectKeyIdentifier))) {
-      return Buffer.from(readSingle(rest[rest.length - 1]!.content, Tag.OctetString).content);
-    }
-  }
-  const spki = certificate.publicKey.export({ type: "spki", format: "der" });
-  const publicKeyBits = children(readSingle(spki, Tag.Sequence))[1]!.content.subarray(1);
-  return createHash("sha1").update(publicKeyBits).digest();
 }
 
 // ---------------------------------------------------------------- passwords
