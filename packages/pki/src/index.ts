@@ -19,3 +19,4 @@ export * from "./profiles/profile.ts";
 export * from "./revocation.ts";
 export * from "./subject.ts";
 export * from "./x509-extensions.ts";
+export * from "./xmldsig.ts";
