@@ -38,33 +38,37 @@ export function canonicalize(apex: XmlDocument | XmlElement, options: C14nOption
 
 interface Frame {
   element: XmlElement;
-  /** Namespaces rendered by the output ancestors, by prefix. */
-  rendered: ReadonlyMap<string, string>;
+  /** The namespace declarations written on this element, by prefix. */
+  declared: ReadonlyMap<string, string>;
   next: number;
 }
 
 function canonicalSubtree(apex: XmlElement, options: C14nOptions): string {
   if (apex === options.exclude) return "";
   let output = "";
-  const open = (element: XmlElement, rendered: ReadonlyMap<string, string>, isApex: boolean): Frame => {
-    const declarations = namespacesToRender(element, rendered, isApex, options);
-    let scope = rendered;
-    if (declarations.length > 0) {
-      const updated = new Map(rendered);
-      for (const [prefix, uri] of declarations) updated.set(prefix, uri);
-      scope = updated;
+  const stack: Frame[] = [];
+  // Looked up through the open elements (at most XML_MAX_DEPTH) rather than copied into each frame.
+  const renderedByAncestors = (prefix: string): string | undefined => {
+    for (let i = stack.length - 1; i >= 0; i--) {
+      const uri = stack[i]!.declared.get(prefix);
+      if (uri !== undefined) return uri;
     }
+    return undefined;
+  };
+  const open = (element: XmlElement, isApex: boolean): void => {
+    const declarations = namespacesToRender(element, renderedByAncestors, isApex, options);
     output += `<${element.name}`;
-    for (const [prefix, uri] of declarations)
+    for (const [prefix, uri] of declarations) {
       output += ` ${prefix ? `xmlns:${prefix}` : "xmlns"}="${escapeAttribute(uri)}"`;
+    }
     for (const attribute of attributesToRender(element, isApex && !options.exclusive)) {
       output += ` ${attribute.name}="${escapeAttribute(attribute.value)}"`;
     }
     output += ">";
-    return { element, rendered: scope, next: 0 };
+    stack.push({ element, declared: new Map(declarations), next: 0 });
   };
 
-  const stack: Frame[] = [open(apex, new Map(), true)];
+  open(apex, true);
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!;
     const child = frame.element.children[frame.next++];
@@ -72,7 +76,7 @@ function canonicalSubtree(apex: XmlElement, options: C14nOptions): string {
       output += `</${frame.element.name}>`;
       stack.pop();
     } else if (child.type === "element") {
-      if (child !== options.exclude) stack.push(open(child, frame.rendered, false));
+      if (child !== options.exclude) open(child, false);
     } else if (child.type === "text") {
       output += escapeText(child.value);
     } else if (child.type === "pi" || options.withComments) {
@@ -85,28 +89,26 @@ function canonicalSubtree(apex: XmlElement, options: C14nOptions): string {
 /** The namespace declarations to write on `element`, sorted by prefix (the default first). */
 function namespacesToRender(
   element: XmlElement,
-  rendered: ReadonlyMap<string, string>,
+  renderedByAncestors: (prefix: string) => string | undefined,
   isApex: boolean,
   options: C14nOptions,
 ): [string, string][] {
-  let candidates: Iterable<string>;
+  let candidates: Iterable<[string, string | undefined]>;
   if (!options.exclusive) {
-    candidates = isApex ? inScopeNamespaces(element).keys() : Object.keys(element.namespaces);
+    candidates = isApex ? inScopeNamespaces(element) : Object.entries(element.namespaces);
   } else {
     const used = new Set<string>([element.prefix]);
     for (const attribute of element.attributes) {
       if (attribute.prefix && attribute.uri !== XMLNS_NAMESPACE) used.add(attribute.prefix);
     }
     for (const prefix of options.inclusivePrefixes ?? []) used.add(prefix);
-    candidates = used;
+    candidates = [...used].map((prefix) => [prefix, lookupNamespace(element, prefix)]);
   }
   const declarations: [string, string][] = [];
-  for (const prefix of candidates) {
-    if (prefix === "xml") continue;
-    const uri = lookupNamespace(element, prefix);
-    if (uri === undefined) continue;
+  for (const [prefix, uri] of candidates) {
+    if (prefix === "xml" || uri === undefined) continue;
     // An empty default namespace is rendered (as xmlns="") only to undo a rendered non-empty one.
-    const current = rendered.get(prefix) ?? (prefix === "" ? "" : undefined);
+    const current = renderedByAncestors(prefix) ?? (prefix === "" ? "" : undefined);
     if (current !== uri) declarations.push([prefix, uri]);
   }
   return declarations.sort(([a], [b]) => compareCodePoints(a, b));

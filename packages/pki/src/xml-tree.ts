@@ -5,7 +5,9 @@ import { SaxesParser, type SaxesTagNS } from "saxes";
 import { InputError } from "./errors.ts";
 
 export const XML_MAX_LENGTH = 10 * 1024 * 1024;
-export const XML_MAX_NODES = 1_000_000;
+export const XML_MAX_NODES = 500_000;
+/** libxml2's default limit too; saxes resolves namespaces through a chain as long as the nesting. */
+export const XML_MAX_DEPTH = 256;
 
 export const XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace";
 export const XMLNS_NAMESPACE = "http://www.w3.org/2000/xmlns/";
@@ -112,6 +114,9 @@ export function parseXml(xml: string, what = "XML"): XmlDocument {
       parent: stack.length > 0 ? stack[stack.length - 1]! : (document as XmlDocument),
     };
     append(element);
+    if (stack.length === XML_MAX_DEPTH) {
+      throw new InputError("xml_too_deep", `${what} nests elements more than ${XML_MAX_DEPTH} deep`);
+    }
     if (stack.length === 0) document.root = element;
     stack.push(element);
   });
