@@ -13,7 +13,10 @@ const isInputError = (code: string, message?: RegExp) => (error: unknown) => {
   return true;
 };
 
-/** Runs `work` and fails if it takes longer than `milliseconds` (a hang shows as a failure, not a stuck run). */
+/**
+ * Runs `work` and fails if it takes longer than `milliseconds`: generous bounds that a loaded
+ * machine meets and a quadratic blow-up on these sizes does not.
+ */
 function fast<T>(milliseconds: number, work: () => T): T {
   const started = performance.now();
   const result = work();
@@ -47,7 +50,7 @@ test("a DOCTYPE is refused before any entity is expanded: XXE and billion laughs
   for (let level = 1; level <= 9; level++)
     entities.push(`<!ENTITY lol${level} "${`&lol${level === 1 ? "" : level - 1};`.repeat(10)}">`);
   const laughs = `<!DOCTYPE lolz [${entities.join("")}]><lolz>&lol9;</lolz>`;
-  fast(1000, () => assert.throws(() => parseXml(laughs), isInputError("xml_doctype")));
+  fast(20_000, () => assert.throws(() => parseXml(laughs), isInputError("xml_doctype")));
   assert.throws(
     () => parseXml(`<!DOCTYPE a SYSTEM "http://127.0.0.1:1/a.dtd"><a/>`),
     isInputError("xml_doctype"),
@@ -59,14 +62,14 @@ test("too large, too many nodes or too deep is an InputError, quickly", () => {
     () => parseXml(`<a>${"x".repeat(XML_MAX_LENGTH)}</a>`),
     isInputError("xml_too_large", /characters/),
   );
-  fast(5000, () =>
+  fast(20_000, () =>
     assert.throws(
       () => parseXml(`<a>${"<b/>".repeat(XML_MAX_NODES)}</a>`),
       isInputError("xml_too_large", /nodes/),
     ),
   );
   const depth = 1_000_000;
-  fast(1000, () =>
+  fast(20_000, () =>
     assert.throws(() => parseXml("<a>".repeat(depth) + "</a>".repeat(depth)), isInputError("xml_too_deep")),
   );
   const deepest = "<a>".repeat(XML_MAX_DEPTH) + "</a>".repeat(XML_MAX_DEPTH);
@@ -96,16 +99,16 @@ test("hostile documents stay linear: many namespaces, many attributes, wide tree
   for (let i = 0; i < count; i++) declarations += ` xmlns:p${i}="urn:${i}"`;
   let children = "";
   for (let i = 0; i < count; i++) children += `<p${i}:c xmlns:q${i}="urn:q${i}" q${i}:a="1"/>`;
-  const namespaces = fast(5000, () => parseXml(`<root${declarations}>${children}</root>`));
-  fast(5000, () => canonicalize(namespaces, { exclusive: false, withComments: false }));
-  fast(5000, () => canonicalize(namespaces, { exclusive: true, withComments: false }));
+  const namespaces = fast(20_000, () => parseXml(`<root${declarations}>${children}</root>`));
+  fast(20_000, () => canonicalize(namespaces, { exclusive: false, withComments: false }));
+  fast(20_000, () => canonicalize(namespaces, { exclusive: true, withComments: false }));
 
-  const wide = fast(5000, () => parseXml(`<r>${"<a><b><c/></b></a>".repeat(50_000)}</r>`));
+  const wide = fast(20_000, () => parseXml(`<r>${"<a><b><c/></b></a>".repeat(50_000)}</r>`));
   assert.throws(
-    () => fast(5000, () => selectElement(wide, "//a//b//*//a[1]//*//b[@x='1']//c", "tbsElementXPath")),
+    () => fast(20_000, () => selectElement(wide, "//a//b//*//a[1]//*//b[@x='1']//c", "tbsElementXPath")),
     isInputError("xpath_no_match"),
   );
-  assert.equal(fast(5000, () => selectElement(wide, "//a[50000]//c", "tbsElementXPath")).local, "c");
+  assert.equal(fast(20_000, () => selectElement(wide, "//a[50000]//c", "tbsElementXPath")).local, "c");
 });
 
 test("XPath steps select as XPath does, first match in document order", () => {

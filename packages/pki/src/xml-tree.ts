@@ -5,7 +5,7 @@ import { SaxesParser, type SaxesTagNS } from "saxes";
 import { InputError } from "./errors.ts";
 
 export const XML_MAX_LENGTH = 10 * 1024 * 1024;
-export const XML_MAX_NODES = 500_000;
+export const XML_MAX_NODES = 250_000;
 /** libxml2's default limit too; saxes resolves namespaces through a chain as long as the nesting. */
 export const XML_MAX_DEPTH = 256;
 

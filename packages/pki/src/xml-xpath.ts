@@ -5,6 +5,8 @@ import { InputError } from "./errors.ts";
 import { type XmlDocument, type XmlElement, childElements, descendantElements } from "./xml-tree.ts";
 
 const MAX_EXPRESSION_LENGTH = 1000;
+/** Each step may walk the whole document once. */
+const MAX_STEPS = 32;
 
 interface NameTest {
   prefix: string;
@@ -87,7 +89,7 @@ function parseExpression(expression: string, what: string): Step[] {
     }
     steps.push(step);
   }
-  if (steps.length === 0) throw unsupported();
+  if (steps.length === 0 || steps.length > MAX_STEPS) throw unsupported();
   return steps;
 }
 

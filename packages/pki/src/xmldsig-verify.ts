@@ -47,6 +47,12 @@ export interface XmlSignatureVerification {
   references: XmlReferenceVerification[];
 }
 
+/**
+ * Each Reference canonicalizes up to the whole document, so their number is bounded: NCALayer
+ * writes one per signature.
+ */
+export const XML_MAX_REFERENCES = 16;
+
 /** Verifies the one ds:Signature of `xml`; a document with none or several is an InputError. */
 export function verifyXmlSignature(xml: string): XmlSignatureVerification {
   const document = parseXml(xml, "signed XML");
@@ -68,28 +74,34 @@ export function verifyXmlSignatures(xml: string): XmlSignatureVerification[] {
   return signatures.map((signature) => verifySignatureElement(document, signature));
 }
 
-const signaturesIn = (document: XmlDocument): XmlElement[] =>
-  [...descendantElements(document.root)].filter(
-    (element) => element.uri === XMLDSIG_NAMESPACE && element.local === "Signature",
-  );
+function signaturesIn(document: XmlDocument): XmlElement[] {
+  const signatures: XmlElement[] = [];
+  let references = 0;
+  for (const element of descendantElements(document.root)) {
+    if (isDs(element, "Signature")) signatures.push(element);
+    else if (isDs(element, "Reference") && ++references > XML_MAX_REFERENCES) {
+      throw new InputError(
+        "xml_too_many_references",
+        `the XML has more than ${XML_MAX_REFERENCES} ds:Reference elements`,
+      );
+    }
+  }
+  return signatures;
+}
 
 function verifySignatureElement(document: XmlDocument, signature: XmlElement): XmlSignatureVerification {
   const signedInfo = dsChild(signature, 0, "SignedInfo");
   const signatureValue = base64(textContent(dsChild(signature, 1, "SignatureValue")), "SignatureValue");
-  const [c14nMethod, signatureMethodElement, ...referenceElements] = childElements(signedInfo);
-  dsChild(signedInfo, 0, "CanonicalizationMethod");
-  dsChild(signedInfo, 1, "SignatureMethod");
-  if (referenceElements.length === 0) dsChild(signedInfo, 2, "Reference");
-  const method = signatureMethodByUri(algorithmOf(signatureMethodElement!));
-
-  const references = referenceElements.map((reference, index) => {
-    dsChild(signedInfo, index + 2, "Reference");
-    return verifyReference(document, signature, reference);
-  });
+  const c14nMethod = dsChild(signedInfo, 0, "CanonicalizationMethod");
+  const method = signatureMethodByUri(algorithmOf(dsChild(signedInfo, 1, "SignatureMethod")));
+  dsChild(signedInfo, 2, "Reference");
+  const references = childElements(signedInfo)
+    .slice(2)
+    .map((_, index) => verifyReference(document, signature, dsChild(signedInfo, index + 2, "Reference")));
 
   const canonicalSignedInfo = canonicalize(signedInfo, {
-    ...canonicalizationByUri(algorithmOf(c14nMethod!)),
-    inclusivePrefixes: inclusivePrefixesOf(c14nMethod!),
+    ...canonicalizationByUri(algorithmOf(c14nMethod)),
+    inclusivePrefixes: inclusivePrefixesOf(c14nMethod),
   });
   const signer = signerOf(signature, method, Buffer.from(canonicalSignedInfo, "utf8"), signatureValue);
   const referencesValid = references.every((reference) => reference.digestValid);

@@ -2,6 +2,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { InputError } from "./errors.ts";
 import { type TestSigner, Xmlsec1Lab, signatureTemplate } from "./test-support/xmlsec1.ts";
+import { XML_MAX_REFERENCES } from "./xmldsig-verify.ts";
 import { C14N, signXml, verifyXmlSignature, verifyXmlSignatures } from "./xmldsig.ts";
 
 let lab: Xmlsec1Lab;
@@ -310,6 +311,7 @@ test("XPaths that match nothing, are not supported, or name an element without a
     "//item/@Id",
     "/root/item[0]",
     "x".repeat(2000),
+    "/*".repeat(33),
   ]) {
     await assert.rejects(sign(unsupported), isInputError("xpath_unsupported"), unsupported);
   }
@@ -419,6 +421,9 @@ test("malformed or unsupported signatures are InputErrors", async () => {
     [signed.replace(/<ds:X509Certificate>[^<]*/, "<ds:X509Certificate>AAAA"), "bad_certificate"],
   ];
   for (const [xml, code] of cases) assert.throws(() => verifyXmlSignature(xml), isInputError(code), code);
+  const reference = /<ds:Reference[\s\S]*<\/ds:Reference>/.exec(signed)![0];
+  const manyReferences = signed.replace(reference, reference.repeat(XML_MAX_REFERENCES + 1));
+  assert.throws(() => verifyXmlSignatures(manyReferences), isInputError("xml_too_many_references"));
 });
 
 test("the signer's certificate must match its key", async () => {

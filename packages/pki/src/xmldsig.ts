@@ -31,9 +31,9 @@ import {
   canonicalizationByUri,
   signatureMethodFor,
 } from "./xmldsig-uris.ts";
+import { certificatePublicKey } from "./xmldsig-verify.ts";
 
 export { C14N, type XmlCanonicalization } from "./xmldsig-uris.ts";
-import { certificatePublicKey } from "./xmldsig-verify.ts";
 export {
   type XmlReferenceVerification,
   type XmlSignatureVerification,
@@ -88,7 +88,7 @@ export async function signXml(options: SignXmlOptions): Promise<string> {
   signature.digestValue.children.push(text(createHash(method.hash).update(octets, "utf8").digest("base64")));
 
   const signedInfo = Buffer.from(
-    canonicalize(signature.signedInfo, { ...canonicalizationByUri(signedInfoC14n) }),
+    canonicalize(signature.signedInfo, canonicalizationByUri(signedInfoC14n)),
     "utf8",
   );
   const signatureValue = await signatureValueOf(key, method, publicKey, signedInfo);
