@@ -153,7 +153,7 @@ function verifyReference(
 function signerOf(signature: XmlElement, method: XmlSignatureMethod, signedInfo: Buffer, value: Buffer) {
   const keyInfo = childElements(signature)[2];
   const certificates: Buffer[] = [];
-  if (keyInfo?.uri === XMLDSIG_NAMESPACE && keyInfo.local === "KeyInfo") {
+  if (keyInfo && isDs(keyInfo, "KeyInfo")) {
     for (const data of childElements(keyInfo).filter((element) => isDs(element, "X509Data"))) {
       for (const certificate of childElements(data).filter((element) => isDs(element, "X509Certificate"))) {
         certificates.push(base64(textContent(certificate), "X509Certificate"));
