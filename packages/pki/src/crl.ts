@@ -23,6 +23,7 @@ import {
   time,
 } from "./der.ts";
 import {
+  checkDate,
   iteratingAs,
   normalizeSerial,
   parsingAs,
@@ -30,7 +31,7 @@ import {
   readBigInteger,
   readSerial,
   readSignatureBits,
-} from "./der-parsing.ts";
+} from "./der-support.ts";
 import { InputError } from "./errors.ts";
 import { OID } from "./oids.ts";
 import { REVOCATION_REASON_CODES, type RevocationReason, revocationReasonByCode } from "./revocation.ts";
@@ -99,18 +100,12 @@ function entryShape(entry: RevokedEntry): EntryShape {
     extensionsLength += REASON_EXTENSION.length;
   }
   if (entry.invalidityDate !== undefined) {
-    checkYear(entry.invalidityDate, "invalidityDate");
+    checkDate(entry.invalidityDate, "invalidityDate");
     extensionsLength += INVALIDITY_EXTENSION.length;
   }
-  const timeLength = isUtcTimeYear(checkYear(entry.revokedAt, "revokedAt")) ? 15 : 17;
+  const timeLength = isUtcTimeYear(checkDate(entry.revokedAt, "revokedAt")) ? 15 : 17;
   const length = 2 + 2 + serialOctets + timeLength + (extensionsLength > 0 ? 2 + extensionsLength : 0);
   return { serialStart, serialPad, extensionsLength, length }; // every length < 128: one-byte headers
-}
-
-function checkYear(date: Date, what: string): number {
-  const year = date instanceof Date ? date.getUTCFullYear() : NaN;
-  if (!(year >= 0 && year <= 9999)) throw new InputError("bad_time", `${what} is not a valid date`);
-  return year;
 }
 
 const isUtcTimeYear = (year: number) => year >= 1950 && year < 2050; // RFC 5280 4.1.2.5
@@ -201,8 +196,8 @@ function checkParameters(params: CrlParameters): void {
       throw new InputError("bad_crl_parameters", `${what} must be a bigint from 0 to 2^159-1`);
     }
   }
-  checkYear(params.thisUpdate, "thisUpdate");
-  checkYear(params.nextUpdate, "nextUpdate");
+  checkDate(params.thisUpdate, "thisUpdate");
+  checkDate(params.nextUpdate, "nextUpdate");
   if (params.nextUpdate.getTime() <= params.thisUpdate.getTime()) {
     throw new InputError("bad_crl_parameters", "nextUpdate must be after thisUpdate");
   }

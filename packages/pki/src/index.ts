@@ -7,5 +7,6 @@ export * from "./pem.ts";
 export * from "./revocation.ts";
 export * from "./crl.ts";
 export * from "./certificate-fields.ts";
-export * from "./der-parsing.ts";
+export * from "./der-support.ts";
 export * from "./x509-extensions.ts";
+export * from "./ocsp.ts";
