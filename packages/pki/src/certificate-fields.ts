@@ -1,5 +1,5 @@
 import { DerError, Tag, children, expectTag, readSingle } from "./der.ts";
-import { parsingAs } from "./der-support.ts";
+import { parsingAs } from "./der-parsing.ts";
 
 export interface CertificateKeyFields {
   /** The subject Name, DER. */

@@ -31,7 +31,7 @@ import {
   readBigInteger,
   readSerial,
   readSignatureBits,
-} from "./der-support.ts";
+} from "./der-parsing.ts";
 import { InputError } from "./errors.ts";
 import { OID } from "./oids.ts";
 import { REVOCATION_REASON_CODES, type RevocationReason, revocationReasonByCode } from "./revocation.ts";

@@ -29,7 +29,7 @@ import {
   sequence,
   unsignedInteger,
 } from "./der.ts";
-import { checkDate, parsingAs, readAlgorithmOid, readSerial, readSignatureBits } from "./der-support.ts";
+import { checkDate, parsingAs, readAlgorithmOid, readSerial, readSignatureBits } from "./der-parsing.ts";
 import { InputError } from "./errors.ts";
 import { OID } from "./oids.ts";
 import { REVOCATION_REASON_CODES, type RevocationReason, revocationReasonByCode } from "./revocation.ts";

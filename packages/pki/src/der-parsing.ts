@@ -64,3 +64,6 @@ export function readSignatureBits(element: Element | undefined): Buffer {
   if (bits.length < 2 || bits[0] !== 0) throw new DerError("signature is not a whole number of bytes");
   return bits.subarray(1);
 }
+
+/** The key under which a serial is stored and looked up: normalized magnitude, lowercase hex. */
+export const serialHex = (magnitude: Buffer): string => normalizeSerial(magnitude).toString("hex");
