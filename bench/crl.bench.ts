@@ -8,8 +8,8 @@ import { performance } from "node:perf_hooks";
 import {
   type RevocationReason,
   type RevokedEntry,
-  certificateKeyFields,
-  digest,
+  parseCertificate,
+  subjectKeyIdentifierOf,
   localSigningKey,
   writeCrl,
 } from "@qoltanba/pki";
@@ -82,15 +82,15 @@ function run(
 const mib = (kb: number) => (kb / 1024).toFixed(0);
 const ca = new OpensslCa("/C=KZ/CN=Qoltanba CRL Bench CA");
 try {
-  const { subject, subjectPublicKey } = certificateKeyFields(ca.der);
+  const caInfo = parseCertificate(ca.der);
   const crlPath = ca.path("bench.crl");
   const out = createWriteStream(crlPath);
   const rssBefore = process.resourceUsage().maxRSS;
   const started = performance.now();
   const result = await writeCrl(
     {
-      issuerName: subject,
-      authorityKeyIdentifier: digest("sha1", subjectPublicKey),
+      issuerName: caInfo.subjectName,
+      authorityKeyIdentifier: subjectKeyIdentifierOf(caInfo),
       crlNumber: 1n,
       thisUpdate: new Date(now * 1000),
       nextUpdate: new Date((now + 7 * 24 * 3600) * 1000),

@@ -1,5 +1,4 @@
 export * from "./algorithms.ts";
-export * from "./certificate-fields.ts";
 export * from "./certificate.ts";
 export * from "./certificateInfo.ts";
 export * from "./crl.ts";

@@ -9,7 +9,8 @@ import {
   signatureAlgorithmByOid,
   verifySignature,
 } from "./algorithms.ts";
-import { certificateKeyFields } from "./certificate-fields.ts";
+import { keyIdentifier } from "./certificate.ts";
+import { parseCertificate } from "./certificateInfo.ts";
 import {
   DerError,
   type Element,
@@ -63,12 +64,23 @@ export interface IssuerHashes {
 
 /** The issuer's name and key hashes of RFC 6960 4.1.1, from the issuer's DER certificate. */
 export function issuerHashes(issuerCertificate: Buffer, hashAlgorithm: HashName): IssuerHashes {
-  const { subject, subjectPublicKey } = certificateKeyFields(issuerCertificate);
+  const { subjectName, publicKeyInfo } = parseCertificate(issuerCertificate);
   return {
     hashAlgorithm,
-    issuerNameHash: digest(hashAlgorithm, subject),
-    issuerKeyHash: digest(hashAlgorithm, subjectPublicKey),
+    issuerNameHash: digest(hashAlgorithm, subjectName),
+    issuerKeyHash: digest(hashAlgorithm, subjectPublicKeyBits(publicKeyInfo)),
   };
+}
+
+/** The subjectPublicKey BIT STRING's value, without the unused-bits byte: what OCSP hashes. */
+function subjectPublicKeyBits(publicKeyInfo: Buffer): Buffer {
+  return parsingAs("bad_certificate", "subjectPublicKeyInfo", () => {
+    const [, key] = children(readSingle(publicKeyInfo, Tag.Sequence));
+    const bits = expectTag(key, Tag.BitString, "subjectPublicKey").content;
+    if (bits.length === 0 || bits[0] !== 0)
+      throw new DerError("subjectPublicKey is not a whole number of bytes");
+    return bits.subarray(1);
+  });
 }
 
 /** Whether a CertID names this issuer (its serial is for the caller to look up). */
@@ -84,9 +96,9 @@ export function certIdFor(issuer: IssuerHashes, serial: Buffer): CertId {
   return { ...issuer, serial };
 }
 
-/** The SHA-1 key hash that names a responder in ResponderID byKey (RFC 6960 4.2.1). */
+/** The key hash that names a responder in ResponderID byKey (RFC 6960 4.2.1): SHA-1 of its key bits. */
 export function responderKeyHash(responderCertificate: Buffer): Buffer {
-  return digest("sha1", certificateKeyFields(responderCertificate).subjectPublicKey);
+  return keyIdentifier(parseCertificate(responderCertificate).publicKeyInfo);
 }
 
 export function encodeCertId(certId: CertId): Buffer {

@@ -3,8 +3,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { digest, localSigningKey } from "./algorithms.ts";
-import { certificateKeyFields } from "./certificate-fields.ts";
+import { localSigningKey } from "./algorithms.ts";
+import { parseCertificate, subjectKeyIdentifierOf } from "./certificateInfo.ts";
 import { buildCrl, parseCrl } from "./crl.ts";
 import { InputError } from "./errors.ts";
 import {
@@ -50,12 +50,12 @@ before(async () => {
       ),
     );
   }
-  const { subject, subjectPublicKey } = certificateKeyFields(ca.der);
+  const caInfo = parseCertificate(ca.der);
   crls.push(
     await buildCrl(
       {
-        issuerName: subject,
-        authorityKeyIdentifier: digest("sha1", subjectPublicKey),
+        issuerName: caInfo.subjectName,
+        authorityKeyIdentifier: subjectKeyIdentifierOf(caInfo),
         crlNumber: 3n,
         thisUpdate: now,
         nextUpdate: later,
