@@ -306,6 +306,7 @@ export async function writeCrl(
   sink: (chunk: Buffer) => void | Promise<void>,
 ): Promise<{ entryCount: number; byteLength: number }> {
   checkParameters(params);
+  const signatureSize = await signatureLength(signingKey); // first: a key that cannot signDigest fails fast
   let entryCount = 0;
   let entriesLength = 0;
   for await (const entry of entries()) {
@@ -314,7 +315,6 @@ export async function writeCrl(
   }
   const { algorithm } = signingKey;
   const frame = crlFrame(params, algorithm.identifier, entriesLength);
-  const signatureSize = await signatureLength(signingKey);
   const signatureHeader = bitStringHeader(signatureSize);
   const outerLength = frame.tbsLength + algorithm.identifier.length + signatureHeader.length + signatureSize;
   const outerHeader = Buffer.concat([Buffer.from([Tag.Sequence]), encodeLength(outerLength)]);
