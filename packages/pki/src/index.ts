@@ -12,6 +12,7 @@ export * from "./lint.ts";
 export * from "./name.ts";
 export * from "./oids.ts";
 export * from "./pem.ts";
+export * from "./pkcs12.ts";
 export * from "./profiles/extensions.ts";
 export * from "./profiles/profile.ts";
 export * from "./revocation.ts";
