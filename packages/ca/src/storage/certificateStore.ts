@@ -233,6 +233,18 @@ export class CertificateStore {
     }
   }
 
+  /** Certificates whose revocation state changed after an audit sequence, oldest change first. */
+  async revocationChangesSince(seq: number, limit = 10_000): Promise<Array<{ serial: string; seq: number }>> {
+    const rows = await this.db
+      .selectFrom("certificates")
+      .select(["serial", "revocation_seq"])
+      .where("revocation_seq", ">", seq)
+      .orderBy("revocation_seq")
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ serial: row.serial, seq: Number(row.revocation_seq) }));
+  }
+
   /** The newest CRL of a kind, if any was made. */
   async latestCrl(kind: CrlRecord["kind"]): Promise<CrlRecord | undefined> {
     const row = await this.db.selectFrom("crls").selectAll().where("kind", "=", kind).orderBy("number", "desc").limit(1).executeTakeFirst();
