@@ -4,8 +4,6 @@ import { InputError } from "@qoltanba/pki";
 import { EXIT, required, type Command } from "../command.ts";
 
 export const caCrl: Command = {
-  name: "ca crl",
-  summary: "Write the current full (or delta) CRL, DER, to stdout; with the key password, make a fresh one first.",
   usage: `qoltanba ca crl --dir DIR [--delta] [--password-file FILE] > issuing.crl
 
   With the key password (--password-file or ${PASSWORD_ENV}) a new CRL is signed and published;

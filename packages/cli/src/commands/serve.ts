@@ -25,8 +25,6 @@ export async function serveCa(dir: string, listen: string, passwordFile: string 
 }
 
 export const serve: Command = {
-  name: "serve",
-  summary: "Serve the CA over HTTP: CA certificates (AIA), CRLs and delta CRLs, and with the key password the signing services.",
   usage: `qoltanba serve --dir DIR [--listen HOST:PORT] [--password-file FILE]   (default ${DEFAULT_LISTEN})
 
   The key password comes from --password-file or ${PASSWORD_ENV}; without it nothing is signed.`,
