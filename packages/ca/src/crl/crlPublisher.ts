@@ -119,13 +119,11 @@ export class CrlPublisher {
     const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
     const validity = kind === "full" ? this.schedule.fullValidityMinutes : this.schedule.deltaValidityMinutes;
     const nextUpdate = new Date(thisUpdate.getTime() + validity * 60_000);
-    const entries = () => {
-      const revoked = store.revokedCertificates(
+    const entries = async function* () {
+      const pages = store.revokedCertificatePages(
         kind === "full" ? { upToSeq: revocationMark } : { changedAfterSeq: base!.revocationMark, upToSeq: revocationMark },
       );
-      return (async function* () {
-        for await (const entry of revoked) yield toEntry(entry);
-      })();
+      for await (const page of pages) yield* page.map(toEntry);
     };
     const written = await writeCrlFile(crlFilePath(this.ca.dir, kind), (sink) =>
       writeCrl(
