@@ -4,3 +4,4 @@ export * from "./errors.ts";
 export * from "./iin.ts";
 export * from "./oids.ts";
 export * from "./pem.ts";
+export * from "./ber.ts";

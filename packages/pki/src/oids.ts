@@ -74,4 +74,14 @@ export const OID = {
   gost2004Signature: "1.2.398.3.10.1.1.1.2",
   gost2015PublicKey: "1.2.398.3.10.1.1.2.2",
   gost2015Signature: "1.2.398.3.10.1.1.2.3.2",
+  // CMS (RFC 5652), ESS (RFC 2634, RFC 5035) and time-stamping (RFC 3161)
+  pkcs7Data: "1.2.840.113549.1.7.1",
+  pkcs7SignedData: "1.2.840.113549.1.7.2",
+  contentType: "1.2.840.113549.1.9.3",
+  messageDigest: "1.2.840.113549.1.9.4",
+  signingTime: "1.2.840.113549.1.9.5",
+  signingCertificate: "1.2.840.113549.1.9.16.2.12",
+  signatureTimeStampToken: "1.2.840.113549.1.9.16.2.14",
+  signingCertificateV2: "1.2.840.113549.1.9.16.2.47",
+  tstInfo: "1.2.840.113549.1.9.16.1.4",
 } as const;
