@@ -5,3 +5,5 @@ export * from "./iin.ts";
 export * from "./oids.ts";
 export * from "./pem.ts";
 export * from "./ber.ts";
+export * from "./cms.ts";
+export * from "./cms-verify.ts";
