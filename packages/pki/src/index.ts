@@ -7,3 +7,4 @@ export * from "./pem.ts";
 export * from "./ber.ts";
 export * from "./cms.ts";
 export * from "./cms-verify.ts";
+export * from "./tsp.ts";
