@@ -1,0 +1,185 @@
+// Streams a CRL of 1,000,000 random 16-byte serials to a file with writeCrl, prints its time and
+// peak RSS, verifies it with openssl, then has `openssl ca -gencrl` sign the same list for comparison.
+// Run: node --import tsx bench/crl.bench.ts [entry count]
+import { spawnSync } from "node:child_process";
+import { createWriteStream, statSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import { performance } from "node:perf_hooks";
+import {
+  type RevocationReason,
+  type RevokedEntry,
+  certificateKeyFields,
+  digest,
+  localSigningKey,
+  writeCrl,
+} from "@qoltanba/pki";
+import { OpensslCa } from "../packages/pki/src/test-support/openssl-ca.ts";
+
+const count = Number(process.argv[2] ?? 1_000_000);
+const REASONS: RevocationReason[] = [
+  "unspecified",
+  "keyCompromise",
+  "affiliationChanged",
+  "superseded",
+  "cessationOfOperation",
+  "certificateHold",
+];
+const YEAR_SECONDS = 365 * 24 * 3600;
+const now = Math.floor(Date.now() / 1000);
+
+/**
+ * The same pseudo-random list on every call (xorshift128), so the writer's two passes and the
+ * openssl index agree without the list ever being held in memory.
+ */
+function* revokedList(): Generator<RevokedEntry> {
+  let a = 0x9e3779b9,
+    b = 0x243f6a88,
+    c = 0xb7e15162,
+    d = 0x12345678;
+  const next = () => {
+    const t = a ^ (a << 11);
+    a = b;
+    b = c;
+    c = d;
+    d = (d ^ (d >>> 19) ^ (t ^ (t >>> 8))) >>> 0;
+    return d;
+  };
+  for (let i = 0; i < count; i++) {
+    const serial = Buffer.allocUnsafe(16);
+    serial.writeUInt32BE((next() & 0x7fffffff) | 0x01000000, 0); // positive, 16 octets, never 0
+    serial.writeUInt32BE(next(), 4);
+    serial.writeUInt32BE(next(), 8);
+    serial.writeUInt32BE(next(), 12);
+    yield {
+      serial,
+      revokedAt: new Date((now - (next() % YEAR_SECONDS)) * 1000),
+      reason: REASONS[next() % REASONS.length]!,
+    };
+  }
+}
+
+async function* revokedListAsync(): AsyncGenerator<RevokedEntry> {
+  yield* revokedList();
+}
+
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+): { seconds: number; maxRssMiB: number; output: string } {
+  const started = performance.now();
+  const result = spawnSync("/usr/bin/time", ["-f", "maxrss_kb=%M", command, ...args], {
+    cwd,
+    encoding: "utf8",
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const output = result.stdout + result.stderr;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed:\n${output}`);
+  const maxRssKb = Number(/maxrss_kb=(\d+)/.exec(output)?.[1]);
+  return { seconds, maxRssMiB: maxRssKb / 1024, output };
+}
+
+const mib = (kb: number) => (kb / 1024).toFixed(0);
+const ca = new OpensslCa("/C=KZ/CN=Qoltanba CRL Bench CA");
+try {
+  const { subject, subjectPublicKey } = certificateKeyFields(ca.der);
+  const crlPath = ca.path("bench.crl");
+  const out = createWriteStream(crlPath);
+  const rssBefore = process.resourceUsage().maxRSS;
+  const started = performance.now();
+  const result = await writeCrl(
+    {
+      issuerName: subject,
+      authorityKeyIdentifier: digest("sha1", subjectPublicKey),
+      crlNumber: 1n,
+      thisUpdate: new Date(now * 1000),
+      nextUpdate: new Date((now + 7 * 24 * 3600) * 1000),
+    },
+    localSigningKey(ca.key),
+    revokedListAsync,
+    async (chunk) => {
+      if (!out.write(chunk)) await once(out, "drain");
+    },
+  );
+  out.end();
+  await once(out, "finish");
+  const seconds = (performance.now() - started) / 1000;
+  const rss = process.resourceUsage().maxRSS;
+  console.log(
+    `writeCrl: ${result.entryCount} entries, ${(result.byteLength / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s; ` +
+      `peak RSS ${mib(rss)} MiB (${mib(rssBefore)} MiB before writing)`,
+  );
+
+  const verify = run(
+    "openssl",
+    ["crl", "-inform", "DER", "-in", crlPath, "-CAfile", "ca.pem", "-noout", "-verify"],
+    ca.dir,
+  );
+  if (!/verify OK/.test(verify.output)) throw new Error(`openssl did not verify the CRL:\n${verify.output}`);
+  console.log(
+    `openssl crl -verify: verify OK in ${verify.seconds.toFixed(2)} s, peak RSS ${verify.maxRssMiB.toFixed(0)} MiB`,
+  );
+
+  const indexStarted = performance.now();
+  const index = createWriteStream(ca.path("index.txt"));
+  const expiry = "351231235959Z";
+  let lines: string[] = [];
+  for (const entry of revokedList()) {
+    const revoked = entry.revokedAt.toISOString();
+    const utcTime =
+      revoked.slice(2, 4) +
+      revoked.slice(5, 7) +
+      revoked.slice(8, 10) +
+      revoked.slice(11, 13) +
+      revoked.slice(14, 16) +
+      revoked.slice(17, 19) +
+      "Z";
+    const serial = entry.serial.toString("hex").toUpperCase();
+    lines.push(`R\t${expiry}\t${utcTime},${entry.reason}\t${serial}\tunknown\t/CN=${serial}\n`);
+    if (lines.length === 10_000) {
+      if (!index.write(lines.join(""))) await once(index, "drain");
+      lines = [];
+    }
+  }
+  index.end(lines.join(""));
+  await once(index, "finish");
+  console.log(
+    `index.txt with ${count} revoked lines written in ${((performance.now() - indexStarted) / 1000).toFixed(2)} s`,
+  );
+  writeFileSync(ca.path("index.txt.attr"), "unique_subject = no\n");
+  writeFileSync(ca.path("crlnumber"), "01\n");
+  writeFileSync(
+    ca.path("ca.cnf"),
+    [
+      "[ca]",
+      "default_ca = bench",
+      "[bench]",
+      "database = index.txt",
+      "crlnumber = crlnumber",
+      "certificate = ca.pem",
+      "private_key = ca.key",
+      "default_md = sha256",
+      "default_crl_days = 7",
+      "unique_subject = no",
+      "crl_extensions = crl_ext",
+      "[crl_ext]",
+      "authorityKeyIdentifier = keyid:always",
+      "",
+    ].join("\n"),
+  );
+  const gencrl = run("openssl", ["ca", "-config", "ca.cnf", "-gencrl", "-out", "openssl.crl"], ca.dir);
+  console.log(
+    `openssl ca -gencrl: ${gencrl.seconds.toFixed(2)} s, peak RSS ${gencrl.maxRssMiB.toFixed(0)} MiB`,
+  );
+  const verifyOpenssl = run(
+    "openssl",
+    ["crl", "-in", "openssl.crl", "-CAfile", "ca.pem", "-noout", "-verify"],
+    ca.dir,
+  );
+  if (!/verify OK/.test(verifyOpenssl.output))
+    throw new Error(`openssl's own CRL did not verify:\n${verifyOpenssl.output}`);
+  run("openssl", ["crl", "-in", "openssl.crl", "-outform", "DER", "-out", "openssl.der"], ca.dir);
+  console.log(`openssl's CRL: ${(statSync(ca.path("openssl.der")).size / 1e6).toFixed(1)} MB DER, verify OK`);
+} finally {
+  ca.dispose();
+}

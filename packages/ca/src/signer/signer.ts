@@ -1,0 +1,13 @@
+import type { SigningKey } from "@qoltanba/pki";
+
+/** The CA's keys, by role. The root signs only the issuing CA certificate and the root CRL. */
+export type CaKeyName = "root" | "issuing" | "ocsp" | "tsa";
+export const CA_KEY_NAMES: readonly CaKeyName[] = ["root", "issuing", "ocsp", "tsa"];
+
+/**
+ * Signs bytes with a named CA key. Key files today, a PKCS#11 HSM later: callers never see the
+ * private key, only this interface.
+ */
+export interface CaSigner {
+  key(name: CaKeyName): SigningKey;
+}

@@ -1,0 +1,280 @@
+import type { Kysely, Transaction } from "kysely";
+import { InputError, type RevocationReason } from "@qoltanba/pki";
+import { chainAuditEvents, GENESIS_HASH, type AuditEntry, type AuditEvent } from "../audit.ts";
+import type { OpenedDatabase } from "./database.ts";
+import type { Database } from "./schema.ts";
+
+export interface IssuedCertificate {
+  readonly serial: string;
+  readonly profile: string;
+  readonly owner: string;
+  readonly spkiSha256: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly issuedAt: Date;
+  readonly der: Buffer;
+}
+
+export interface StoredCertificate extends IssuedCertificate {
+  readonly revokedAt?: Date;
+  readonly revocationReason?: string;
+  readonly invalidityDate?: Date;
+}
+
+/** The batch could not be recorded because one of its keys belongs to another owner. */
+export class KeyOwnerConflict extends InputError {
+  constructor(readonly spkiSha256: string) {
+    super("key_already_certified", "this public key is already certified for someone else: generate a new key pair");
+  }
+}
+
+const MAX_ROWS_PER_INSERT = 400;
+
+/** A certificate's revocation state as stored: never revoked, revoked (possibly on hold), or released from hold. */
+export interface RevocationState {
+  readonly revokedAt?: Date;
+  readonly reason?: RevocationReason;
+}
+
+export interface RevocationChange {
+  readonly reason: RevocationReason;
+  readonly revokedAt: Date;
+  readonly invalidityDate?: Date;
+}
+
+export interface RevokedCertificate extends RevocationChange {
+  readonly serial: string;
+}
+
+function stateOf(row: { revoked_at: string | null; revocation_reason: string | null }): RevocationState {
+  return {
+    ...(row.revoked_at ? { revokedAt: new Date(row.revoked_at) } : {}),
+    ...(row.revocation_reason ? { reason: row.revocation_reason as RevocationReason } : {}),
+  };
+}
+
+/**
+ * The only code that reads and writes the CA's tables (Boulder's "storage authority"). Every
+ * write that uses a CA key appends to the hash-chained audit log in the same transaction.
+ */
+export class CertificateStore {
+  readonly db: Kysely<Database>;
+  readonly engine: OpenedDatabase["engine"];
+
+  constructor(opened: OpenedDatabase) {
+    this.db = opened.db;
+    this.engine = opened.engine;
+  }
+
+  async keyOwner(spkiSha256: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom("public_keys").select("owner").where("spki_sha256", "=", spkiSha256).executeTakeFirst();
+    return row?.owner;
+  }
+
+  /**
+   * Records issued certificates and their audit entries in one transaction. Nothing is recorded
+   * when any key belongs to another owner or any serial is taken (the whole batch rolls back).
+   */
+  async recordIssued(certificates: readonly IssuedCertificate[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (let start = 0; start < certificates.length; start += MAX_ROWS_PER_INSERT) {
+        const chunk = certificates.slice(start, start + MAX_ROWS_PER_INSERT);
+        await trx
+          .insertInto("certificates")
+          .values(
+            chunk.map((certificate) => ({
+              serial: certificate.serial,
+              profile: certificate.profile,
+              owner: certificate.owner,
+              spki_sha256: certificate.spkiSha256,
+              not_before: certificate.notBefore.toISOString(),
+              not_after: certificate.notAfter.toISOString(),
+              issued_at: certificate.issuedAt.toISOString(),
+              der: certificate.der,
+              revoked_at: null,
+              revocation_reason: null,
+              invalidity_date: null,
+              revocation_seq: null,
+            })),
+          )
+          .execute();
+        await trx
+          .insertInto("public_keys")
+          .values(chunk.map((c) => ({ spki_sha256: c.spkiSha256, owner: c.owner, first_serial: c.serial })))
+          .onConflict((conflict) => conflict.column("spki_sha256").doNothing())
+          .execute();
+        const owners = await trx
+          .selectFrom("public_keys")
+          .select(["spki_sha256", "owner"])
+          .where("spki_sha256", "in", [...new Set(chunk.map((c) => c.spkiSha256))])
+          .execute();
+        const ownerOf = new Map(owners.map((row) => [row.spki_sha256, row.owner]));
+        const conflict = chunk.find((certificate) => ownerOf.get(certificate.spkiSha256) !== certificate.owner);
+        if (conflict) throw new KeyOwnerConflict(conflict.spkiSha256);
+      }
+      await this.appendAuditIn(
+        trx,
+        certificates.map((c) => ({ action: "issue", details: { key: "issuing", serial: c.serial, profile: c.profile } })),
+      );
+    });
+  }
+
+  async appendAudit(events: readonly AuditEvent[]): Promise<void> {
+    await this.db.transaction().execute((trx) => this.appendAuditIn(trx, events));
+  }
+
+  /**
+   * Changes a certificate's revocation state in one transaction: reads the current state (locked
+   * on PostgreSQL), lets `decide` accept or refuse (by throwing) the change, writes it and its
+   * audit entry. Returns the audit sequence number of the change.
+   */
+  async changeRevocation(
+    serial: string,
+    decide: (current: RevocationState) => RevocationChange,
+  ): Promise<{ seq: number; change: RevocationChange }> {
+    return this.db.transaction().execute(async (trx) => {
+      let query = trx
+        .selectFrom("certificates")
+        .select(["revoked_at", "revocation_reason", "invalidity_date"])
+        .where("serial", "=", serial);
+      if (this.engine === "postgres") query = query.forUpdate();
+      const row = await query.executeTakeFirst();
+      if (!row) throw new InputError("unknown_serial", `no certificate with serial ${serial} was issued by this CA`);
+      const change = decide(stateOf(row));
+      const [entry] = await this.appendAuditIn(trx, [
+        { action: "revoke", details: { key: "issuing", serial, reason: change.reason, at: change.revokedAt.toISOString() } },
+      ]);
+      await trx
+        .updateTable("certificates")
+        .set({
+          revoked_at: change.revokedAt.toISOString(),
+          revocation_reason: change.reason,
+          invalidity_date: change.invalidityDate?.toISOString() ?? null,
+          revocation_seq: entry!.seq,
+        })
+        .where("serial", "=", serial)
+        .execute();
+      return { seq: entry!.seq, change };
+    });
+  }
+
+  /** Revocation state of many serials at once (OCSP asks for several in one request). */
+  async revocationStates(serials: readonly string[]): Promise<Map<string, RevocationState>> {
+    const states = new Map<string, RevocationState>();
+    if (serials.length === 0) return states;
+    const rows = await this.db
+      .selectFrom("certificates")
+      .select(["serial", "revoked_at", "revocation_reason", "invalidity_date"])
+      .where("serial", "in", [...serials])
+      .execute();
+    for (const row of rows) states.set(row.serial, stateOf(row));
+    return states;
+  }
+
+  /**
+   * Revoked certificates in serial order, read in pages (keyset pagination) so memory stays flat
+   * for a CRL of millions. With `changedAfterSeq`, only changes after that audit sequence (delta CRL),
+   * including hold releases (removeFromCRL); without it, only certificates revoked now (full CRL).
+   */
+  async *revokedCertificates(options: { changedAfterSeq?: number; pageSize?: number } = {}): AsyncIterable<RevokedCertificate> {
+    const pageSize = options.pageSize ?? 10_000;
+    for (let after = ""; ; ) {
+      let query = this.db
+        .selectFrom("certificates")
+        .select(["serial", "revoked_at", "revocation_reason", "invalidity_date"])
+        .where("serial", ">", after)
+        .where("revoked_at", "is not", null)
+        .orderBy("serial")
+        .limit(pageSize);
+      query =
+        options.changedAfterSeq === undefined
+          ? query.where("revocation_reason", "!=", "removeFromCRL")
+          : query.where("revocation_seq", ">", options.changedAfterSeq);
+      const page = await query.execute();
+      for (const row of page) {
+        yield {
+          serial: row.serial,
+          revokedAt: new Date(row.revoked_at!),
+          reason: row.revocation_reason as RevocationReason,
+          ...(row.invalidity_date ? { invalidityDate: new Date(row.invalidity_date) } : {}),
+        };
+      }
+      if (page.length < pageSize) return;
+      after = page[page.length - 1]!.serial;
+    }
+  }
+
+  /** Appends to the audit chain inside the caller's transaction; the head row serializes writers. */
+  async appendAuditIn(trx: Transaction<Database>, events: readonly AuditEvent[]): Promise<AuditEntry[]> {
+    if (events.length === 0) return [];
+    let headQuery = trx.selectFrom("audit_head").select(["seq", "hash"]).where("id", "=", 1);
+    if (this.engine === "postgres") headQuery = headQuery.forUpdate();
+    const head = (await headQuery.executeTakeFirst()) ?? { seq: 0, hash: GENESIS_HASH };
+    const entries = chainAuditEvents(head, events, new Date());
+    for (let start = 0; start < entries.length; start += MAX_ROWS_PER_INSERT) {
+      await trx
+        .insertInto("audit_log")
+        .values(
+          entries.slice(start, start + MAX_ROWS_PER_INSERT).map((entry) => ({
+            seq: entry.seq,
+            at: entry.at,
+            action: entry.action,
+            details: entry.details,
+            prev_hash: entry.prevHash,
+            hash: entry.hash,
+          })),
+        )
+        .execute();
+    }
+    const last = entries[entries.length - 1]!;
+    await trx
+      .insertInto("audit_head")
+      .values({ id: 1, seq: last.seq, hash: last.hash })
+      .onConflict((conflict) => conflict.column("id").doUpdateSet({ seq: last.seq, hash: last.hash }))
+      .execute();
+    return entries;
+  }
+
+  async certificate(serial: string): Promise<StoredCertificate | undefined> {
+    const row = await this.db.selectFrom("certificates").selectAll().where("serial", "=", serial).executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      serial: row.serial,
+      profile: row.profile,
+      owner: row.owner,
+      spkiSha256: row.spki_sha256,
+      notBefore: new Date(row.not_before),
+      notAfter: new Date(row.not_after),
+      issuedAt: new Date(row.issued_at),
+      der: Buffer.from(row.der),
+      ...(row.revoked_at ? { revokedAt: new Date(row.revoked_at) } : {}),
+      ...(row.revocation_reason ? { revocationReason: row.revocation_reason } : {}),
+      ...(row.invalidity_date ? { invalidityDate: new Date(row.invalidity_date) } : {}),
+    };
+  }
+
+  async countCertificates(): Promise<number> {
+    const row = await this.db.selectFrom("certificates").select((eb) => eb.fn.countAll().as("count")).executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  async auditHead(): Promise<{ seq: number; hash: string } | undefined> {
+    return this.db.selectFrom("audit_head").select(["seq", "hash"]).where("id", "=", 1).executeTakeFirst();
+  }
+
+  /** The audit log in order, read in pages so memory stays flat however long the log is. */
+  async *auditEntries(pageSize = 1000): AsyncIterable<AuditEntry> {
+    for (let after = -1; ; ) {
+      const page = await this.db.selectFrom("audit_log").selectAll().where("seq", ">", after).orderBy("seq").limit(pageSize).execute();
+      for (const row of page) {
+        yield { seq: Number(row.seq), at: row.at, action: row.action, details: row.details, prevHash: row.prev_hash, hash: row.hash };
+      }
+      if (page.length < pageSize) return;
+      after = Number(page[page.length - 1]!.seq);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+}

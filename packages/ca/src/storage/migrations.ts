@@ -1,0 +1,13 @@
+import type { Migration, MigrationProvider } from "kysely";
+import type { Engine } from "./database.ts";
+import { certificatesAndAudit } from "./migrations/0001_certificatesAndAudit.ts";
+import { revocationSeq } from "./migrations/0002_revocationSeq.ts";
+
+/** Versioned migrations, applied in name order and recorded by Kysely's migrator. Append only. */
+export function migrations(engine: Engine): MigrationProvider {
+  const all: Record<string, Migration> = {
+    "0001_certificates_and_audit": certificatesAndAudit(engine),
+    "0002_revocation_seq": revocationSeq,
+  };
+  return { getMigrations: async () => all };
+}

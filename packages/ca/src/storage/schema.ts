@@ -1,0 +1,49 @@
+import type { Generated } from "kysely";
+
+/** Times are ISO-8601 UTC strings with milliseconds: the same text sorts and compares on both engines. */
+export interface CertificatesTable {
+  serial: string; // lowercase hex, unique
+  profile: string;
+  owner: string;
+  spki_sha256: string;
+  not_before: string;
+  not_after: string;
+  issued_at: string;
+  der: Buffer;
+  revoked_at: string | null;
+  revocation_reason: string | null;
+  invalidity_date: string | null;
+  revocation_seq: number | null;
+}
+
+export interface PublicKeysTable {
+  spki_sha256: string;
+  owner: string;
+  first_serial: string;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  at: string;
+  action: string;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface MigrationMarker {
+  id: Generated<number>;
+}
+
+export interface Database {
+  certificates: CertificatesTable;
+  public_keys: PublicKeysTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+}

@@ -1,0 +1,40 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { configPath, initCertificateAuthority, PASSWORD_ENV, publicationUrls, readCaConfig } from "@qoltanba/ca";
+import { EXIT, type Command } from "../command.ts";
+import { DEFAULT_LISTEN, serveCa } from "./serve.ts";
+
+const DEMO_PASSWORD_FILE = "demo-password";
+
+export const demo: Command = {
+  name: "demo",
+  summary: "Create (or reuse) a demo CA with embedded defaults in a local folder and serve it.",
+  usage: `qoltanba demo [--dir DIR] [--listen HOST:PORT]
+
+  --dir DIR      the CA folder (default ./qoltanba-ca); created on first run
+  --listen       default ${DEFAULT_LISTEN}
+  The key password comes from ${PASSWORD_ENV} when set; otherwise a random one is made and kept in
+  DIR/${DEMO_PASSWORD_FILE} (readable only by you) — fine for a demo, not for a real CA.`,
+  options: { dir: { type: "string" }, listen: { type: "string" } },
+  async run(values) {
+    const dir = (values.dir as string | undefined) ?? "qoltanba-ca";
+    const listen = (values.listen as string | undefined) ?? DEFAULT_LISTEN;
+    if (!existsSync(configPath(dir))) {
+      const password = process.env[PASSWORD_ENV] ?? randomBytes(24).toString("base64url");
+      process.stderr.write(`creating a demo CA in ${dir} (RSA-4096 root: a few seconds)…\n`);
+      await initCertificateAuthority({ dir, password, baseUrl: `http://${listen}`, acceptTestIin: true });
+      if (!process.env[PASSWORD_ENV]) await writeFile(join(dir, DEMO_PASSWORD_FILE), password + "\n", { mode: 0o600 });
+    } else {
+      await readFile(configPath(dir));
+    }
+    const urls = publicationUrls((await readCaConfig(dir)).baseUrl);
+    await serveCa(dir, listen, () =>
+      process.stderr.write(
+        `Qoltanba demo CA is up (Ctrl-C stops it):\n  root certificate     ${urls.rootCertificate}\n  issuing certificate  ${urls.issuingCertificate}\n`,
+      ),
+    );
+    return EXIT.ok;
+  },
+};
