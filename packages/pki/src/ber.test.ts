@@ -1,12 +1,16 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { berToDer } from "./ber.ts";
-import { TestPki } from "./cms-test-pki.ts";
+import { OpensslCa } from "./test-support/openssl-ca.ts";
+import { issueRsaCertificate, keyPathOf } from "./test-support/rsa-certificate.ts";
 import { DerError, octetString, sequence, tlv } from "./der.ts";
 
-let pki: TestPki;
-before(() => (pki = new TestPki()));
-after(() => pki.remove());
+let ca: OpensslCa;
+const read = (file: string) => readFileSync(ca.path(file));
+
+before(() => (ca = new OpensslCa()));
+after(() => ca.dispose());
 
 test("DER comes back as the same buffer", () => {
   const der = sequence(octetString(Buffer.from("abc")));
@@ -14,10 +18,10 @@ test("DER comes back as the same buffer", () => {
 });
 
 test("a streamed openssl CMS becomes definite-length DER that openssl still verifies", () => {
-  const signer = pki.issue("signer", "rsa", ["keyUsage=critical,digitalSignature"]);
+  const signer = issueRsaCertificate(ca, "signer", ["keyUsage=critical,digitalSignature"]);
   const content = Buffer.alloc(5000, "segmented content ");
-  pki.write("content.bin", content);
-  pki.openssl([
+  ca.write("content.bin", content);
+  ca.openssl([
     "cms",
     "-sign",
     "-binary",
@@ -26,24 +30,24 @@ test("a streamed openssl CMS becomes definite-length DER that openssl still veri
     "-in",
     "content.bin",
     "-signer",
-    signer.certPath,
+    signer.path,
     "-inkey",
-    signer.keyPath,
+    keyPathOf(signer),
     "-outform",
     "DER",
     "-out",
     "ber.p7s",
   ]);
-  const ber = pki.read("ber.p7s");
-  assert.match(pki.openssl(["asn1parse", "-inform", "DER", "-in", "ber.p7s"]), /l=inf/);
+  const ber = read("ber.p7s");
+  assert.match(ca.openssl(["asn1parse", "-inform", "DER", "-in", "ber.p7s"]), /l=inf/);
 
   const der = berToDer(ber);
-  pki.write("der.p7s", der);
-  const parsed = pki.openssl(["asn1parse", "-inform", "DER", "-in", "der.p7s"]);
+  ca.write("der.p7s", der);
+  const parsed = ca.openssl(["asn1parse", "-inform", "DER", "-in", "der.p7s"]);
   assert.doesNotMatch(parsed, /l=inf|EOC/);
   assert.ok(der.includes(content), "the content segments are joined into one OCTET STRING");
-  assert.ok(der.includes(signer.certificate), "the certificate keeps its bytes");
-  pki.openssl([
+  assert.ok(der.includes(signer.der), "the certificate keeps its bytes");
+  ca.openssl([
     "cms",
     "-verify",
     "-binary",
@@ -52,11 +56,11 @@ test("a streamed openssl CMS becomes definite-length DER that openssl still veri
     "-in",
     "der.p7s",
     "-CAfile",
-    pki.ca.certPath,
+    ca.certPath,
     "-out",
     "out.bin",
   ]);
-  assert.deepEqual(pki.read("out.bin"), content);
+  assert.deepEqual(read("out.bin"), content);
 });
 
 test("constructed strings are joined, BIT STRING segments keep the last unused-bits count", () => {

@@ -1,6 +1,7 @@
 // Reading and assembling the parts of CMS SignedData (RFC 5652) shared by cms.ts, cms-verify.ts
-// and tsp.ts. Readers throw DerError; public functions turn it into an InputError.
+// and tsp.ts. Readers throw DerError; public functions turn it into an InputError (parsingAs).
 import { berToDer } from "./ber.ts";
+import { readAlgorithmOid } from "./der-parsing.ts";
 import {
   children,
   decodeOid,
@@ -13,7 +14,6 @@ import {
   setOf,
   Tag,
 } from "./der.ts";
-import { InputError } from "./errors.ts";
 import { OID } from "./oids.ts";
 
 export interface SignerInfoParts {
@@ -93,9 +93,9 @@ function readSignerInfo(signerInfo: Element): SignerInfoParts {
   return {
     fields,
     sid,
-    digestAlgorithm: algorithmOid(digestAlgorithm, "SignerInfo digestAlgorithm"),
+    digestAlgorithm: readAlgorithmOid(digestAlgorithm, "SignerInfo digestAlgorithm"),
     signedAttributes,
-    signatureAlgorithm: algorithmOid(signatureAlgorithm, "SignerInfo signatureAlgorithm"),
+    signatureAlgorithm: readAlgorithmOid(signatureAlgorithm, "SignerInfo signatureAlgorithm"),
     signature: expectTag(signature, Tag.OctetString, "SignerInfo signature").content,
     unsignedAttributes,
   };
@@ -122,11 +122,6 @@ export function readOid(element: Element | undefined, what: string): string {
   return decodeOid(content);
 }
 
-/** The OID of an AlgorithmIdentifier. */
-export function algorithmOid(element: Element | undefined, what: string): string {
-  return readOid(children(expectTag(element, Tag.Sequence, what))[0], what);
-}
-
 /** An Attribute with its values in DER SET OF order. */
 export const attribute = (type: string, ...values: Buffer[]): Buffer => sequence(oid(type), setOf(...values));
 
@@ -135,14 +130,4 @@ export function withTag(der: Buffer, tag: number): Buffer {
   const copy = Buffer.from(der);
   copy[0] = tag;
   return copy;
-}
-
-/** Runs a reader and reports its DerError as an InputError with `code`. */
-export function readAs<T>(code: string, what: string, read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    if (error instanceof DerError) throw new InputError(code, `${what}: ${error.message}`);
-    throw error;
-  }
 }

@@ -10,20 +10,19 @@ import {
   verifySignature,
 } from "./algorithms.ts";
 import {
-  algorithmOid,
   type Attribute,
   attributeValues,
-  readAs,
   readAttributes,
   readOid,
   readSignedData,
   type SignerInfoParts,
   withTag,
 } from "./cms-structure.ts";
+import { type CertificateInfo, parseCertificate, subjectKeyIdentifierOf } from "./certificateInfo.ts";
+import { parsingAs, readAlgorithmOid } from "./der-parsing.ts";
 import { children, DerError, type Element, expectTag, readSingle, readTime, Tag } from "./der.ts";
 import { InputError } from "./errors.ts";
 import { OID } from "./oids.ts";
-import { certificateIdentity, type CertificateIdentity } from "./signer-certificate.ts";
 import { hashNameByOid, timeStampMismatch } from "./tst-info.ts";
 
 export interface VerifySignedDataOptions {
@@ -67,7 +66,7 @@ const GOST_UNSUPPORTED = "GOST signature: not supported yet";
 
 /** Verifies every SignerInfo of a CMS SignedData (DER or BER). */
 export function verifySignedData(cms: Buffer, options: VerifySignedDataOptions = {}): SignedDataVerification {
-  const parts = readAs("bad_cms", "CMS", () => readSignedData(cms));
+  const parts = parsingAs("bad_cms", "CMS", () => readSignedData(cms));
   const { detachedContent, detachedDigest } = options;
   if (detachedContent && detachedDigest) {
     throw new InputError("bad_cms_request", "give the detached content or its digest, not both");
@@ -85,9 +84,9 @@ export function verifySignedData(cms: Buffer, options: VerifySignedDataOptions =
       "the CMS is detached: give the signed content or its digest",
     );
   }
-  const candidates = [...parts.certificates, ...(options.certificates ?? [])].flatMap(withIdentity);
+  const candidates = [...parts.certificates, ...(options.certificates ?? [])].flatMap(parsedCertificate);
   const signers = parts.signerInfos.map((info) =>
-    readAs("bad_cms", "CMS SignerInfo", () =>
+    parsingAs("bad_cms", "CMS SignerInfo", () =>
       verifySigner(info, { contentType: parts.contentType, content, detachedDigest }, candidates),
     ),
   );
@@ -99,16 +98,12 @@ export function verifySignedData(cms: Buffer, options: VerifySignedDataOptions =
   };
 }
 
-interface KnownCertificate {
-  readonly der: Buffer;
-  readonly identity: CertificateIdentity;
-}
-
-function withIdentity(der: Buffer): KnownCertificate[] {
+/** A certificate that parses, or none: a malformed one cannot be the signer's. */
+function parsedCertificate(der: Buffer): CertificateInfo[] {
   try {
-    return [{ der, identity: certificateIdentity(der) }];
+    return [parseCertificate(der)];
   } catch (error) {
-    if (error instanceof DerError) return [];
+    if (error instanceof InputError) return [];
     throw error;
   }
 }
@@ -122,15 +117,15 @@ interface SignerContext {
 function verifySigner(
   info: SignerInfoParts,
   context: SignerContext,
-  candidates: readonly KnownCertificate[],
+  candidates: readonly CertificateInfo[],
 ): SignerVerification {
   const problems: string[] = [];
-  const signer = candidates.find((candidate) => identifies(info.sid, candidate.identity));
+  const signer = candidates.find((candidate) => identifies(info.sid, candidate));
   if (!signer) problems.push("the signer's certificate is not in the CMS");
   const hash = hashNameByOid(info.digestAlgorithm);
   const algorithm = signatureAlgorithmOf(info, hash, problems);
   if (!hash && algorithm) problems.push(`digest algorithm ${info.digestAlgorithm} is not supported`);
-  const publicKey = signer && algorithm ? publicKeyOf(signer.identity, problems) : undefined;
+  const publicKey = signer && algorithm ? publicKeyOf(signer, problems) : undefined;
   const verify = (data: Buffer) =>
     !!(algorithm && publicKey && verifySignature(algorithm, data, publicKey, info.signature));
 
@@ -168,7 +163,7 @@ function checkSignedAttributes(
   signedAttributes: Element,
   check: {
     hash?: HashName;
-    signer?: KnownCertificate;
+    signer?: CertificateInfo;
     verify: (data: Buffer) => boolean;
     context: SignerContext;
     problems: string[];
@@ -208,10 +203,10 @@ function checkContentSignature(
   return { digestValid: signatureValid, signatureValid };
 }
 
-function identifies(sid: Element, identity: CertificateIdentity): boolean {
-  if (sid.tag === 0x80) return !!identity.subjectKeyIdentifier?.equals(sid.content);
+function identifies(sid: Element, certificate: CertificateInfo): boolean {
+  if (sid.tag === 0x80) return subjectKeyIdentifierOf(certificate).equals(sid.content);
   const [issuer, serialNumber] = children(sid);
-  return !!issuer?.raw.equals(identity.issuer) && !!serialNumber?.raw.equals(identity.serialNumber);
+  return !!issuer?.raw.equals(certificate.issuerName) && !!serialNumber?.content.equals(certificate.serial);
 }
 
 /** The signature algorithm, or undefined with the reason added to `problems`. */
@@ -243,9 +238,9 @@ function signatureAlgorithmOf(
   }
 }
 
-function publicKeyOf(identity: CertificateIdentity, problems: string[]): KeyObject | undefined {
-  const keyAlgorithm = algorithmOid(
-    children(readSingle(identity.subjectPublicKeyInfo, Tag.Sequence))[0],
+function publicKeyOf(certificate: CertificateInfo, problems: string[]): KeyObject | undefined {
+  const keyAlgorithm = readAlgorithmOid(
+    children(readSingle(certificate.publicKeyInfo, Tag.Sequence))[0],
     "subjectPublicKeyInfo",
   );
   if (keyAlgorithm.startsWith(GOST_ARC)) {
@@ -253,7 +248,7 @@ function publicKeyOf(identity: CertificateIdentity, problems: string[]): KeyObje
     return undefined;
   }
   try {
-    return createPublicKey({ key: identity.subjectPublicKeyInfo, format: "der", type: "spki" });
+    return createPublicKey({ key: certificate.publicKeyInfo, format: "der", type: "spki" });
   } catch {
     problems.push("the signer certificate's public key cannot be used");
     return undefined;
@@ -280,7 +275,7 @@ function singleValue(attributes: readonly Attribute[], type: string, tag?: numbe
  */
 function essCertificateMatches(
   attributes: readonly Attribute[],
-  signer: KnownCertificate,
+  signer: CertificateInfo,
   problems: string[],
 ): boolean | undefined {
   const v2 = singleValue(attributes, OID.signingCertificateV2, Tag.Sequence);
@@ -291,7 +286,7 @@ function essCertificateMatches(
   const [first] = children(expectTag(certs, Tag.Sequence, "ESS certs"));
   const fields = children(expectTag(first, Tag.Sequence, "ESS certificate id"));
   const hashAlgorithm =
-    v2 && fields[0]?.tag === Tag.Sequence ? algorithmOid(fields.shift(), "ESS hashAlgorithm") : undefined;
+    v2 && fields[0]?.tag === Tag.Sequence ? readAlgorithmOid(fields.shift(), "ESS hashAlgorithm") : undefined;
   const hash = v2 ? (hashAlgorithm ? hashNameByOid(hashAlgorithm) : "sha256") : "sha1";
   if (!hash) {
     problems.push(`the signing-certificate attribute uses unsupported hash ${hashAlgorithm}`);
@@ -300,17 +295,17 @@ function essCertificateMatches(
   const certHash = expectTag(fields[0], Tag.OctetString, "ESS certHash").content;
   const issuerSerial = fields[1];
   const matches =
-    certHash.equals(digest(hash, signer.der)) &&
-    (!issuerSerial || issuerSerialMatches(issuerSerial, signer.identity));
+    certHash.equals(digest(hash, signer.der)) && (!issuerSerial || issuerSerialMatches(issuerSerial, signer));
   if (!matches) problems.push("the signing-certificate attribute names another certificate");
   return matches;
 }
 
-function issuerSerialMatches(issuerSerial: Element, identity: CertificateIdentity): boolean {
+function issuerSerialMatches(issuerSerial: Element, certificate: CertificateInfo): boolean {
   const [generalNames, serialNumber] = children(expectTag(issuerSerial, Tag.Sequence, "ESS issuerSerial"));
   const names = children(expectTag(generalNames, Tag.Sequence, "ESS issuer"));
   const directoryName = names.find((name) => name.tag === 0xa4);
   return (
-    !!directoryName?.content.equals(identity.issuer) && !!serialNumber?.raw.equals(identity.serialNumber)
+    !!directoryName?.content.equals(certificate.issuerName) &&
+    !!serialNumber?.content.equals(certificate.serial)
   );
 }

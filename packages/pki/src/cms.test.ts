@@ -1,9 +1,12 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { localSigningKey } from "./algorithms.ts";
 import { addTimestampToken, createSignedData, signatureValueOf } from "./cms.ts";
-import { mutate, seededRandom, type TestIdentity, type TestKeyType, TestPki } from "./cms-test-pki.ts";
+import { type IssuedCertificate, OpensslCa } from "./test-support/openssl-ca.ts";
+import { issueRsaCertificate, keyPathOf } from "./test-support/rsa-certificate.ts";
+import { mutate, seededRandom } from "./test-support/fuzz.ts";
 import { verifySignedData } from "./cms-verify.ts";
 import { InputError } from "./errors.ts";
 import { OID } from "./oids.ts";
@@ -14,74 +17,72 @@ const SIGNER_EXTENSIONS = [
   "subjectKeyIdentifier=hash",
 ];
 
-let pki: TestPki;
-const signers = {} as Record<TestKeyType, TestIdentity>;
+let ca: OpensslCa;
+const signers = {} as Record<"rsa" | "ec", IssuedCertificate>;
 let fileNumber = 0;
 const freshName = (suffix: string) => `f${++fileNumber}.${suffix}`;
 
+const read = (file: string) => readFileSync(ca.path(file));
+
 before(() => {
-  pki = new TestPki();
-  signers.rsa = pki.issue("rsa-signer", "rsa", SIGNER_EXTENSIONS);
-  signers.ec = pki.issue("ec-signer", "ec", SIGNER_EXTENSIONS);
+  ca = new OpensslCa();
+  signers.rsa = issueRsaCertificate(ca, "rsa-signer", SIGNER_EXTENSIONS);
+  signers.ec = ca.issue("ec-signer", SIGNER_EXTENSIONS);
 });
-after(() => pki.remove());
+after(() => ca.dispose());
 
 const content = Buffer.from(
   "Qoltanba: a document to sign, with bytes \x00\xff\r\n that must survive as they are",
 );
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
-const signerOf = (identity: TestIdentity) => ({
-  certificate: identity.certificate,
-  key: localSigningKey(identity.privateKey),
+const signerOf = (identity: IssuedCertificate) => ({
+  certificate: identity.der,
+  key: localSigningKey(identity.key),
 });
 
 /** `openssl cms -verify` (with -cades: ESS signingCertificateV2 checked too); returns the content it verified. */
 function opensslVerify(cms: Buffer, detached?: Buffer): Buffer {
-  const input = pki.write(freshName("p7s"), cms);
+  const input = ca.write(freshName("p7s"), cms);
   const output = freshName("out");
-  const contentArgs = detached ? ["-content", pki.write(freshName("bin"), detached)] : [];
-  pki.openssl(
-    [
-      "cms",
-      "-verify",
-      "-binary",
-      "-inform",
-      "DER",
-      "-in",
-      input,
-      "-CAfile",
-      pki.ca.certPath,
-      "-cades",
-      "-out",
-      output,
-    ],
-    contentArgs,
-  );
-  return pki.read(output);
+  const contentArgs = detached ? ["-content", ca.write(freshName("bin"), detached)] : [];
+  ca.openssl([
+    "cms",
+    "-verify",
+    "-binary",
+    "-inform",
+    "DER",
+    "-in",
+    input,
+    "-CAfile",
+    ca.certPath,
+    "-cades",
+    "-out",
+    output,
+    ...contentArgs,
+  ]);
+  return read(output);
 }
 
-function opensslSign(identity: TestIdentity, options: string[]): Buffer {
+function opensslSign(identity: IssuedCertificate, options: string[]): Buffer {
   const output = freshName("p7s");
-  const input = pki.write(freshName("bin"), content);
-  pki.openssl(
-    [
-      "cms",
-      "-sign",
-      "-binary",
-      "-in",
-      input,
-      "-signer",
-      identity.certPath,
-      "-inkey",
-      identity.keyPath,
-      "-outform",
-      "DER",
-      "-out",
-      output,
-    ],
-    options,
-  );
-  return pki.read(output);
+  const input = ca.write(freshName("bin"), content);
+  ca.openssl([
+    "cms",
+    "-sign",
+    "-binary",
+    "-in",
+    input,
+    "-signer",
+    identity.path,
+    "-inkey",
+    keyPathOf(identity),
+    "-outform",
+    "DER",
+    "-out",
+    output,
+    ...options,
+  ]);
+  return read(output);
 }
 
 for (const keyType of ["rsa", "ec"] as const) {
@@ -101,7 +102,7 @@ for (const keyType of ["rsa", "ec"] as const) {
       assert.deepEqual(signer!.problems, []);
       assert.equal(signer!.valid, true);
       assert.equal(signer!.signingCertificateMatches, true);
-      assert.deepEqual(signer!.certificate, signers[keyType].certificate);
+      assert.deepEqual(signer!.certificate, signers[keyType].der);
       assert.deepEqual(signer!.signingTime, signingTime);
     });
 
@@ -133,7 +134,7 @@ for (const keyType of ["rsa", "ec"] as const) {
         assert.deepEqual(result.content, content, options.join(" "));
         assert.deepEqual(result.signers[0]!.problems, [], options.join(" "));
         assert.equal(result.signers[0]!.valid, true);
-        assert.deepEqual(result.signers[0]!.certificate, signers[keyType].certificate);
+        assert.deepEqual(result.signers[0]!.certificate, signers[keyType].der);
         assert.equal(
           result.signers[0]!.signingCertificateMatches,
           options.includes("-cades") ? true : undefined,
@@ -187,13 +188,13 @@ test("tampered content and a tampered signature are detected, by ours and by ope
 });
 
 test("a signature time-stamp from openssl's TSA makes CAdES-T that openssl and ours accept", async () => {
-  const tsa = pki.issue("tsa", "rsa", [
+  const tsa = issueRsaCertificate(ca, "tsa", [
     "basicConstraints=critical,CA:FALSE",
     "keyUsage=critical,digitalSignature",
     "extendedKeyUsage=critical,timeStamping",
   ]);
-  pki.write("tsaserial", "01\n");
-  const config = pki.write(
+  ca.write("tsaserial", "01\n");
+  const config = ca.write(
     "ts.cnf",
     [
       "[ tsa ]",
@@ -201,8 +202,8 @@ test("a signature time-stamp from openssl's TSA makes CAdES-T that openssl and o
       "[ tsa_config ]",
       "serial = tsaserial",
       "crypto_device = builtin",
-      `signer_cert = ${tsa.certPath}`,
-      `signer_key = ${tsa.keyPath}`,
+      `signer_cert = ${tsa.path}`,
+      `signer_key = ${keyPathOf(tsa)}`,
       "signer_digest = sha256",
       "default_policy = 1.2.3.4.1",
       "digests = sha256",
@@ -213,14 +214,14 @@ test("a signature time-stamp from openssl's TSA makes CAdES-T that openssl and o
   );
   const cms = await createSignedData({ content, encapsulate: true, signer: signerOf(signers.ec) });
   const imprint = sha256(signatureValueOf(cms)).toString("hex");
-  pki.openssl(["ts", "-query", "-digest", imprint, "-sha256", "-cert", "-out", "sig.tsq"]);
-  pki.openssl(["ts", "-reply", "-config", config, "-queryfile", "sig.tsq", "-token_out", "-out", "sig.tst"]);
-  const token = pki.read("sig.tst");
+  ca.openssl(["ts", "-query", "-digest", imprint, "-sha256", "-cert", "-out", "sig.tsq"]);
+  ca.openssl(["ts", "-reply", "-config", config, "-queryfile", "sig.tsq", "-token_out", "-out", "sig.tst"]);
+  const token = read("sig.tst");
 
   const cadesT = addTimestampToken(cms, token);
   assert.deepEqual(opensslVerify(cadesT), content);
   assert.match(
-    pki.openssl(["cms", "-cmsout", "-print", "-inform", "DER", "-in", pki.write("t.p7s", cadesT)]),
+    ca.openssl(["cms", "-cmsout", "-print", "-inform", "DER", "-in", ca.write("t.p7s", cadesT)]),
     /unsignedAttrs:\s+object: id-smime-aa-timeStampToken/,
   );
   const [signer] = verifySignedData(cadesT).signers;
@@ -228,7 +229,7 @@ test("a signature time-stamp from openssl's TSA makes CAdES-T that openssl and o
   assert.deepEqual(signer!.timestampTokens, [token]);
   // The token is over the signature value still in the CAdES-T signature.
   const imprintNow = sha256(signatureValueOf(cadesT)).toString("hex");
-  pki.openssl([
+  ca.openssl([
     "ts",
     "-verify",
     "-digest",
@@ -237,9 +238,9 @@ test("a signature time-stamp from openssl's TSA makes CAdES-T that openssl and o
     "sig.tst",
     "-token_in",
     "-CAfile",
-    pki.ca.certPath,
+    ca.certPath,
     "-untrusted",
-    tsa.certPath,
+    tsa.path,
   ]);
 
   const otherCms = await createSignedData({ content, encapsulate: true, signer: signerOf(signers.rsa) });
@@ -281,7 +282,7 @@ test("bad options and bad input are InputErrors", async () => {
     name: "InputError",
     code: "bad_cms",
   });
-  assert.throws(() => verifySignedData(signers.rsa.certificate), { name: "InputError", code: "bad_cms" });
+  assert.throws(() => verifySignedData(signers.rsa.der), { name: "InputError", code: "bad_cms" });
 });
 
 test("fuzz: a thousand damaged CMS (DER and BER) give results or InputErrors, nothing else", async () => {

@@ -2,7 +2,9 @@
 // NCALayer produces: signed attributes contentType, signingTime, messageDigest and ESS
 // signingCertificateV2; a signature time-stamp as an unsigned attribute.
 import { digest, type HashName, HASH_OIDS, type SigningKey } from "./algorithms.ts";
-import { attribute, readAs, readSignedData, type SignerInfoParts, withTag } from "./cms-structure.ts";
+import { type CertificateInfo, parseCertificate } from "./certificateInfo.ts";
+import { attribute, readSignedData, type SignerInfoParts, withTag } from "./cms-structure.ts";
+import { parsingAs } from "./der-parsing.ts";
 import {
   children,
   contextConstructed,
@@ -17,7 +19,6 @@ import {
 } from "./der.ts";
 import { InputError } from "./errors.ts";
 import { OID } from "./oids.ts";
-import { certificateIdentity, type CertificateIdentity } from "./signer-certificate.ts";
 import { timeStampMismatch } from "./tst-info.ts";
 
 export interface CmsSigner {
@@ -56,20 +57,18 @@ export async function createSignedData(options: SignedDataOptions): Promise<Buff
   const hash = signer.key.algorithm.hash;
   const contentType = options.contentType ?? OID.pkcs7Data;
   const messageDigest = messageDigestOf(options, hash);
-  const identity = readAs("bad_certificate", "signer certificate", () =>
-    certificateIdentity(signer.certificate),
-  );
+  const certificate = parseCertificate(signer.certificate);
   const signedAttributes = setOf(
     attribute(OID.contentType, oid(contentType)),
     attribute(OID.signingTime, time(options.signingTime ?? new Date())),
     attribute(OID.messageDigest, octetString(messageDigest)),
-    attribute(OID.signingCertificateV2, signingCertificateV2(signer.certificate, identity)),
+    attribute(OID.signingCertificateV2, signingCertificateV2(certificate)),
   );
   const signature = await signer.key.sign(signedAttributes);
   const unsigned = options.unsignedAttributes ?? [];
   const signerInfo = sequence(
     integer(1),
-    sequence(identity.issuer, identity.serialNumber),
+    issuerAndSerialNumber(certificate),
     digestAlgorithmIdentifier(hash),
     withTag(signedAttributes, 0xa0),
     signer.key.algorithm.identifier,
@@ -116,11 +115,14 @@ function messageDigestOf({ content, contentDigest, encapsulate }: SignedDataOpti
 // SHA-2 identifiers without parameters (RFC 5754 section 2).
 const digestAlgorithmIdentifier = (hash: HashName): Buffer => sequence(oid(HASH_OIDS[hash]));
 
+const issuerAndSerialNumber = (certificate: CertificateInfo): Buffer =>
+  sequence(certificate.issuerName, tlv(Tag.Integer, certificate.serial));
+
 /** ESS SigningCertificateV2 (RFC 5035) with one ESSCertIDv2: SHA-256 (the default, so omitted) and IssuerSerial. */
-function signingCertificateV2(certificate: Buffer, identity: CertificateIdentity): Buffer {
-  const directoryName = contextConstructed(4, identity.issuer);
-  const issuerSerial = sequence(sequence(directoryName), identity.serialNumber);
-  return sequence(sequence(sequence(octetString(digest("sha256", certificate)), issuerSerial)));
+function signingCertificateV2(certificate: CertificateInfo): Buffer {
+  const directoryName = contextConstructed(4, certificate.issuerName);
+  const issuerSerial = sequence(sequence(directoryName), tlv(Tag.Integer, certificate.serial));
+  return sequence(sequence(sequence(octetString(digest("sha256", certificate.der)), issuerSerial)));
 }
 
 const distinct = (items: readonly Buffer[]): Buffer[] =>
@@ -128,7 +130,7 @@ const distinct = (items: readonly Buffer[]): Buffer[] =>
 
 /** The signature value of a SignerInfo: what a CAdES-T signature time-stamp is over (its hash is the imprint). */
 export function signatureValueOf(signedData: Buffer, signerIndex = 0): Buffer {
-  return signerAt(readAs("bad_cms", "CMS", () => readSignedData(signedData)).signerInfos, signerIndex)
+  return signerAt(parsingAs("bad_cms", "CMS", () => readSignedData(signedData)).signerInfos, signerIndex)
     .signature;
 }
 
@@ -137,7 +139,7 @@ export function signatureValueOf(signedData: Buffer, signerIndex = 0): Buffer {
  * unsigned attribute (CAdES-T). Refuses a token whose imprint is not over that signature. Returns DER.
  */
 export function addTimestampToken(signedData: Buffer, timestampToken: Buffer, signerIndex = 0): Buffer {
-  const parts = readAs("bad_cms", "CMS", () => readSignedData(signedData));
+  const parts = parsingAs("bad_cms", "CMS", () => readSignedData(signedData));
   const signer = signerAt(parts.signerInfos, signerIndex);
   const mismatch = timeStampMismatch(timestampToken, signer.signature);
   if (mismatch) throw new InputError("bad_timestamp_token", `time-stamp token: ${mismatch}`);
@@ -158,7 +160,7 @@ export function addTimestampToken(signedData: Buffer, timestampToken: Buffer, si
 function withUnsignedAttribute(info: SignerInfoParts, added: Buffer): Buffer {
   const unsigned = info.unsignedAttributes;
   const existing = unsigned
-    ? readAs("bad_cms", "CMS", () => children(unsigned).map((element) => element.raw))
+    ? parsingAs("bad_cms", "CMS", () => children(unsigned).map((element) => element.raw))
     : [];
   const fields = info.fields.filter((field) => field !== info.unsignedAttributes).map((field) => field.raw);
   return sequence(...fields, withTag(setOf(...existing, added), 0xa1));

@@ -2,7 +2,8 @@
 // responses. Request errors carry the RFC's PKIFailureInfo names as InputError codes.
 import { HASH_OIDS } from "./algorithms.ts";
 import { berToDer } from "./ber.ts";
-import { readAs, readOid } from "./cms-structure.ts";
+import { readOid } from "./cms-structure.ts";
+import { parsingAs, readSerial } from "./der-parsing.ts";
 import { type CmsSigner, createSignedData } from "./cms.ts";
 import {
   boolean,
@@ -26,7 +27,6 @@ import { OID } from "./oids.ts";
 import {
   type Accuracy,
   encodeTstInfo,
-  magnitude,
   readBoolean,
   readMessageImprint,
   readTimeStampToken,
@@ -83,7 +83,7 @@ export type TimeStampStatus = (typeof STATUSES)[number];
  * unacceptedExtension (any extension: none is supported).
  */
 export function parseTimeStampRequest(der: Buffer): TimeStampRequest {
-  return readAs("badRequest", "time-stamp request", () => readRequest(der));
+  return parsingAs("badRequest", "time-stamp request", () => readRequest(der));
 }
 
 function readRequest(der: Buffer): TimeStampRequest {
@@ -124,7 +124,7 @@ function readRequest(der: Buffer): TimeStampRequest {
     hash,
     messageImprint: hashedMessage,
     policy: policy && readOid(policy, "reqPolicy"),
-    nonce: nonce && magnitude(nonce),
+    nonce: nonce && readSerial(nonce, "nonce"),
     certReq: certReq ? readBoolean(certReq) : false,
     encodedMessageImprint: imprint!.raw,
   };
@@ -221,7 +221,7 @@ export interface TimeStampResponse {
 
 /** Reads a TimeStampResp (DER or BER). */
 export function parseTimeStampResponse(der: Buffer): TimeStampResponse {
-  const response = readAs("bad_timestamp_response", "time-stamp response", () => {
+  const response = parsingAs("bad_timestamp_response", "time-stamp response", () => {
     const [statusInfo, token, ...extra] = children(readSingle(berToDer(der), Tag.Sequence));
     if (extra.length > 0) throw new DerError("unexpected fields in TimeStampResp");
     const [status, ...details] = children(expectTag(statusInfo, Tag.Sequence, "PKIStatusInfo"));
@@ -242,7 +242,7 @@ export function parseTimeStampResponse(der: Buffer): TimeStampResponse {
 
 /** Reads the TSTInfo of a TimeStampToken (DER or BER); verify its signature with verifySignedData. */
 export function parseTimeStampToken(token: Buffer): TstInfo {
-  return readAs("bad_timestamp_token", "time-stamp token", () => readTimeStampToken(token));
+  return parsingAs("bad_timestamp_token", "time-stamp token", () => readTimeStampToken(token));
 }
 
 function readUtf8(element: { tag: number; content: Buffer }): string {

@@ -1,6 +1,7 @@
 // TSTInfo, the signed content of an RFC 3161 time-stamp token (section 2.4.2).
 import { digest, type HashName, HASH_OIDS } from "./algorithms.ts";
 import { readOid, readSignedData } from "./cms-structure.ts";
+import { readSerial } from "./der-parsing.ts";
 import {
   children,
   contextConstructed,
@@ -134,11 +135,11 @@ export function readTstInfo(der: Buffer): TstInfo {
     hashAlgorithm,
     hash: hashNameByOid(hashAlgorithm),
     messageImprint: hashedMessage,
-    serialNumber: magnitude(expectTag(serialNumber, Tag.Integer, "TSTInfo serialNumber")),
+    serialNumber: readSerial(serialNumber, "TSTInfo serialNumber"),
     genTime: readGeneralizedTime(genTime),
     accuracy: accuracy && readAccuracy(accuracy),
     ordering: ordering ? readBoolean(ordering) : false,
-    nonce: nonce && magnitude(nonce),
+    nonce: nonce && readSerial(nonce, "TSTInfo nonce"),
     tsa: tsa && readSingle(tsa.content).raw,
   };
 }
@@ -162,14 +163,6 @@ export function readMessageImprint(element: Element | undefined): {
 
 export const hashNameByOid = (algorithmOid: string): HashName | undefined =>
   (Object.keys(HASH_OIDS) as HashName[]).find((name) => HASH_OIDS[name] === algorithmOid);
-
-/** An INTEGER's magnitude; throws DerError for an empty or negative one. */
-export function magnitude(element: Element): Buffer {
-  const { content } = element;
-  if (content.length === 0) throw new DerError("empty INTEGER");
-  if (content[0]! & 0x80) throw new DerError("negative INTEGER where a positive one belongs");
-  return content[0] === 0 && content.length > 1 ? content.subarray(1) : content;
-}
 
 export function readBoolean(element: Element): boolean {
   if (element.content.length !== 1) throw new DerError("BOOLEAN must be one byte");
@@ -195,7 +188,9 @@ function readAccuracy(element: Element): Accuracy {
 }
 
 function smallInteger(element: Element): number {
-  const value = magnitude(element);
-  if (value.length > 6) throw new DerError("INTEGER too large");
-  return value.readUIntBE(0, value.length);
+  const { content } = element;
+  if (content.length === 0 || content.length > 6 || content[0]! & 0x80) {
+    throw new DerError("accuracy value is not a small non-negative INTEGER");
+  }
+  return content.readUIntBE(0, content.length);
 }
