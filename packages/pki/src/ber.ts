@@ -1,94 +1,129 @@
-import { fromBER, type AsnType } from "asn1js";
-import { DerError, type Element, readElement, tlv } from "./der.ts";
+// A read-only view of BER through asn1js, for formats whose real files are not DER (PKCS#12 from
+// NCA's software uses indefinite lengths and constructed OCTET STRINGs). asn1js does the parsing
+// with its resource limits; this turns its object tree into plain elements with content bytes.
+import { fromBER, type BaseBlock } from "asn1js";
+import { decodeOid } from "./der.ts";
 
-// Universal string types whose BER form may be constructed (a chain of primitive segments).
-const STRING_TAG_NUMBERS = new Set([3, 4, 12, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 30]);
-const BIT_STRING = 3;
-const MAX_DEPTH = 64;
-const CLASS_BITS: Record<number, number> = { 1: 0x00, 2: 0x40, 3: 0x80, 4: 0xc0 };
+export const TagClass = { universal: 1, application: 2, context: 3, private: 4 } as const;
+export const UniversalTag = {
+  integer: 2,
+  octetString: 4,
+  oid: 6,
+  sequence: 16,
+  set: 17,
+  bmpString: 30,
+} as const;
 
-/**
- * Turns BER (indefinite lengths, constructed strings), as real NCALayer signatures and streamed
- * `openssl cms` output use, into DER that der.ts reads. DER input comes back unchanged, and every
- * part that der.ts can already read keeps its original bytes, so embedded certificates and signed
- * attributes stay exactly what was signed. Throws DerError for anything that is not BER.
- */
-export function berToDer(input: Buffer): Buffer {
-  if (readableAsIs(input)) return input;
-  const parsed = parseBer(input);
-  if (parsed.offset === -1) throw new DerError(`not valid BER: ${parsed.result.error || "unreadable"}`);
-  if (parsed.offset !== input.length) throw new DerError("trailing bytes after BER value");
-  return reencode(parsed.result).bytes;
+export interface BerElement {
+  readonly tagClass: number;
+  readonly tagNumber: number;
+  readonly constructed: boolean;
+  /** Content octets of a primitive element; empty for a constructed one. */
+  readonly content: Buffer;
+  readonly children: readonly BerElement[];
+  /** The whole encoding, header included. */
+  readonly raw: Buffer;
 }
 
-function parseBer(input: Buffer): ReturnType<typeof fromBER> {
+export class BerError extends Error {
+  override name = "BerError";
+}
+
+/** Reads a whole buffer as exactly one BER element (no trailing bytes). */
+export function readBer(data: Buffer): BerElement {
+  if (data.length === 0) throw new BerError("no data");
+  let parsed: ReturnType<typeof fromBER>;
   try {
-    return fromBER(input, {
-      copyInput: false,
-      maxDepth: MAX_DEPTH,
-      maxNodes: Math.max(10_000, input.length),
-      maxContentLength: input.length,
-      parseEmbedded: false,
-    });
+    parsed = fromBER(data, { parseEmbedded: false, copyInput: false });
   } catch (error) {
-    // asn1js throws on some malformed values (a UTCTime that is no time, for one): bad input all the same.
-    throw new DerError(`not valid BER: ${error instanceof Error ? error.message : String(error)}`);
+    // asn1js throws (rather than reporting) on some malformed values, such as bad times.
+    throw new BerError(error instanceof Error ? error.message : "not BER");
   }
+  const { offset, result } = parsed;
+  if (offset === -1 || result.error) throw new BerError(result.error || "not BER");
+  if (offset !== data.length) throw new BerError("trailing bytes after the BER value");
+  return toElement(result);
 }
 
-/** True when der.ts can walk the whole tree: definite lengths only and no constructed strings. */
-function readableAsIs(input: Buffer): boolean {
-  try {
-    const element = readElement(input);
-    return element.raw.length === input.length && walkable(element, 0);
-  } catch (error) {
-    if (error instanceof DerError) return false;
-    throw error;
-  }
-}
-
-function walkable(element: Element, depth: number): boolean {
-  if ((element.tag & 0x20) === 0) return true;
-  if ((element.tag & 0xc0) === 0 && STRING_TAG_NUMBERS.has(element.tag & 0x1f)) return false;
-  if (depth >= MAX_DEPTH) return false;
-  for (let offset = 0; offset < element.content.length;) {
-    const child = readElement(element.content, offset);
-    if (!walkable(child, depth + 1)) return false;
-    offset += child.raw.length;
-  }
-  return true;
-}
-
-function reencode(node: AsnType): { bytes: Buffer; unchanged: boolean } {
-  const view = node.valueBeforeDecodeView;
+function toElement(block: BaseBlock): BerElement {
+  const { tagClass, tagNumber, isConstructed } = block.idBlock;
+  const view = block.valueBeforeDecodeView;
   const raw = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-  const { tagClass, tagNumber, isConstructed } = node.idBlock;
-  if (tagNumber > 30) throw new DerError(`tag number ${tagNumber} is not supported`);
-  if (!isConstructed) return { bytes: raw, unchanged: true };
-  const items = (node.valueBlock as { value?: unknown }).value;
-  if (!Array.isArray(items)) throw new DerError("unsupported constructed encoding");
-  const parts = (items as AsnType[]).map(reencode);
-  if (tagClass === 1 && STRING_TAG_NUMBERS.has(tagNumber)) {
-    return { bytes: joinSegments(tagNumber, parts), unchanged: false };
+  if (!isConstructed) {
+    const content = raw.subarray(block.idBlock.blockLength + block.lenBlock.blockLength);
+    return { tagClass, tagNumber, constructed: false, content, children: [], raw };
   }
-  if (!node.lenBlock.isIndefiniteForm && parts.every((part) => part.unchanged)) {
-    return { bytes: raw, unchanged: true };
-  }
-  const tag = CLASS_BITS[tagClass]! | 0x20 | tagNumber;
-  return { bytes: tlv(tag, ...parts.map((part) => part.bytes)), unchanged: false };
+  // Every asn1js value block of a constructed encoding keeps its children in `value`.
+  const value = (block.valueBlock as unknown as { value?: unknown }).value;
+  if (!Array.isArray(value)) throw new BerError(`constructed encoding of tag ${tagNumber} is not supported`);
+  return {
+    tagClass,
+    tagNumber,
+    constructed: true,
+    content: Buffer.alloc(0),
+    children: (value as BaseBlock[]).map(toElement),
+    raw,
+  };
 }
 
-/** A constructed string's segments joined into one primitive value (X.690 8.6.4, 8.7.3). */
-function joinSegments(tagNumber: number, parts: Array<{ bytes: Buffer }>): Buffer {
-  const segments = parts.map(({ bytes }) => {
-    const segment = readElement(bytes);
-    if (segment.tag !== tagNumber) {
-      throw new DerError(`a constructed string holds a segment with tag 0x${segment.tag.toString(16)}`);
-    }
-    return segment.content;
-  });
-  if (tagNumber !== BIT_STRING) return tlv(tagNumber, ...segments);
-  if (segments.some((segment) => segment.length === 0)) throw new DerError("empty BIT STRING segment");
-  const unusedBits = segments.at(-1)?.[0] ?? 0;
-  return tlv(tagNumber, Buffer.from([unusedBits]), ...segments.map((segment) => segment.subarray(1)));
+/** The bytes of an OCTET STRING (or an IMPLICIT one), joining the pieces of a constructed encoding. */
+export function octets(element: BerElement): Buffer {
+  if (!element.constructed) return element.content;
+  return Buffer.concat(
+    element.children.map((child) => {
+      if (child.tagClass !== TagClass.universal || child.tagNumber !== 4) {
+        throw new BerError("a constructed OCTET STRING holds something other than OCTET STRINGs");
+      }
+      return octets(child);
+    }),
+  );
+}
+
+export function expectUniversal(
+  element: BerElement | undefined,
+  tagNumber: number,
+  what: string,
+): BerElement {
+  if (!element) throw new BerError(`${what} is missing`);
+  if (element.tagClass !== TagClass.universal || element.tagNumber !== tagNumber) {
+    throw new BerError(`${what} has the wrong type`);
+  }
+  return element;
+}
+
+/** The single element inside an EXPLICIT context-specific tag `[tagNumber]`. */
+export function explicitContent(
+  element: BerElement | undefined,
+  tagNumber: number,
+  what: string,
+): BerElement {
+  if (!element) throw new BerError(`${what} is missing`);
+  if (
+    element.tagClass !== TagClass.context ||
+    element.tagNumber !== tagNumber ||
+    element.children.length !== 1
+  ) {
+    throw new BerError(`${what} is not an explicit [${tagNumber}]`);
+  }
+  return element.children[0]!;
+}
+
+export function readOid(element: BerElement | undefined, what: string): string {
+  const { content } = expectUniversal(element, UniversalTag.oid, what);
+  if (content.length === 0 || (content[content.length - 1]! & 0x80) !== 0)
+    throw new BerError(`${what} is not a valid OID`);
+  return decodeOid(content);
+}
+
+/** A non-negative INTEGER that fits in 31 bits (versions, iteration counts). */
+export function readSmallInteger(element: BerElement | undefined, what: string): number {
+  const { content } = expectUniversal(element, UniversalTag.integer, what);
+  if (content.length === 0 || (content[0]! & 0x80) !== 0)
+    throw new BerError(`${what} is not a non-negative integer`);
+  let value = 0;
+  for (const byte of content) {
+    value = value * 256 + byte;
+    if (value > 0x7fffffff) throw new BerError(`${what} is too large`);
+  }
+  return value;
 }

@@ -1,6 +1,6 @@
 // Reading and assembling the parts of CMS SignedData (RFC 5652) shared by cms.ts, cms-verify.ts
 // and tsp.ts. Readers throw DerError; public functions turn it into an InputError (parsingAs).
-import { berToDer } from "./ber.ts";
+import { berToDer } from "./ber-to-der.ts";
 import { readAlgorithmOid } from "./der-parsing.ts";
 import {
   children,

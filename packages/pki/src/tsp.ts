@@ -1,7 +1,7 @@
 // RFC 3161 time-stamping: requests, tokens (CMS SignedData over TSTInfo, built by cms.ts) and
 // responses. Request errors carry the RFC's PKIFailureInfo names as InputError codes.
 import { HASH_OIDS } from "./algorithms.ts";
-import { berToDer } from "./ber.ts";
+import { berToDer } from "./ber-to-der.ts";
 import { readOid } from "./cms-structure.ts";
 import { parsingAs, readSerial } from "./der-parsing.ts";
 import { type CmsSigner, createSignedData } from "./cms.ts";

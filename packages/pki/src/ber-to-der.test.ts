@@ -1,7 +1,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { berToDer } from "./ber.ts";
+import { berToDer } from "./ber-to-der.ts";
 import { OpensslCa } from "./test-support/openssl-ca.ts";
 import { issueRsaCertificate, keyPathOf } from "./test-support/rsa-certificate.ts";
 import { DerError, octetString, sequence, tlv } from "./der.ts";
