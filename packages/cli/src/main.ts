@@ -1,13 +1,14 @@
 import { EXIT, helpText, parseCommandLine, reportError, type Command } from "./command.ts";
 import { caAudit } from "./commands/caAudit.ts";
 import { caCert } from "./commands/caCert.ts";
+import { caCrl } from "./commands/caCrl.ts";
 import { caInit } from "./commands/caInit.ts";
 import { caIssue } from "./commands/caIssue.ts";
 import { caRevoke } from "./commands/caRevoke.ts";
 import { demo } from "./commands/demo.ts";
 import { serve } from "./commands/serve.ts";
 
-const COMMANDS: readonly Command[] = [caInit, caCert, caIssue, caRevoke, caAudit, serve, demo];
+const COMMANDS: readonly Command[] = [caInit, caCert, caIssue, caRevoke, caCrl, caAudit, serve, demo];
 
 function overview(): string {
   const lines = COMMANDS.map((command) => `  ${command.name.padEnd(10)} ${command.summary}`);

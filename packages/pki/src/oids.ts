@@ -28,6 +28,9 @@ export const OID = {
   freshestCRL: "2.5.29.46",
   authorityInfoAccess: "1.3.6.1.5.5.7.1.1",
   ocspNoCheck: "1.3.6.1.5.5.7.48.1.5",
+  // OCSP (RFC 6960, RFC 8954)
+  ocspBasic: "1.3.6.1.5.5.7.48.1.1",
+  ocspNonce: "1.3.6.1.5.5.7.48.1.2",
   // access methods and qualifiers
   ocsp: "1.3.6.1.5.5.7.48.1",
   caIssuers: "1.3.6.1.5.5.7.48.2",

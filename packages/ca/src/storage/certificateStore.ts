@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from "kysely";
 import { InputError, type RevocationReason } from "@qoltanba/pki";
 import { chainAuditEvents, GENESIS_HASH, type AuditEntry, type AuditEvent } from "../audit.ts";
 import type { OpenedDatabase } from "./database.ts";
-import type { Database } from "./schema.ts";
+import type { CrlsTable, Database } from "./schema.ts";
 
 export interface IssuedCertificate {
   readonly serial: string;
@@ -44,6 +44,32 @@ export interface RevocationChange {
 
 export interface RevokedCertificate extends RevocationChange {
   readonly serial: string;
+}
+
+export interface CrlRecord {
+  readonly number: number;
+  readonly kind: "full" | "delta";
+  readonly baseNumber?: number;
+  readonly thisUpdate: Date;
+  readonly nextUpdate: Date;
+  readonly revocationMark: number;
+  readonly entryCount: number;
+  readonly byteLength: number;
+  readonly sha256: string;
+}
+
+function crlRecordOf(row: CrlsTable): CrlRecord {
+  return {
+    number: Number(row.number),
+    kind: row.kind,
+    ...(row.base_number === null ? {} : { baseNumber: Number(row.base_number) }),
+    thisUpdate: new Date(row.this_update),
+    nextUpdate: new Date(row.next_update),
+    revocationMark: Number(row.revocation_mark),
+    entryCount: Number(row.entry_count),
+    byteLength: Number(row.byte_length),
+    sha256: row.sha256,
+  };
 }
 
 function stateOf(row: { revoked_at: string | null; revocation_reason: string | null }): RevocationState {
@@ -176,7 +202,9 @@ export class CertificateStore {
    * for a CRL of millions. With `changedAfterSeq`, only changes after that audit sequence (delta CRL),
    * including hold releases (removeFromCRL); without it, only certificates revoked now (full CRL).
    */
-  async *revokedCertificates(options: { changedAfterSeq?: number; pageSize?: number } = {}): AsyncIterable<RevokedCertificate> {
+  async *revokedCertificates(
+    options: { changedAfterSeq?: number; upToSeq?: number; pageSize?: number } = {},
+  ): AsyncIterable<RevokedCertificate> {
     const pageSize = options.pageSize ?? 10_000;
     for (let after = ""; ; ) {
       let query = this.db
@@ -190,6 +218,7 @@ export class CertificateStore {
         options.changedAfterSeq === undefined
           ? query.where("revocation_reason", "!=", "removeFromCRL")
           : query.where("revocation_seq", ">", options.changedAfterSeq);
+      if (options.upToSeq !== undefined) query = query.where("revocation_seq", "<=", options.upToSeq);
       const page = await query.execute();
       for (const row of page) {
         yield {
@@ -202,6 +231,57 @@ export class CertificateStore {
       if (page.length < pageSize) return;
       after = page[page.length - 1]!.serial;
     }
+  }
+
+  /** Certificates whose revocation state changed after an audit sequence, oldest change first. */
+  async revocationChangesSince(seq: number, limit = 10_000): Promise<Array<{ serial: string; seq: number }>> {
+    const rows = await this.db
+      .selectFrom("certificates")
+      .select(["serial", "revocation_seq"])
+      .where("revocation_seq", ">", seq)
+      .orderBy("revocation_seq")
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ serial: row.serial, seq: Number(row.revocation_seq) }));
+  }
+
+  /** The newest CRL of a kind, if any was made. */
+  async latestCrl(kind: CrlRecord["kind"]): Promise<CrlRecord | undefined> {
+    const row = await this.db.selectFrom("crls").selectAll().where("kind", "=", kind).orderBy("number", "desc").limit(1).executeTakeFirst();
+    return row && crlRecordOf(row);
+  }
+
+  async nextCrlNumber(): Promise<number> {
+    const row = await this.db.selectFrom("crls").select((eb) => eb.fn.max("number").as("last")).executeTakeFirst();
+    return Number(row?.last ?? 0) + 1;
+  }
+
+  /** The audit sequence reached so far: a CRL made now is complete up to it. */
+  async currentRevocationMark(): Promise<number> {
+    return (await this.auditHead())?.seq ?? 0;
+  }
+
+  /** Records a signed CRL and its audit entry; a clash on the number means another node made it first. */
+  async recordCrl(record: CrlRecord): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("crls")
+        .values({
+          number: record.number,
+          kind: record.kind,
+          base_number: record.baseNumber ?? null,
+          this_update: record.thisUpdate.toISOString(),
+          next_update: record.nextUpdate.toISOString(),
+          revocation_mark: record.revocationMark,
+          entry_count: record.entryCount,
+          byte_length: record.byteLength,
+          sha256: record.sha256,
+        })
+        .execute();
+      await this.appendAuditIn(trx, [
+        { action: "crl", details: { key: "issuing", kind: record.kind, number: record.number, entries: record.entryCount, sha256: record.sha256 } },
+      ]);
+    });
   }
 
   /** Appends to the audit chain inside the caller's transaction; the head row serializes writers. */
