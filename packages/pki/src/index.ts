@@ -19,3 +19,7 @@ export * from "./revocation.ts";
 export * from "./subject.ts";
 export * from "./x509-extensions.ts";
 export * from "./ocsp.ts";
+export * from "./ber-to-der.ts";
+export * from "./cms.ts";
+export * from "./cms-verify.ts";
+export * from "./tsp.ts";
