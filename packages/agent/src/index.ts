@@ -1,3 +1,4 @@
+export * from "./state/agentHome.ts";
 export * from "./tls/agentTls.ts";
 export * from "./trust/certificates.ts";
 export * from "./trust/stores.ts";
@@ -6,3 +7,4 @@ export * from "./autostart/autostart.ts";
 export * from "./autostart/launcher.ts";
 export * from "./doctor/doctor.ts";
 export * from "./doctor/finding.ts";
+export * from "./trust/run.ts";
