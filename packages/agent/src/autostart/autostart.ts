@@ -1,6 +1,6 @@
 import { mkdir, rm } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
-import { readIfPresent, writeAtomically } from "../tls/pemFiles.ts";
+import { readIfPresent, writeAtomically } from "../tls/atomicFiles.ts";
 import { runCommand, type CommandLine, type RunCommand } from "../trust/run.ts";
 import type { Environment } from "../trust/stores.ts";
 import { desktopEntry } from "./desktopEntry.ts";

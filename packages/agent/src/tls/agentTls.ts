@@ -4,14 +4,8 @@ import { join } from "node:path";
 import { InputError } from "@qoltanba/pki";
 import { DAY_MS } from "./keys.ts";
 import { createLocalCa } from "./localCa.ts";
-import {
-  createAtomically,
-  joinKeyAndCertificate,
-  readIfPresent,
-  splitKeyAndCertificate,
-  writeAtomically,
-  type KeyAndCertificate,
-} from "./pemFiles.ts";
+import { createAtomically, readIfPresent, writeAtomically } from "./atomicFiles.ts";
+import { joinKeyAndCertificate, splitKeyAndCertificate, type KeyAndCertificate } from "./pemFiles.ts";
 import { issueServerCertificate, SERVER_VALIDITY_DAYS } from "./serverCertificate.ts";
 
 /** PEM strings for the agent's TLS listener. */

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readIfPresent, writeAtomically } from "../tls/pemFiles.ts";
+import { readIfPresent, writeAtomically } from "../tls/atomicFiles.ts";
 import { trustedCertificate, type TrustedCertificate } from "./certificates.ts";
 import { keychainCommands, keychainTrusts } from "./macosKeychain.ts";
 import { nssCommands, nssTrusts } from "./nssDatabase.ts";
