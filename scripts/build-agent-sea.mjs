@@ -6,7 +6,15 @@
 // The executable is this platform's: run the script on Linux, macOS and Windows for all three.
 // Usage: node scripts/build-agent-sea.mjs [--out DIR]   (default dist/agent)
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
@@ -21,7 +29,10 @@ const bundle = join(out, "qoltanba.cjs");
 
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { stdio: "inherit", ...options });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${result.error?.message ?? `exit ${result.status}`})`);
+  if (result.status !== 0)
+    throw new Error(
+      `${command} ${args.join(" ")} failed (${result.error?.message ?? `exit ${result.status}`})`,
+    );
 }
 
 // better-sqlite3 is a native module, which one file cannot carry: the CA's SQLite storage says so
@@ -29,7 +40,10 @@ function run(command, args, options = {}) {
 const withoutSqlite = {
   name: "without-sqlite",
   setup(esbuild) {
-    esbuild.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: "better-sqlite3", namespace: "without-sqlite" }));
+    esbuild.onResolve({ filter: /^better-sqlite3$/ }, () => ({
+      path: "better-sqlite3",
+      namespace: "without-sqlite",
+    }));
     esbuild.onLoad({ filter: /.*/, namespace: "without-sqlite" }, () => ({
       resolveDir: ROOT,
       loader: "js",
@@ -46,7 +60,8 @@ export default class Database {
 mkdirSync(out, { recursive: true });
 await build({
   stdin: {
-    contents: 'import { main } from "./packages/cli/src/main.ts";\nmain(process.argv.slice(2)).then((code) => { process.exitCode = code; });\n',
+    contents:
+      'import { main } from "./packages/cli/src/main.ts";\nmain(process.argv.slice(2)).then((code) => { process.exitCode = code; });\n',
     resolveDir: ROOT,
     sourcefile: "qoltanba-entry.ts",
     loader: "ts",
@@ -78,7 +93,11 @@ try {
     engines: { node: ">=20" },
   };
   writeFileSync(join(npmPackage, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-  run("npm", ["pack", "--silent", "--pack-destination", out], { cwd: npmPackage, stdio: ["ignore", "ignore", "inherit"], shell: process.platform === "win32" });
+  run("npm", ["pack", "--silent", "--pack-destination", out], {
+    cwd: npmPackage,
+    stdio: ["ignore", "ignore", "inherit"],
+    shell: process.platform === "win32",
+  });
 
   const blob = join(work, "qoltanba.blob");
   const config = join(work, "sea-config.json");

@@ -7,8 +7,13 @@ const RESERVED = /[\s"'\\><~|&;$*?#()`]/;
  * (with ", `, $ and \ escaped inside the quotes), % doubled, then the string-level escape of \.
  */
 export function execArgument(argument: string): string {
-  if (/[\n\r\0]/.test(argument)) throw new InputError("bad_argument", `an autostart argument cannot contain a line break: ${JSON.stringify(argument)}`);
-  const quoted = argument === "" || RESERVED.test(argument) ? `"${argument.replace(/["`$\\]/g, "\\$&")}"` : argument;
+  if (/[\n\r\0]/.test(argument))
+    throw new InputError(
+      "bad_argument",
+      `an autostart argument cannot contain a line break: ${JSON.stringify(argument)}`,
+    );
+  const quoted =
+    argument === "" || RESERVED.test(argument) ? `"${argument.replace(/["`$\\]/g, "\\$&")}"` : argument;
   return quoted.replace(/%/g, "%%").replace(/\\/g, "\\\\");
 }
 

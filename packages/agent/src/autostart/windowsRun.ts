@@ -12,7 +12,17 @@ export function windowsArgument(argument: string): string {
 export const windowsRunCommands = {
   add: (command: readonly string[]): CommandLine => ({
     command: "reg",
-    args: ["add", RUN_KEY, "/v", VALUE_NAME, "/t", "REG_SZ", "/d", command.map(windowsArgument).join(" "), "/f"],
+    args: [
+      "add",
+      RUN_KEY,
+      "/v",
+      VALUE_NAME,
+      "/t",
+      "REG_SZ",
+      "/d",
+      command.map(windowsArgument).join(" "),
+      "/f",
+    ],
   }),
   query: (): CommandLine => ({ command: "reg", args: ["query", RUN_KEY, "/v", VALUE_NAME] }),
   delete: (): CommandLine => ({ command: "reg", args: ["delete", RUN_KEY, "/v", VALUE_NAME, "/f"] }),

@@ -17,12 +17,15 @@ export function probePort(port: number): Promise<{ listening: boolean; certifica
       finish(certificate ? { listening: true, certificate } : { listening: true });
     });
     socket.once("timeout", () => finish({ listening: true }));
-    socket.once("error", (error: NodeJS.ErrnoException) => finish({ listening: error.code !== "ECONNREFUSED" }));
+    socket.once("error", (error: NodeJS.ErrnoException) =>
+      finish({ listening: error.code !== "ECONNREFUSED" }),
+    );
   });
 }
 
 function describe(listener: Listener | undefined): string {
-  if (!listener?.pid) return "a program of another user (on a shared computer, another person's agent or NCALayer)";
+  if (!listener?.pid)
+    return "a program of another user (on a shared computer, another person's agent or NCALayer)";
   return `${listener.program || "a program"} (pid ${listener.pid}${listener.commandLine ? `: ${listener.commandLine.slice(0, 200)}` : ""})`;
 }
 
@@ -46,7 +49,10 @@ export async function checkAgentPort(options: {
   const listener = await findListener(port, options.platform, options.run ?? runCommand);
   const ca = options.caCertificate === undefined ? undefined : new X509Certificate(options.caCertificate);
   if (ca && probe.certificate?.checkIssued(ca) && probe.certificate.verify(ca.publicKey)) {
-    return { status: "ok", title: `The Qoltanba agent is running on 127.0.0.1:${port}${listener?.pid ? ` (pid ${listener.pid})` : ""}` };
+    return {
+      status: "ok",
+      title: `The Qoltanba agent is running on 127.0.0.1:${port}${listener?.pid ? ` (pid ${listener.pid})` : ""}`,
+    };
   }
   if (/ncalayer/i.test(`${listener?.program} ${listener?.commandLine}`)) {
     return {

@@ -18,7 +18,9 @@ import { lsofCommand, netstatCommand, parseLsof, parseNetstat, tasklistCommand }
 const COMMANDS = { startCommand: "qoltanba agent", trustCommand: "qoltanba agent trust" };
 
 function listen(server: Server): Promise<number> {
-  return new Promise((done) => server.listen(0, "127.0.0.1", () => done((server.address() as AddressInfo).port)));
+  return new Promise((done) =>
+    server.listen(0, "127.0.0.1", () => done((server.address() as AddressInfo).port)),
+  );
 }
 
 async function freePort(): Promise<number> {
@@ -30,9 +32,12 @@ async function freePort(): Promise<number> {
 
 /** Another program holding a port: a separate process, with `label` in its command line. */
 async function occupyPort(label: string): Promise<{ child: ChildProcess; port: number }> {
-  const script = "const s=require('net').createServer().listen(0,'127.0.0.1',()=>console.log(s.address().port))";
+  const script =
+    "const s=require('net').createServer().listen(0,'127.0.0.1',()=>console.log(s.address().port))";
   const child = spawn(process.execPath, ["-e", script, label], { stdio: ["ignore", "pipe", "inherit"] });
-  const port = await new Promise<number>((done) => child.stdout!.once("data", (chunk: Buffer) => done(Number(chunk.toString().trim()))));
+  const port = await new Promise<number>((done) =>
+    child.stdout!.once("data", (chunk: Buffer) => done(Number(chunk.toString().trim()))),
+  );
   return { child, port };
 }
 
@@ -50,13 +55,19 @@ test("port: not running, held by another program (named with its pid), held by N
   t.after(() => other.child.kill());
   const busy = await checkAgentPort({ port: other.port, ...options });
   assert.equal(busy.status, "problem");
-  assert.match(busy.title, new RegExp(`Port ${other.port} is used by node \\(pid ${other.child.pid}: .*some-other-server\\)`));
+  assert.match(
+    busy.title,
+    new RegExp(`Port ${other.port} is used by node \\(pid ${other.child.pid}: .*some-other-server\\)`),
+  );
   assert.equal(busy.fix, `stop that program (kill ${other.child.pid}), then start the agent: qoltanba agent`);
 
   const ncaLayer = await occupyPort("/opt/NCALayer/ncalayer.jar");
   t.after(() => ncaLayer.child.kill());
   const legacy = await checkAgentPort({ port: ncaLayer.port, ...options });
-  assert.match(legacy.title, new RegExp(`NCALayer holds port ${ncaLayer.port}: node \\(pid ${ncaLayer.child.pid}`));
+  assert.match(
+    legacy.title,
+    new RegExp(`NCALayer holds port ${ncaLayer.port}: node \\(pid ${ncaLayer.child.pid}`),
+  );
   assert.match(legacy.fix!, /quit NCALayer/);
 
   const agent = createHttpsServer({ key: tls.key, cert: tls.certificate });
@@ -70,7 +81,10 @@ test("port: not running, held by another program (named with its pid), held by N
   const impostor = createHttpsServer({ key: foreign.key, cert: foreign.certificate });
   const impostorPort = await listen(impostor);
   t.after(() => impostor.close());
-  assert.match((await checkAgentPort({ port: impostorPort, ...options })).title, /not by this installation's agent/);
+  assert.match(
+    (await checkAgentPort({ port: impostorPort, ...options })).title,
+    /not by this installation's agent/,
+  );
 });
 
 test("trust: a missing NSS database, an empty one, a Firefox profile without the CA; all fine after the trust install", async () => {
@@ -78,24 +92,48 @@ test("trust: a missing NSS database, an empty one, a Firefox profile without the
   const agentHome = join(homeDirectory, "agent");
   const environment = { platform: "linux" as const, homeDirectory, env: {} };
   const noCa = await runDoctor({ home: agentHome, port: await freePort(), environment, ...COMMANDS });
-  assert.deepEqual(noCa[1], { status: "problem", title: "The agent has not made its TLS certificate yet", fix: "qoltanba agent trust (makes it and installs its CA)" });
+  assert.deepEqual(noCa[1], {
+    status: "problem",
+    title: "The agent has not made its TLS certificate yet",
+    fix: "qoltanba agent trust (makes it and installs its CA)",
+  });
 
   const tls = await ensureAgentTls(agentHome);
   firefoxProfile(homeDirectory, "x1.default");
   const before = await runDoctor({ home: agentHome, port: await freePort(), environment, ...COMMANDS });
   const trustFindings = before.slice(1, 3);
-  assert.deepEqual(trustFindings.map((finding) => finding.status), ["problem", "problem"]);
-  assert.match(trustFindings[0]!.title, /^Chrome\/Chromium NSS database \(~\/\.pki\/nssdb\) does not exist yet \(Qoltanba Agent Local CA/);
+  assert.deepEqual(
+    trustFindings.map((finding) => finding.status),
+    ["problem", "problem"],
+  );
+  assert.match(
+    trustFindings[0]!.title,
+    /^Chrome\/Chromium NSS database \(~\/\.pki\/nssdb\) does not exist yet \(Qoltanba Agent Local CA/,
+  );
   assert.match(trustFindings[1]!.title, /^Firefox profile x1\.default .* does not trust the agent's CA/);
   assert.equal(trustFindings[1]!.fix, "qoltanba agent trust");
 
   const stores = await discoverTrustStores(environment);
-  await installTrust({ home: agentHome, stores: stores.slice(0, 1), certificates: [trustedCertificate(tls.caCertificate, "ca")] });
+  await installTrust({
+    home: agentHome,
+    stores: stores.slice(0, 1),
+    certificates: [trustedCertificate(tls.caCertificate, "ca")],
+  });
   const half = await runDoctor({ home: agentHome, port: await freePort(), environment, ...COMMANDS });
-  assert.deepEqual(half.slice(1, 3).map((finding) => finding.status), ["ok", "problem"]);
-  await installTrust({ home: agentHome, stores, certificates: [trustedCertificate(tls.caCertificate, "ca")] });
+  assert.deepEqual(
+    half.slice(1, 3).map((finding) => finding.status),
+    ["ok", "problem"],
+  );
+  await installTrust({
+    home: agentHome,
+    stores,
+    certificates: [trustedCertificate(tls.caCertificate, "ca")],
+  });
   const after = await runDoctor({ home: agentHome, port: await freePort(), environment, ...COMMANDS });
-  assert.deepEqual(after.map((finding) => finding.status), ["problem", "ok", "ok", "ok", "hint"]);
+  assert.deepEqual(
+    after.map((finding) => finding.status),
+    ["problem", "ok", "ok", "ok", "hint"],
+  );
   assert.match(after[4]!.title, /Local Network Access/);
 });
 
@@ -104,27 +142,42 @@ test("proxy: set without no_proxy covering 127.0.0.1 and localhost is a problem 
   const bare = checkProxy({ https_proxy: "http://proxy.corp:3128" });
   assert.equal(bare.status, "problem");
   assert.match(bare.title, /https_proxy set, but no_proxy does not cover 127\.0\.0\.1 and localhost/);
-  assert.equal(bare.fix, "set no_proxy=127.0.0.1,localhost and NO_PROXY=127.0.0.1,localhost where the proxy is set, and add 127.0.0.1 and localhost to the browser's proxy exceptions");
+  assert.equal(
+    bare.fix,
+    "set no_proxy=127.0.0.1,localhost and NO_PROXY=127.0.0.1,localhost where the proxy is set, and add 127.0.0.1 and localhost to the browser's proxy exceptions",
+  );
   const partial = checkProxy({ HTTP_PROXY: "http://proxy:8080", NO_PROXY: "localhost,.corp" });
   assert.match(partial.title, /does not cover 127\.0\.0\.1:/);
   assert.match(partial.fix!, /no_proxy=127\.0\.0\.1,localhost,\.corp/);
   assert.equal(checkProxy({ http_proxy: "http://p:1", no_proxy: "127.0.0.0/8, localhost" }).status, "ok");
-  assert.equal(checkProxy({ https_proxy: "http://p:1", no_proxy: "localhost:13579,127.0.0.1:13579" }).status, "ok");
+  assert.equal(
+    checkProxy({ https_proxy: "http://p:1", no_proxy: "localhost:13579,127.0.0.1:13579" }).status,
+    "ok",
+  );
   assert.equal(checkProxy({ all_proxy: "socks5://p:1", NO_PROXY: "*" }).status, "ok");
-  assert.equal(checkProxy({ https_proxy: "http://p:1", no_proxy: "128.0.0.0/8,localhost" }).status, "problem");
+  assert.equal(
+    checkProxy({ https_proxy: "http://p:1", no_proxy: "128.0.0.0/8,localhost" }).status,
+    "problem",
+  );
 });
 
 test("macOS and Windows: who holds the port, from lsof (real output here) and netstat/tasklist", async (t) => {
   const holder = await occupyPort("lsof-probe");
   t.after(() => holder.child.kill());
-  const lsof = spawnSync(lsofCommand(holder.port).command, lsofCommand(holder.port).args, { encoding: "utf8" });
+  const lsof = spawnSync(lsofCommand(holder.port).command, lsofCommand(holder.port).args, {
+    encoding: "utf8",
+  });
   assert.equal(lsof.status, 0, lsof.stderr);
   assert.deepEqual(parseLsof(lsof.stdout), { pid: holder.child.pid, program: "node" });
   assert.equal(parseLsof(""), undefined);
 
   assert.deepEqual([netstatCommand.command, ...netstatCommand.args], ["netstat", "-ano", "-p", "TCP"]);
-  assert.deepEqual([tasklistCommand(4242).command, ...tasklistCommand(4242).args], ["tasklist", "/FI", "PID eq 4242", "/FO", "CSV", "/NH"]);
-  const netstat = "\r\nActive Connections\r\n\r\n  Proto  Local Address          Foreign Address        State           PID\r\n  TCP    0.0.0.0:135            0.0.0.0:0              LISTENING       1000\r\n  TCP    127.0.0.1:13579        0.0.0.0:0              LISTENING       4242\r\n  TCP    127.0.0.1:13579        127.0.0.1:50000        ESTABLISHED     4242\r\n";
+  assert.deepEqual(
+    [tasklistCommand(4242).command, ...tasklistCommand(4242).args],
+    ["tasklist", "/FI", "PID eq 4242", "/FO", "CSV", "/NH"],
+  );
+  const netstat =
+    "\r\nActive Connections\r\n\r\n  Proto  Local Address          Foreign Address        State           PID\r\n  TCP    0.0.0.0:135            0.0.0.0:0              LISTENING       1000\r\n  TCP    127.0.0.1:13579        0.0.0.0:0              LISTENING       4242\r\n  TCP    127.0.0.1:13579        127.0.0.1:50000        ESTABLISHED     4242\r\n";
   assert.equal(parseNetstat(netstat, 13579), 4242);
   assert.equal(parseNetstat(netstat, 135), 1000);
   assert.equal(parseNetstat(netstat, 80), undefined);

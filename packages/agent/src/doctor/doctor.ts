@@ -26,8 +26,19 @@ export async function runDoctor(options: {
   const caCertificate = await readAgentCaCertificate(options.home);
   const run = options.run ? { run: options.run } : {};
   return [
-    await checkAgentPort({ port: options.port, caCertificate, platform: options.environment.platform, startCommand: options.startCommand, ...run }),
-    ...(await checkTrust({ caCertificate, environment: options.environment, trustCommand: options.trustCommand, ...run })),
+    await checkAgentPort({
+      port: options.port,
+      caCertificate,
+      platform: options.environment.platform,
+      startCommand: options.startCommand,
+      ...run,
+    }),
+    ...(await checkTrust({
+      caCertificate,
+      environment: options.environment,
+      trustCommand: options.trustCommand,
+      ...run,
+    })),
     checkProxy(options.environment.env),
     LOCAL_NETWORK_ACCESS_HINT,
   ];

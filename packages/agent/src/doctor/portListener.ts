@@ -14,13 +14,16 @@ export function listeningInodes(procNetTcp: string, port: number): string[] {
   for (const line of procNetTcp.split("\n").slice(1)) {
     const fields = line.trim().split(/\s+/);
     const localPort = fields[1]?.split(":")[1];
-    if (localPort && parseInt(localPort, 16) === port && fields[3] === "0A" && fields[9]) inodes.push(fields[9]);
+    if (localPort && parseInt(localPort, 16) === port && fields[3] === "0A" && fields[9])
+      inodes.push(fields[9]);
   }
   return inodes;
 }
 
 async function procListener(port: number): Promise<Listener | undefined> {
-  const tables = await Promise.all(["/proc/net/tcp", "/proc/net/tcp6"].map((path) => readFile(path, "utf8").catch(() => "")));
+  const tables = await Promise.all(
+    ["/proc/net/tcp", "/proc/net/tcp6"].map((path) => readFile(path, "utf8").catch(() => "")),
+  );
   const inodes = new Set(tables.flatMap((table) => listeningInodes(table, port)));
   if (inodes.size === 0) return undefined;
   const pids = (await readdir("/proc")).filter((name) => /^\d+$/.test(name));
@@ -30,14 +33,20 @@ async function procListener(port: number): Promise<Listener | undefined> {
       const target = await readlink(`/proc/${pid}/fd/${descriptor}`).catch(() => "");
       if (!inodes.has(target.replace(/^socket:\[(\d+)\]$/, "$1"))) continue;
       const program = (await readFile(`/proc/${pid}/comm`, "utf8").catch(() => "")).trim();
-      const commandLine = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0").filter(Boolean).join(" ");
+      const commandLine = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => ""))
+        .split("\0")
+        .filter(Boolean)
+        .join(" ");
       return { pid: Number(pid), program, commandLine };
     }
   }
   return {};
 }
 
-export const lsofCommand = (port: number): CommandLine => ({ command: "lsof", args: ["-nP", `-iTCP:${port}`, "-sTCP:LISTEN", "-Fpc"] });
+export const lsofCommand = (port: number): CommandLine => ({
+  command: "lsof",
+  args: ["-nP", `-iTCP:${port}`, "-sTCP:LISTEN", "-Fpc"],
+});
 
 /** lsof -F output: "p<pid>" then "c<command>" lines. */
 export function parseLsof(output: string): Listener | undefined {
@@ -47,7 +56,10 @@ export function parseLsof(output: string): Listener | undefined {
 }
 
 export const netstatCommand: CommandLine = { command: "netstat", args: ["-ano", "-p", "TCP"] };
-export const tasklistCommand = (pid: number): CommandLine => ({ command: "tasklist", args: ["/FI", `PID eq ${pid}`, "/FO", "CSV", "/NH"] });
+export const tasklistCommand = (pid: number): CommandLine => ({
+  command: "tasklist",
+  args: ["/FI", `PID eq ${pid}`, "/FO", "CSV", "/NH"],
+});
 
 /** The PID from netstat -ano's LISTENING line for `port`. */
 export function parseNetstat(output: string, port: number): number | undefined {
@@ -59,7 +71,11 @@ export function parseNetstat(output: string, port: number): number | undefined {
 }
 
 /** Who listens on `port`: /proc on Linux, lsof on macOS, netstat and tasklist on Windows; undefined if no one. */
-export async function findListener(port: number, platform: NodeJS.Platform, run: RunCommand = runCommand): Promise<Listener | undefined> {
+export async function findListener(
+  port: number,
+  platform: NodeJS.Platform,
+  run: RunCommand = runCommand,
+): Promise<Listener | undefined> {
   if (platform === "linux") return procListener(port);
   if (platform === "win32") {
     const pid = parseNetstat((await run(netstatCommand)).stdout.toString("utf8"), port);

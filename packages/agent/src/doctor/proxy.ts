@@ -4,18 +4,29 @@ const PROXY_VARIABLES = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY
 
 function ipv4(text: string): number | undefined {
   const parts = text.split(".");
-  if (parts.length !== 4 || parts.some((part) => !/^\d{1,3}$/.test(part) || Number(part) > 255)) return undefined;
+  if (parts.length !== 4 || parts.some((part) => !/^\d{1,3}$/.test(part) || Number(part) > 255))
+    return undefined;
   return parts.reduce((value, part) => value * 256 + Number(part), 0);
 }
 
 /** Whether one no_proxy entry ("127.0.0.1", "127.0.0.0/8", "localhost", "*", with or without a port) covers `host`. */
 function covers(entry: string, host: string): boolean {
-  const name = entry.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  const name = entry
+    .replace(/:\d+$/, "")
+    .replace(/^\[(.*)\]$/, "$1")
+    .toLowerCase();
   if (name === "*" || name === host) return true;
   const [network, bits] = name.split("/");
   const address = ipv4(host);
   const base = network === undefined ? undefined : ipv4(network);
-  if (address === undefined || base === undefined || bits === undefined || !/^\d+$/.test(bits) || Number(bits) > 32) return false;
+  if (
+    address === undefined ||
+    base === undefined ||
+    bits === undefined ||
+    !/^\d+$/.test(bits) ||
+    Number(bits) > 32
+  )
+    return false;
   const size = 2 ** (32 - Number(bits));
   return Math.floor(address / size) === Math.floor(base / size);
 }
@@ -27,7 +38,8 @@ export function checkProxy(env: NodeJS.ProcessEnv): Finding {
   const noProxy = env.no_proxy ?? env.NO_PROXY ?? "";
   const entries = noProxy.split(/[\s,]+/).filter(Boolean);
   const missing = ["127.0.0.1", "localhost"].filter((host) => !entries.some((entry) => covers(entry, host)));
-  if (missing.length === 0) return { status: "ok", title: `${set.join(", ")} set, and no_proxy covers 127.0.0.1 and localhost` };
+  if (missing.length === 0)
+    return { status: "ok", title: `${set.join(", ")} set, and no_proxy covers 127.0.0.1 and localhost` };
   const wanted = [...missing, ...entries].join(",");
   return {
     status: "problem",

@@ -15,12 +15,27 @@ export async function checkTrust(options: {
 }): Promise<Finding[]> {
   const run = options.run ?? runCommand;
   if (options.caCertificate === undefined) {
-    return [{ status: "problem", title: "The agent has not made its TLS certificate yet", fix: `${options.trustCommand} (makes it and installs its CA)` }];
+    return [
+      {
+        status: "problem",
+        title: "The agent has not made its TLS certificate yet",
+        fix: `${options.trustCommand} (makes it and installs its CA)`,
+      },
+    ];
   }
   const ca = trustedCertificate(options.caCertificate, "the agent's CA certificate");
   const stores = await discoverTrustStores(options.environment);
-  if (stores.some((store) => store.kind === "nss") && (await run({ command: "certutil", args: ["--help"] })).status === null) {
-    return [{ status: "problem", title: "certutil (NSS tools) is not installed, so trust in browsers cannot be checked or installed", fix: "Debian/Ubuntu: sudo apt install libnss3-tools; Fedora: sudo dnf install nss-tools" }];
+  if (
+    stores.some((store) => store.kind === "nss") &&
+    (await run({ command: "certutil", args: ["--help"] })).status === null
+  ) {
+    return [
+      {
+        status: "problem",
+        title: "certutil (NSS tools) is not installed, so trust in browsers cannot be checked or installed",
+        fix: "Debian/Ubuntu: sudo apt install libnss3-tools; Fedora: sudo dnf install nss-tools",
+      },
+    ];
   }
   const findings: Finding[] = [];
   for (const store of stores) {

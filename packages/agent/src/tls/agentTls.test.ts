@@ -19,7 +19,18 @@ function openssl(args: string[], input?: string) {
 }
 
 function verifyServer(home: string, certificate: string, extra: string[] = []) {
-  return openssl(["verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", agentTlsPaths(home).caCertificate, ...extra], certificate);
+  return openssl(
+    [
+      "verify",
+      "-x509_strict",
+      "-purpose",
+      "sslserver",
+      "-CAfile",
+      agentTlsPaths(home).caCertificate,
+      ...extra,
+    ],
+    certificate,
+  );
 }
 
 test("first run makes a name-constrained local CA and a server certificate that openssl accepts for 127.0.0.1, ::1 and localhost", async () => {
@@ -30,7 +41,11 @@ test("first run makes a name-constrained local CA and a server certificate that 
   assert.equal(statSync(paths.ca).mode & 0o777, 0o600);
   assert.equal(statSync(paths.server).mode & 0o777, 0o600);
 
-  for (const check of [["-verify_ip", "127.0.0.1"], ["-verify_ip", "::1"], ["-verify_hostname", "localhost"]]) {
+  for (const check of [
+    ["-verify_ip", "127.0.0.1"],
+    ["-verify_ip", "::1"],
+    ["-verify_hostname", "localhost"],
+  ]) {
     const result = verifyServer(home, tls.certificate, check);
     assert.equal(result.status, 0, `${check.join(" ")}: ${result.output}`);
   }
@@ -38,13 +53,18 @@ test("first run makes a name-constrained local CA and a server certificate that 
 
   const ca = openssl(["x509", "-noout", "-text"], tls.caCertificate).output;
   assert.match(ca, /Subject: CN ?= ?Qoltanba Agent Local CA \(.+ [0-9a-f]{8}\)/);
-  assert.match(ca, /Name Constraints: critical\s+Permitted:\s+IP:127\.0\.0\.1\/255\.255\.255\.255\s+IP:0:0:0:0:0:0:0:1\/FFFF(:FFFF){7}\s+DNS:localhost/);
+  assert.match(
+    ca,
+    /Name Constraints: critical\s+Permitted:\s+IP:127\.0\.0\.1\/255\.255\.255\.255\s+IP:0:0:0:0:0:0:0:1\/FFFF(:FFFF){7}\s+DNS:localhost/,
+  );
   assert.match(ca, /CA:TRUE, pathlen:0/);
   const server = openssl(["x509", "-noout", "-text"], tls.certificate).output;
   assert.match(server, /TLS Web Server Authentication/);
   const serverCertificate = new X509Certificate(tls.certificate);
   assert.ok(new Date(serverCertificate.validTo).getTime() - Date.now() <= 398 * DAY_MS);
-  assert.ok(serverCertificate.checkPrivateKey(await import("node:crypto").then((c) => c.createPrivateKey(tls.key))));
+  assert.ok(
+    serverCertificate.checkPrivateKey(await import("node:crypto").then((c) => c.createPrivateKey(tls.key))),
+  );
   assert.equal(await readAgentCaCertificate(home), tls.caCertificate);
 });
 
@@ -55,10 +75,33 @@ test("a certificate for any other name, signed with the local CA's own key, fail
   const work = temporaryHome();
   const rogueKey = join(work, "rogue.key");
   const extensions = join(work, "ext.cnf");
-  writeFileSync(extensions, "subjectAltName=DNS:bank.example\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n");
-  const csr = spawnSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", rogueKey, "-subj", "/CN=bank.example"], { encoding: "utf8" });
+  writeFileSync(
+    extensions,
+    "subjectAltName=DNS:bank.example\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+  );
+  const csr = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-new",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      rogueKey,
+      "-subj",
+      "/CN=bank.example",
+    ],
+    { encoding: "utf8" },
+  );
   assert.equal(csr.status, 0, csr.stderr);
-  const rogue = spawnSync("openssl", ["x509", "-req", "-CA", paths.ca, "-CAkey", paths.ca, "-days", "30", "-extfile", extensions], { input: csr.stdout, encoding: "utf8" });
+  const rogue = spawnSync(
+    "openssl",
+    ["x509", "-req", "-CA", paths.ca, "-CAkey", paths.ca, "-days", "30", "-extfile", extensions],
+    { input: csr.stdout, encoding: "utf8" },
+  );
   assert.equal(rogue.status, 0, rogue.stderr);
   const result = verifyServer(home, rogue.stdout);
   assert.notEqual(result.status, 0);
@@ -87,7 +130,8 @@ test("every installation gets its own CA, also when several processes start at o
   for (const result of results) assert.equal(result.caCertificate, results[0]!.caCertificate);
   const other = await ensureAgentTls(temporaryHome());
   assert.notEqual(other.caCertificate, results[0]!.caCertificate);
-  const key = (pem: string) => new X509Certificate(pem).publicKey.export({ type: "spki", format: "der" }).toString("hex");
+  const key = (pem: string) =>
+    new X509Certificate(pem).publicKey.export({ type: "spki", format: "der" }).toString("hex");
   assert.notEqual(key(other.caCertificate), key(results[0]!.caCertificate));
 });
 
@@ -101,7 +145,10 @@ test("a damaged CA file is reported, not silently replaced; a damaged server fil
   assert.equal(verifyServer(home, reissued.certificate).status, 0);
 
   writeFileSync(paths.ca, first.caCertificate);
-  await assert.rejects(ensureAgentTls(home), (error: unknown) => error instanceof InputError && /ca\.pem is not a CA key/.test(error.message));
+  await assert.rejects(
+    ensureAgentTls(home),
+    (error: unknown) => error instanceof InputError && /ca\.pem is not a CA key/.test(error.message),
+  );
   await assert.rejects(readAgentCaCertificate(home), InputError);
   assert.equal(await readAgentCaCertificate(temporaryHome()), undefined);
 });

@@ -77,7 +77,11 @@ async function ensureLocalCa(path: string, now: Date): Promise<KeyAndCertificate
   return (await readLocalCa(path))!.pair;
 }
 
-async function ensureServerCertificate(path: string, ca: KeyAndCertificate, now: Date): Promise<KeyAndCertificate> {
+async function ensureServerCertificate(
+  path: string,
+  ca: KeyAndCertificate,
+  now: Date,
+): Promise<KeyAndCertificate> {
   const text = await readIfPresent(path);
   const existing = text === undefined ? undefined : parsePair(text);
   const caCertificate = new X509Certificate(ca.certificatePem);

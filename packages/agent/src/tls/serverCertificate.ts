@@ -1,13 +1,23 @@
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
-import { generateKeys, importSigningKey, privateKeyPem, randomSerial, SIGNING_ALGORITHM, validityFrom } from "./keys.ts";
+import {
+  generateKeys,
+  importSigningKey,
+  privateKeyPem,
+  randomSerial,
+  SIGNING_ALGORITHM,
+  validityFrom,
+} from "./keys.ts";
 import type { KeyAndCertificate } from "./pemFiles.ts";
 
 /** Within Apple's and Chrome's 398-day ceiling for TLS server certificates. */
 export const SERVER_VALIDITY_DAYS = 397;
 
 /** The agent's TLS certificate for 127.0.0.1, ::1 and localhost, signed by the local CA. */
-export async function issueServerCertificate(ca: KeyAndCertificate, now = new Date()): Promise<KeyAndCertificate> {
+export async function issueServerCertificate(
+  ca: KeyAndCertificate,
+  now = new Date(),
+): Promise<KeyAndCertificate> {
   const keys = await generateKeys();
   const caCertificate = new x509.X509Certificate(ca.certificatePem);
   const validity = validityFrom(now, SERVER_VALIDITY_DAYS);

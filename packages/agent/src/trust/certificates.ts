@@ -26,7 +26,11 @@ export function trustedCertificate(input: Buffer | string, what: string): Truste
   } catch {
     throw new InputError("bad_certificate", `${what} is not an X.509 certificate`);
   }
-  if (!certificate.ca) throw new InputError("not_a_ca", `${what} is not a CA certificate (${certificate.subject.replace(/\n/g, ", ")})`);
+  if (!certificate.ca)
+    throw new InputError(
+      "not_a_ca",
+      `${what} is not a CA certificate (${certificate.subject.replace(/\n/g, ", ")})`,
+    );
   return {
     name: commonName(certificate),
     der: Buffer.from(certificate.raw),

@@ -2,12 +2,19 @@ import type { TrustedCertificate } from "./certificates.ts";
 import type { CommandLine, RunCommand } from "./run.ts";
 
 /** NSS's certutil (Debian: libnss3-tools) on the SQL database format every current browser uses. */
-const certutil = (directory: string, ...args: string[]): CommandLine => ({ command: "certutil", args: ["-d", `sql:${directory}`, ...args] });
+const certutil = (directory: string, ...args: string[]): CommandLine => ({
+  command: "certutil",
+  args: ["-d", `sql:${directory}`, ...args],
+});
 
 export const nssCommands = {
-  create: (directory: string): CommandLine => ({ command: "certutil", args: ["-N", "-d", `sql:${directory}`, "--empty-password"] }),
+  create: (directory: string): CommandLine => ({
+    command: "certutil",
+    args: ["-N", "-d", `sql:${directory}`, "--empty-password"],
+  }),
   /** Trust flags "C,,": a CA trusted to issue TLS server certificates, nothing else. */
-  add: (directory: string, name: string, file: string) => certutil(directory, "-A", "-t", "C,,", "-n", name, "-i", file),
+  add: (directory: string, name: string, file: string) =>
+    certutil(directory, "-A", "-t", "C,,", "-n", name, "-i", file),
   delete: (directory: string, name: string) => certutil(directory, "-D", "-n", name),
   read: (directory: string, name: string) => certutil(directory, "-L", "-n", name, "-r"),
   list: (directory: string) => certutil(directory, "-L"),
@@ -23,7 +30,11 @@ export function nssTrustFlags(listing: string, nickname: string): string | undef
 }
 
 /** True when this very certificate is in the database under its name and trusted for TLS servers. */
-export async function nssTrusts(directory: string, certificate: TrustedCertificate, run: RunCommand): Promise<boolean> {
+export async function nssTrusts(
+  directory: string,
+  certificate: TrustedCertificate,
+  run: RunCommand,
+): Promise<boolean> {
   const stored = await run(nssCommands.read(directory, certificate.name));
   if (stored.status !== 0 || !stored.stdout.equals(certificate.der)) return false;
   const listing = await run(nssCommands.list(directory));

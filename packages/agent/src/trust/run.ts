@@ -23,7 +23,9 @@ export const runCommand: RunCommand = (line) =>
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.on("error", (error) => resolve({ status: null, stdout: Buffer.alloc(0), stderr: error.message }));
-    child.on("close", (status) => resolve({ status, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString("utf8") }));
+    child.on("close", (status) =>
+      resolve({ status, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString("utf8") }),
+    );
   });
 
 /** The command as a person would type it in a POSIX shell. */

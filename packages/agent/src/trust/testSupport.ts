@@ -10,11 +10,33 @@ export function temporaryFolder(prefix: string): string {
 /** A root CA certificate made by openssl, written as DER like a CA's published root.cer. */
 export function opensslRootCa(folder: string, commonName: string): string {
   const certificate = join(folder, `${commonName.replace(/\W/g, "_")}.cer`);
-  const result = spawnSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(folder, "root.key"),
-    "-subj", `/CN=${commonName}`, "-days", "30", "-outform", "DER", "-out", certificate,
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-  ], { encoding: "utf8" });
+  const result = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      join(folder, "root.key"),
+      "-subj",
+      `/CN=${commonName}`,
+      "-days",
+      "30",
+      "-outform",
+      "DER",
+      "-out",
+      certificate,
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    ],
+    { encoding: "utf8" },
+  );
   if (result.status !== 0) throw new Error(result.stderr);
   return certificate;
 }
@@ -23,7 +45,9 @@ export function opensslRootCa(folder: string, commonName: string): string {
 export function firefoxProfile(homeDirectory: string, name: string): string {
   const directory = join(homeDirectory, ".mozilla/firefox", name);
   mkdirSync(directory, { recursive: true });
-  const result = spawnSync("certutil", ["-N", "-d", `sql:${directory}`, "--empty-password"], { encoding: "utf8" });
+  const result = spawnSync("certutil", ["-N", "-d", `sql:${directory}`, "--empty-password"], {
+    encoding: "utf8",
+  });
   if (result.status !== 0) throw new Error(result.stderr);
   return directory;
 }
@@ -43,6 +67,8 @@ export function nssListing(directory: string): Map<string, string> {
 export function vfychain(directory: string, certificatePem: string, folder: string) {
   const file = join(mkdtempSync(join(folder, "leaf-")), "leaf.pem");
   writeFileSync(file, certificatePem);
-  const result = spawnSync("vfychain", ["-d", `sql:${directory}`, "-u", "1", "-a", file], { encoding: "utf8" });
+  const result = spawnSync("vfychain", ["-d", `sql:${directory}`, "-u", "1", "-a", file], {
+    encoding: "utf8",
+  });
   return { status: result.status, output: result.stdout + result.stderr };
 }

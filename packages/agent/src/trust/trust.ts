@@ -17,7 +17,11 @@ export interface TrustChange {
   readonly detail?: string;
 }
 
-export function isTrusted(store: TrustStore, certificate: TrustedCertificate, run: RunCommand = runCommand): Promise<boolean> {
+export function isTrusted(
+  store: TrustStore,
+  certificate: TrustedCertificate,
+  run: RunCommand = runCommand,
+): Promise<boolean> {
   switch (store.kind) {
     case "nss":
       return nssTrusts(store.directory, certificate, run);
@@ -40,7 +44,11 @@ export function addCommands(store: TrustStore, certificate: TrustedCertificate, 
   }
 }
 
-export function removeCommands(store: TrustStore, certificate: TrustedCertificate, file: string): CommandLine[] {
+export function removeCommands(
+  store: TrustStore,
+  certificate: TrustedCertificate,
+  file: string,
+): CommandLine[] {
   switch (store.kind) {
     case "nss":
       return [nssCommands.delete(store.directory, certificate.name)];
@@ -53,7 +61,10 @@ export function removeCommands(store: TrustStore, certificate: TrustedCertificat
 
 function failure(line: CommandLine, result: CommandResult): string {
   if (result.status === null && /ENOENT/.test(result.stderr)) {
-    const hint = line.command === "certutil" ? " (NSS tools — Debian/Ubuntu: apt install libnss3-tools; Fedora: dnf install nss-tools)" : "";
+    const hint =
+      line.command === "certutil"
+        ? " (NSS tools — Debian/Ubuntu: apt install libnss3-tools; Fedora: dnf install nss-tools)"
+        : "";
     return `${line.command} is not installed${hint}`;
   }
   return `${line.command} ${line.args[0]} … failed: ${(result.stderr || result.stdout.toString("utf8")).trim() || `exit ${result.status}`}`;
@@ -68,7 +79,10 @@ async function runAll(lines: CommandLine[], run: RunCommand): Promise<string | u
   return undefined;
 }
 
-async function withCertificateFiles<T>(certificates: readonly TrustedCertificate[], use: (files: string[]) => Promise<T>): Promise<T> {
+async function withCertificateFiles<T>(
+  certificates: readonly TrustedCertificate[],
+  use: (files: string[]) => Promise<T>,
+): Promise<T> {
   const folder = await mkdtemp(join(tmpdir(), "qoltanba-trust-"));
   try {
     const files = certificates.map((_, index) => join(folder, `certificate-${index}.cer`));
@@ -81,7 +95,8 @@ async function withCertificateFiles<T>(certificates: readonly TrustedCertificate
 
 /** Creates Chrome's NSS database when a fresh account has none yet; a failure, or undefined. */
 async function prepare(store: TrustStore, run: RunCommand): Promise<string | undefined> {
-  if (store.kind !== "nss" || !store.createIfMissing || existsSync(join(store.directory, "cert9.db"))) return undefined;
+  if (store.kind !== "nss" || !store.createIfMissing || existsSync(join(store.directory, "cert9.db")))
+    return undefined;
   await mkdir(store.directory, { recursive: true, mode: 0o700 });
   return runAll([nssCommands.create(store.directory)], run);
 }
@@ -98,7 +113,11 @@ export async function recordedCertificates(home: string): Promise<TrustedCertifi
 
 async function writeRecord(home: string, certificates: readonly TrustedCertificate[]): Promise<void> {
   const unique = [...new Map(certificates.map((certificate) => [certificate.sha256, certificate])).values()];
-  const entries = unique.map((certificate) => ({ name: certificate.name, sha256: certificate.sha256, der: certificate.der.toString("base64") }));
+  const entries = unique.map((certificate) => ({
+    name: certificate.name,
+    sha256: certificate.sha256,
+    der: certificate.der.toString("base64"),
+  }));
   await mkdir(home, { recursive: true, mode: 0o700 });
   await writeAtomically(recordPath(home), `${JSON.stringify(entries, null, 2)}\n`, 0o644);
 }
@@ -117,16 +136,22 @@ export async function installTrust(options: {
       const prepared = await prepare(store, run);
       for (const [index, certificate] of options.certificates.entries()) {
         if (prepared) changes.push({ store, certificate, outcome: "failed", detail: prepared });
-        else if (await isTrusted(store, certificate, run)) changes.push({ store, certificate, outcome: "already trusted" });
+        else if (await isTrusted(store, certificate, run))
+          changes.push({ store, certificate, outcome: "already trusted" });
         else {
           const failed = await runAll(addCommands(store, certificate, files[index]!), run);
-          changes.push(failed ? { store, certificate, outcome: "failed", detail: failed } : { store, certificate, outcome: "added" });
+          changes.push(
+            failed
+              ? { store, certificate, outcome: "failed", detail: failed }
+              : { store, certificate, outcome: "added" },
+          );
         }
       }
     }
   });
   const added = changes.filter((change) => change.outcome === "added").map((change) => change.certificate);
-  if (added.length > 0) await writeRecord(options.home, [...(await recordedCertificates(options.home)), ...added]);
+  if (added.length > 0)
+    await writeRecord(options.home, [...(await recordedCertificates(options.home)), ...added]);
   return changes;
 }
 
@@ -138,7 +163,11 @@ export async function removeTrust(options: {
   run?: RunCommand;
 }): Promise<TrustChange[]> {
   const run = options.run ?? runCommand;
-  const all = [...new Map([...(await recordedCertificates(options.home)), ...options.certificates].map((c) => [c.sha256, c])).values()];
+  const all = [
+    ...new Map(
+      [...(await recordedCertificates(options.home)), ...options.certificates].map((c) => [c.sha256, c]),
+    ).values(),
+  ];
   const changes: TrustChange[] = [];
   await withCertificateFiles(all, async (files) => {
     for (const store of options.stores) {
@@ -148,11 +177,17 @@ export async function removeTrust(options: {
           continue;
         }
         const failed = await runAll(removeCommands(store, certificate, files[index]!), run);
-        changes.push(failed ? { store, certificate, outcome: "failed", detail: failed } : { store, certificate, outcome: "removed" });
+        changes.push(
+          failed
+            ? { store, certificate, outcome: "failed", detail: failed }
+            : { store, certificate, outcome: "removed" },
+        );
       }
     }
   });
-  const kept = all.filter((certificate) => changes.some((change) => change.certificate === certificate && change.outcome === "failed"));
+  const kept = all.filter((certificate) =>
+    changes.some((change) => change.certificate === certificate && change.outcome === "failed"),
+  );
   if (kept.length > 0) await writeRecord(options.home, kept);
   else await rm(recordPath(options.home), { force: true });
   return changes;

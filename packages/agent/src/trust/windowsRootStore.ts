@@ -4,7 +4,10 @@ import type { CommandLine, RunCommand } from "./run.ts";
 /** Windows' own certutil on the current user's root store; adding shows Windows' security warning to confirm. */
 export const windowsRootCommands = {
   add: (file: string): CommandLine => ({ command: "certutil", args: ["-user", "-addstore", "Root", file] }),
-  delete: (sha1: string): CommandLine => ({ command: "certutil", args: ["-user", "-delstore", "Root", sha1] }),
+  delete: (sha1: string): CommandLine => ({
+    command: "certutil",
+    args: ["-user", "-delstore", "Root", sha1],
+  }),
   show: (sha1: string): CommandLine => ({ command: "certutil", args: ["-user", "-store", "Root", sha1] }),
 };
 

@@ -9,7 +9,8 @@ const MARK: Record<Finding["status"], string> = { ok: "✔", problem: "✖", hin
 function parsePort(text: string | undefined): number {
   if (text === undefined) return NCALAYER_PORT;
   const port = Number(text);
-  if (!/^\d+$/.test(text) || port < 1 || port > 65535) throw new InputError("bad_port", `--port must be a TCP port (1-65535), got ${text}`);
+  if (!/^\d+$/.test(text) || port < 1 || port > 65535)
+    throw new InputError("bad_port", `--port must be a TCP port (1-65535), got ${text}`);
   return port;
 }
 
@@ -33,10 +34,14 @@ export const agentDoctor: Command = {
       trustCommand: `qoltanba agent trust${homeArgument}`,
     });
     for (const finding of findings) {
-      process.stdout.write(`${MARK[finding.status]} ${finding.title}\n${finding.fix ? `    ${finding.status === "hint" ? "" : "fix: "}${finding.fix}\n` : ""}`);
+      process.stdout.write(
+        `${MARK[finding.status]} ${finding.title}\n${finding.fix ? `    ${finding.status === "hint" ? "" : "fix: "}${finding.fix}\n` : ""}`,
+      );
     }
     const problems = findings.filter((finding) => finding.status === "problem").length;
-    process.stdout.write(problems === 0 ? "All is well.\n" : `${problems} thing${problems === 1 ? "" : "s"} to fix.\n`);
+    process.stdout.write(
+      problems === 0 ? "All is well.\n" : `${problems} thing${problems === 1 ? "" : "s"} to fix.\n`,
+    );
     return problems === 0 ? EXIT.ok : EXIT.problem;
   },
 };

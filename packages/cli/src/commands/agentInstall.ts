@@ -1,4 +1,11 @@
-import { agentCommand, currentEnvironment, currentLauncher, defaultAgentHome, describeCommand, installAutostart } from "@qoltanba/agent";
+import {
+  agentCommand,
+  currentEnvironment,
+  currentLauncher,
+  defaultAgentHome,
+  describeCommand,
+  installAutostart,
+} from "@qoltanba/agent";
 import { EXIT, type Command } from "../command.ts";
 
 export const agentInstall: Command = {
@@ -13,8 +20,12 @@ export const agentInstall: Command = {
   async run(values) {
     const command = agentCommand(currentLauncher(), values.home as string | undefined);
     const where = await installAutostart(currentEnvironment(), command);
-    process.stderr.write(`The agent will start at login (${where}).\nStart it now: ${describeCommand({ command: command[0]!, args: command.slice(1) })}\n`);
-    process.stderr.write(`If browsers do not trust it yet: qoltanba agent trust${values.home ? ` --home ${values.home as string}` : ""}\n`);
+    process.stderr.write(
+      `The agent will start at login (${where}).\nStart it now: ${describeCommand({ command: command[0]!, args: command.slice(1) })}\n`,
+    );
+    process.stderr.write(
+      `If browsers do not trust it yet: qoltanba agent trust${values.home ? ` --home ${values.home as string}` : ""}\n`,
+    );
     return EXIT.ok;
   },
 };

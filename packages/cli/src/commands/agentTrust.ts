@@ -17,12 +17,18 @@ import { EXIT, type Command } from "../command.ts";
 
 const fingerprint = (hex: string) => hex.match(/../g)!.join(":");
 
-function plan(certificates: readonly TrustedCertificate[], stores: readonly TrustStore[], platform: NodeJS.Platform): string {
+function plan(
+  certificates: readonly TrustedCertificate[],
+  stores: readonly TrustStore[],
+  platform: NodeJS.Platform,
+): string {
   const lines = ["These certificates will be trusted to identify websites (HTTPS):"];
-  for (const certificate of certificates) lines.push(`  - ${certificate.name}`, `    SHA-256 ${fingerprint(certificate.sha256)}`);
+  for (const certificate of certificates)
+    lines.push(`  - ${certificate.name}`, `    SHA-256 ${fingerprint(certificate.sha256)}`);
   lines.push("in:", ...stores.map((store) => `  - ${store.label}`));
   if (platform === "darwin") lines.push("macOS will ask for your login password for each certificate.");
-  if (platform === "win32") lines.push("Windows will show a security warning for each certificate: answer Yes.");
+  if (platform === "win32")
+    lines.push("Windows will show a security warning for each certificate: answer Yes.");
   return `${lines.join("\n")}\n`;
 }
 
@@ -30,7 +36,10 @@ function plan(certificates: readonly TrustedCertificate[], stores: readonly Trus
 async function confirm(question: string): Promise<boolean> {
   const terminal = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await Promise.race([terminal.question(question), new Promise<string>((resolve) => terminal.once("close", () => resolve("")))]);
+    const answer = await Promise.race([
+      terminal.question(question),
+      new Promise<string>((resolve) => terminal.once("close", () => resolve(""))),
+    ]);
     return /^(y|yes|иә|ия|да)$/i.test(answer.trim());
   } finally {
     terminal.close();
@@ -39,7 +48,9 @@ async function confirm(question: string): Promise<boolean> {
 
 function report(changes: readonly TrustChange[]): number {
   for (const change of changes) {
-    process.stderr.write(`  ${change.outcome}: ${change.certificate.name} — ${change.store.label}${change.detail ? `\n    ${change.detail}` : ""}\n`);
+    process.stderr.write(
+      `  ${change.outcome}: ${change.certificate.name} — ${change.store.label}${change.detail ? `\n    ${change.detail}` : ""}\n`,
+    );
   }
   return changes.some((change) => change.outcome === "failed") ? EXIT.problem : EXIT.ok;
 }
@@ -55,15 +66,25 @@ export const agentTrust: Command = {
   --home DIR   the agent's folder (default ${defaultAgentHome()})
   --yes        do not ask for confirmation
   --remove     take this installation's certificates out of the trust stores again`,
-  options: { home: { type: "string" }, yes: { type: "boolean" }, "ca-cert": { type: "string", multiple: true }, remove: { type: "boolean" } },
+  options: {
+    home: { type: "string" },
+    yes: { type: "boolean" },
+    "ca-cert": { type: "string", multiple: true },
+    remove: { type: "boolean" },
+  },
   async run(values) {
     const home = (values.home as string | undefined) ?? defaultAgentHome();
     const environment = currentEnvironment();
-    const extra = await Promise.all(((values["ca-cert"] as unknown as string[] | undefined) ?? []).map(readTrustedCertificate));
+    const extra = await Promise.all(
+      ((values["ca-cert"] as unknown as string[] | undefined) ?? []).map(readTrustedCertificate),
+    );
     const stores = await discoverTrustStores(environment);
     if (values.remove) {
       const current = await readAgentCaCertificate(home);
-      const certificates = [...(current === undefined ? [] : [trustedCertificate(current, "the agent's CA certificate")]), ...extra];
+      const certificates = [
+        ...(current === undefined ? [] : [trustedCertificate(current, "the agent's CA certificate")]),
+        ...extra,
+      ];
       return report(await removeTrust({ home, stores, certificates }));
     }
     const tls = await ensureAgentTls(home);
