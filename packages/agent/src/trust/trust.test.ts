@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "@qoltanba/pki";
 import { agentTlsPaths, ensureAgentTls } from "../tls/agentTls.ts";
@@ -116,6 +116,13 @@ test("Linux: trust goes into ~/.pki/nssdb (created) and every Firefox profile; N
     assert.equal(await isTrusted(stores[0]!, localCa), false);
   }
   assert.equal(existsSync(join(agentHome, "trusted-certificates.json")), false);
+  writeFileSync(join(agentHome, "trusted-certificates.json"), "{ not json");
+  await assert.rejects(
+    recordedCertificates(agentHome),
+    (error: unknown) =>
+      error instanceof InputError && /trusted-certificates\.json is damaged/.test(error.message),
+  );
+  rmSync(join(agentHome, "trusted-certificates.json"));
   const nothingLeft = await removeTrust({ home: agentHome, stores, certificates: [localCa] });
   assert.deepEqual(
     nothingLeft.map((change) => change.outcome),

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { InputError } from "@qoltanba/pki";
 import { readIfPresent, writeAtomically } from "../tls/atomicFiles.ts";
 import { trustedCertificate, type TrustedCertificate } from "./certificates.ts";
 import { keychainCommands, keychainTrusts } from "./macosKeychain.ts";
@@ -107,8 +108,18 @@ const recordPath = (home: string) => join(home, "trusted-certificates.json");
 export async function recordedCertificates(home: string): Promise<TrustedCertificate[]> {
   const text = await readIfPresent(recordPath(home));
   if (text === undefined) return [];
-  const entries = JSON.parse(text) as { der: string }[];
-  return entries.map((entry) => trustedCertificate(Buffer.from(entry.der, "base64"), recordPath(home)));
+  let entries: unknown;
+  try {
+    entries = JSON.parse(text);
+  } catch {
+    entries = undefined;
+  }
+  if (!Array.isArray(entries) || !entries.every((entry) => typeof entry?.der === "string")) {
+    throw new InputError("trust_record_damaged", `${recordPath(home)} is damaged; fix or delete it`);
+  }
+  return entries.map((entry: { der: string }) =>
+    trustedCertificate(Buffer.from(entry.der, "base64"), recordPath(home)),
+  );
 }
 
 async function writeRecord(home: string, certificates: readonly TrustedCertificate[]): Promise<void> {
