@@ -14,10 +14,16 @@ export interface CommandResult {
 
 export type RunCommand = (line: CommandLine) => Promise<CommandResult>;
 
-/** Runs a program without a shell and without input; never rejects, so callers decide what a failure means. */
+/**
+ * Runs a program without a shell and without input; never rejects, so callers decide what a failure
+ * means. The timeout leaves a person minutes to answer the dialogs of macOS's security and Windows' certutil.
+ */
 export const runCommand: RunCommand = (line) =>
   new Promise((resolve) => {
-    const child = spawn(line.command, [...line.args], { stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+    const child = spawn(line.command, [...line.args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 300_000,
+    });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
