@@ -151,12 +151,12 @@ const ATTRIBUTE_ESCAPES: Record<string, string> = {
   "\r": "&#xD;",
 };
 
-export const escapeText = (text: string): string => text.replace(/[&<>\r]/g, (c) => TEXT_ESCAPES[c]!);
+const escapeText = (text: string): string => text.replace(/[&<>\r]/g, (c) => TEXT_ESCAPES[c]!);
 export const escapeAttribute = (value: string): string =>
   value.replace(/[&<"\t\n\r]/g, (c) => ATTRIBUTE_ESCAPES[c]!);
 
 /** Orders strings by Unicode code point (UTF-16 code unit order differs above U+FFFF). */
-export function compareCodePoints(a: string, b: string): number {
+function compareCodePoints(a: string, b: string): number {
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {
     const x = a.charCodeAt(i);

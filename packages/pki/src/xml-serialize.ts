@@ -5,7 +5,7 @@
 import { escapeAttribute, leafNode } from "./xml-c14n.ts";
 import type { XmlDocument, XmlElement, XmlNode } from "./xml-tree.ts";
 
-export const NCALAYER_XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="no"?>';
+const NCALAYER_XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="no"?>';
 
 export function serializeXml(document: XmlDocument): string {
   let output = NCALAYER_XML_DECLARATION;

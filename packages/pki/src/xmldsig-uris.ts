@@ -36,7 +36,7 @@ export interface XmlSignatureMethod {
   readonly keyType: "rsa" | "ec";
 }
 
-export const SIGNATURE_METHODS: readonly XmlSignatureMethod[] = [
+const SIGNATURE_METHODS: readonly XmlSignatureMethod[] = [
   { uri: "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", hash: "sha256", keyType: "rsa" },
   { uri: "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384", hash: "sha384", keyType: "rsa" },
   { uri: "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512", hash: "sha512", keyType: "rsa" },
