@@ -31,24 +31,32 @@ type TokenRow = Omit<TsaTokensTable, "audit_seq">;
  * unseen once summarised.
  */
 export class TimeStampLog {
+  private insertRows: ((records: readonly TimeStampRecord[]) => void) | undefined;
+
   constructor(private readonly store: CertificateStore) {}
 
   /** Records tokens in one transaction; a serial already used fails the whole batch. */
   async record(records: readonly TimeStampRecord[]): Promise<void> {
-    await this.store.db.transaction().execute(async (trx) => {
+    const { db, sqlite } = this.store;
+    if (sqlite) {
+      // Kysely builds and prepares each query anew, which costs more than the insert itself; holding
+      // its connection keeps these statements out of any Kysely transaction.
+      this.insertRows ??= sqlite.transaction((rows: readonly TimeStampRecord[]) => {
+        const insert = sqlite.prepare(
+          "insert into tsa_tokens (serial, gen_time, policy, hash_algorithm, message_imprint)" +
+            " values (@serial, @gen_time, @policy, @hash_algorithm, @message_imprint)",
+        );
+        for (const row of rows) insert.run(tokenRow(row));
+      });
+      const insertRows = this.insertRows;
+      await db.connection().execute(async () => insertRows(records));
+      return;
+    }
+    await db.transaction().execute(async (trx) => {
       for (let start = 0; start < records.length; start += ROWS_PER_STATEMENT) {
         await trx
           .insertInto("tsa_tokens")
-          .values(
-            records.slice(start, start + ROWS_PER_STATEMENT).map((record) => ({
-              serial: record.serial,
-              gen_time: record.genTime.toISOString(),
-              policy: record.policy,
-              hash_algorithm: record.hashAlgorithm,
-              message_imprint: record.messageImprint.toString("hex"),
-              audit_seq: null,
-            })),
-          )
+          .values(records.slice(start, start + ROWS_PER_STATEMENT).map(tokenRow))
           .execute();
       }
     });
@@ -153,6 +161,14 @@ export class TimeStampLog {
     return { summarised, unsummarised: Number(pending.count), problems };
   }
 }
+
+const tokenRow = (record: TimeStampRecord): TokenRow => ({
+  serial: record.serial,
+  gen_time: record.genTime.toISOString(),
+  policy: record.policy,
+  hash_algorithm: record.hashAlgorithm,
+  message_imprint: record.messageImprint.toString("hex"),
+});
 
 /** SHA-256 over the rows in serial order, one line each: the same on both engines whatever order they return. */
 function recordsDigest(rows: readonly TokenRow[]): string {
