@@ -1,4 +1,5 @@
 // Seeded fuzzing of the TSA over real HTTP. QOLTANBA_FUZZ_ITERATIONS=100000 for a longer run.
+// openssl's sample requests carry fresh nonces, so runs differ in detail; a failure prints its request.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";

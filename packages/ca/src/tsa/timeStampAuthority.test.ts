@@ -1,9 +1,9 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { verifyAuditChain } from "../audit.ts";
-import { configPath } from "../caFolder.ts";
+import { configPath, DEFAULT_TSA_POLICY } from "../caFolder.ts";
 import { openCertificateAuthority } from "../authority.ts";
 import { initCertificateAuthority } from "../init.ts";
 import { openssl, temporaryDirectory, testDatabases, TEST_PASSWORD } from "../testSupport.ts";
@@ -243,4 +243,15 @@ test("ca.json sets the TSA policy and accuracy; bad values are refused when the 
   assert.equal(ca.config.tsaPolicy, "1.3.6.1.4.1.99999.1");
   assert.deepEqual(ca.config.tsaAccuracy, { millis: 250 });
   await ca.close();
+});
+
+test("interop: the default TSA policy is the one NCA's real time-stamp response carries", (t) => {
+  const folder = resolve(import.meta.dirname, "../../../../../shared/fixtures/nca/tsp");
+  if (!existsSync(folder)) {
+    t.diagnostic(`NCA fixtures not found at ${folder}: the default policy is not checked against NCA's`);
+    return;
+  }
+  const text = openssl(["ts", "-reply", "-in", join(folder, "tsp_response.bin"), "-text"]).toString();
+  assert.equal(field(text, "Policy OID"), DEFAULT_TSA_POLICY);
+  assert.equal(DEFAULT_TSA_POLICY, NCA_TSA_POLICY);
 });
