@@ -41,13 +41,15 @@ export class TimeStampLog {
     if (sqlite) {
       // Kysely builds and prepares each query anew, which costs more than the insert itself; holding
       // its connection keeps these statements out of any Kysely transaction.
-      this.insertRows ??= sqlite.transaction((rows: readonly TimeStampRecord[]) => {
+      if (!this.insertRows) {
         const insert = sqlite.prepare(
           "insert into tsa_tokens (serial, gen_time, policy, hash_algorithm, message_imprint)" +
             " values (@serial, @gen_time, @policy, @hash_algorithm, @message_imprint)",
         );
-        for (const row of rows) insert.run(tokenRow(row));
-      });
+        this.insertRows = sqlite.transaction((rows: readonly TimeStampRecord[]) => {
+          for (const row of rows) insert.run(tokenRow(row));
+        });
+      }
       const insertRows = this.insertRows;
       await db.connection().execute(async () => insertRows(records));
       return;
