@@ -13,3 +13,7 @@ export * from "./http/server.ts";
 export * from "./revocation.ts";
 export * from "./revocationWatcher.ts";
 export * from "./crl/crlPublisher.ts";
+export * from "./unlock.ts";
+export * from "./signer/pkcs11Signer.ts";
+export * from "./signer/pkcs11Token.ts";
+export * from "./signer/offlineRoot.ts";
