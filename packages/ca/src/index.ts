@@ -15,3 +15,7 @@ export * from "./revocationWatcher.ts";
 export * from "./crl/crlPublisher.ts";
 export * from "./tsa/timeStampAuthority.ts";
 export * from "./storage/timeStampLog.ts";
+export * from "./unlock.ts";
+export * from "./signer/pkcs11Signer.ts";
+export * from "./signer/pkcs11Token.ts";
+export * from "./signer/offlineRoot.ts";
