@@ -2,6 +2,7 @@ export * from "./algorithms.ts";
 export * from "./certificate-fields.ts";
 export * from "./certificate.ts";
 export * from "./certificateInfo.ts";
+export * from "./certificationRequest.ts";
 export * from "./crl.ts";
 export * from "./csr.ts";
 export * from "./der-parsing.ts";
