@@ -3,12 +3,16 @@ import type { DocumentPreview } from "../dialogs/dialogs.ts";
 
 const PREVIEW_CHARACTERS = 2000;
 // Text is shown as text only when it has no control characters but tab and line breaks.
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const hasControlCharacter = (text: string) =>
+  [...text].some((character) => {
+    const code = character.charCodeAt(0);
+    return (code < 0x20 && character !== "\t" && character !== "\n" && character !== "\r") || code === 0x7f;
+  });
 
 /** How one document looks in the agent's dialog: readable text, or its size and SHA-256. */
 export function previewOf(data: Buffer): DocumentPreview {
   const text = new TextDecoder("utf-8", { fatal: false }).decode(data.subarray(0, PREVIEW_CHARACTERS * 4));
-  const readable = !text.includes("\ufffd") && !CONTROL.test(text);
+  const readable = !text.includes("\ufffd") && !hasControlCharacter(text);
   if (!readable) return { kind: "binary", size: data.length, sha256: sha256Hex(data) };
   const truncated = data.length > Buffer.byteLength(text) || text.length > PREVIEW_CHARACTERS;
   return { kind: "text", text: text.slice(0, PREVIEW_CHARACTERS), truncated };
