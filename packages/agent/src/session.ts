@@ -1,5 +1,6 @@
 import type { Dialogs } from "./dialogs/dialogs.ts";
 import type { KeyStore } from "./keys/keyStore.ts";
+import type { PasswordThrottle } from "./keys/passwordThrottle.ts";
 import type { KeyStorageMemory } from "./state/keyStorageMemory.ts";
 
 /** What every request handler may use: the agent's stores, dialogs and settings. */
@@ -7,6 +8,8 @@ export interface AgentContext {
   readonly stores: readonly KeyStore[];
   readonly dialogs: Dialogs;
   readonly keyStorage: KeyStorageMemory;
+  /** Wrong passwords per key file or folder, across connections. */
+  readonly throttle: PasswordThrottle;
   /** An RFC 3161 time-stamping service for CAdES-T. */
   readonly tsaUrl: string | undefined;
   /** Unattended mode: where and under which password generateCsr writes keys, without asking. */

@@ -1,0 +1,22 @@
+// Signs each document of a job with the chosen key, in the job's format.
+import { InputError } from "@qoltanba/pki";
+import type { SelectedKey } from "../keys/selectKey.ts";
+import type { SignJob } from "../modules/basicsSignRequest.ts";
+import type { AgentContext } from "../session.ts";
+import { signRaw } from "./rawSignature.ts";
+
+export async function produceSignatures(job: SignJob, selected: SelectedKey, _agent: AgentContext): Promise<string[]> {
+  const key = selected.signingKey;
+  switch (job.format) {
+    case "raw": {
+      const signatures: string[] = [];
+      for (const document of job.documents) {
+        const signature = await signRaw(key, job.digested ? { digest: document } : { data: document });
+        signatures.push(signature.toString("base64"));
+      }
+      return signatures;
+    }
+    default:
+      throw new InputError("format_unavailable", `format ${job.format} is not available`);
+  }
+}
