@@ -11,3 +11,5 @@ export * from "./storage/certificateStore.ts";
 export * from "./storage/database.ts";
 export * from "./http/server.ts";
 export * from "./revocation.ts";
+export * from "./revocationWatcher.ts";
+export * from "./crl/crlPublisher.ts";

@@ -19,6 +19,7 @@ import {
   type ProfileName,
 } from "@qoltanba/pki";
 import { certificatePath, configPath, type CaConfig } from "./caFolder.ts";
+import { writeRootCrl } from "./crl/crlPublisher.ts";
 import { DEFAULT_DATABASE_URL, openDatabase } from "./storage/database.ts";
 import { CertificateStore } from "./storage/certificateStore.ts";
 import { checkBaseUrl, DEFAULT_BASE_URL, issuingIssuerUrls, publicationUrls, rootIssuerUrls } from "./publicationUrls.ts";
@@ -86,14 +87,16 @@ export async function initCertificateAuthority(options: InitOptions): Promise<Ca
       await writeKeyFile(keyFilePath(dir, name), keys[name], options.password);
       await writeFile(certificatePath(dir, name), toPem("CERTIFICATE", certificates[name]));
     }
+    const rootCrl = await writeRootCrl(dir, certificates.root, localSigningKey(keys.root), 1);
     const store = new CertificateStore(await openDatabase(config.database, dir));
     try {
-      await store.appendAudit(
-        CA_KEY_NAMES.map((name) => ({
+      await store.appendAudit([
+        ...CA_KEY_NAMES.map((name) => ({
           action: "init" as const,
           details: { key: name, signedBy: name === "root" || name === "issuing" ? "root" : "issuing", certificateSha256: sha256Hex(certificates[name]) },
         })),
-      );
+        { action: "crl", details: { key: "root", kind: "root", number: 1, sha256: rootCrl.sha256 } },
+      ]);
     } finally {
       await store.close();
     }
@@ -101,7 +104,7 @@ export async function initCertificateAuthority(options: InitOptions): Promise<Ca
     return config;
   } catch (error) {
     // Leave no half-made CA behind: the folder was empty before we started.
-    for (const entry of ["keys", "certs", "ca.json", "ca.sqlite", "ca.sqlite-wal", "ca.sqlite-shm"]) {
+    for (const entry of ["keys", "certs", "crl", "ca.json", "ca.sqlite", "ca.sqlite-wal", "ca.sqlite-shm"]) {
       await rm(join(dir, entry), { recursive: true, force: true });
     }
     throw error;

@@ -1,8 +1,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
-import { digest, localSigningKey } from "./algorithms.ts";
-import { certificateKeyFields } from "./certificate-fields.ts";
+import { localSigningKey } from "./algorithms.ts";
+import { parseCertificate, subjectKeyIdentifierOf } from "./certificateInfo.ts";
 import {
   type CrlParameters,
   type RevokedEntry,
@@ -36,11 +36,10 @@ const HOUR = 3600_000;
 const now = new Date(Math.floor(Date.now() / 1000) * 1000);
 
 function parameters(overrides: Partial<CrlParameters> = {}): CrlParameters {
-  const { subject, subjectPublicKey } = certificateKeyFields(ca.der);
+  const caInfo = parseCertificate(ca.der);
   return {
-    issuerName: subject,
-    // openssl's default subjectKeyIdentifier is the SHA-1 of the public key
-    authorityKeyIdentifier: digest("sha1", subjectPublicKey),
+    issuerName: caInfo.subjectName,
+    authorityKeyIdentifier: subjectKeyIdentifierOf(caInfo),
     crlNumber: 10n,
     thisUpdate: new Date(now.getTime() - HOUR),
     nextUpdate: new Date(now.getTime() + 24 * HOUR),

@@ -23,6 +23,7 @@ import {
   time,
 } from "./der.ts";
 import {
+  checkDate,
   iteratingAs,
   normalizeSerial,
   parsingAs,
@@ -99,18 +100,12 @@ function entryShape(entry: RevokedEntry): EntryShape {
     extensionsLength += REASON_EXTENSION.length;
   }
   if (entry.invalidityDate !== undefined) {
-    checkYear(entry.invalidityDate, "invalidityDate");
+    checkDate(entry.invalidityDate, "invalidityDate");
     extensionsLength += INVALIDITY_EXTENSION.length;
   }
-  const timeLength = isUtcTimeYear(checkYear(entry.revokedAt, "revokedAt")) ? 15 : 17;
+  const timeLength = isUtcTimeYear(checkDate(entry.revokedAt, "revokedAt")) ? 15 : 17;
   const length = 2 + 2 + serialOctets + timeLength + (extensionsLength > 0 ? 2 + extensionsLength : 0);
   return { serialStart, serialPad, extensionsLength, length }; // every length < 128: one-byte headers
-}
-
-function checkYear(date: Date, what: string): number {
-  const year = date instanceof Date ? date.getUTCFullYear() : NaN;
-  if (!(year >= 0 && year <= 9999)) throw new InputError("bad_time", `${what} is not a valid date`);
-  return year;
 }
 
 const isUtcTimeYear = (year: number) => year >= 1950 && year < 2050; // RFC 5280 4.1.2.5
@@ -201,8 +196,8 @@ function checkParameters(params: CrlParameters): void {
       throw new InputError("bad_crl_parameters", `${what} must be a bigint from 0 to 2^159-1`);
     }
   }
-  checkYear(params.thisUpdate, "thisUpdate");
-  checkYear(params.nextUpdate, "nextUpdate");
+  checkDate(params.thisUpdate, "thisUpdate");
+  checkDate(params.nextUpdate, "nextUpdate");
   if (params.nextUpdate.getTime() <= params.thisUpdate.getTime()) {
     throw new InputError("bad_crl_parameters", "nextUpdate must be after thisUpdate");
   }
@@ -311,6 +306,7 @@ export async function writeCrl(
   sink: (chunk: Buffer) => void | Promise<void>,
 ): Promise<{ entryCount: number; byteLength: number }> {
   checkParameters(params);
+  const signatureSize = await signatureLength(signingKey); // first: a key that cannot signDigest fails fast
   let entryCount = 0;
   let entriesLength = 0;
   for await (const entry of entries()) {
@@ -319,7 +315,6 @@ export async function writeCrl(
   }
   const { algorithm } = signingKey;
   const frame = crlFrame(params, algorithm.identifier, entriesLength);
-  const signatureSize = await signatureLength(signingKey);
   const signatureHeader = bitStringHeader(signatureSize);
   const outerLength = frame.tbsLength + algorithm.identifier.length + signatureHeader.length + signatureSize;
   const outerHeader = Buffer.concat([Buffer.from([Tag.Sequence]), encodeLength(outerLength)]);

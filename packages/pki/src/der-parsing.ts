@@ -1,3 +1,4 @@
+// Helpers on top of der.ts shared by the CRL and OCSP code: error mapping, serials, integers, dates.
 import { DerError, type Element, Tag, children, decodeOid, expectTag } from "./der.ts";
 import { InputError } from "./errors.ts";
 
@@ -18,6 +19,13 @@ export function* iteratingAs<T>(code: string, what: string, values: Iterator<T>)
     if (step.done) return;
     yield step.value;
   }
+}
+
+/** Checks that a date can be written as an X.509 time (years 0000-9999) and returns its year. */
+export function checkDate(date: Date, what: string): number {
+  const year = date instanceof Date ? date.getUTCFullYear() : NaN;
+  if (!(year >= 0 && year <= 9999)) throw new InputError("bad_time", `${what} is not a valid date`);
+  return year;
 }
 
 /**

@@ -1,5 +1,4 @@
 export * from "./algorithms.ts";
-export * from "./certificate-fields.ts";
 export * from "./certificate.ts";
 export * from "./certificateInfo.ts";
 export * from "./certificationRequest.ts";
@@ -20,3 +19,8 @@ export * from "./profiles/profile.ts";
 export * from "./revocation.ts";
 export * from "./subject.ts";
 export * from "./x509-extensions.ts";
+export * from "./ocsp.ts";
+export * from "./ber-to-der.ts";
+export * from "./cms.ts";
+export * from "./cms-verify.ts";
+export * from "./tsp.ts";

@@ -28,6 +28,9 @@ export const OID = {
   freshestCRL: "2.5.29.46",
   authorityInfoAccess: "1.3.6.1.5.5.7.1.1",
   ocspNoCheck: "1.3.6.1.5.5.7.48.1.5",
+  // OCSP (RFC 6960, RFC 8954)
+  ocspBasic: "1.3.6.1.5.5.7.48.1.1",
+  ocspNonce: "1.3.6.1.5.5.7.48.1.2",
   // access methods and qualifiers
   ocsp: "1.3.6.1.5.5.7.48.1",
   caIssuers: "1.3.6.1.5.5.7.48.2",
@@ -97,4 +100,13 @@ export const OID = {
   aes192Cbc: "2.16.840.1.101.3.4.1.22",
   aes256Cbc: "2.16.840.1.101.3.4.1.42",
   desEde3Cbc: "1.2.840.113549.3.7",
+  // CMS (RFC 5652), ESS (RFC 2634, RFC 5035) and time-stamping (RFC 3161)
+  pkcs7SignedData: "1.2.840.113549.1.7.2",
+  contentType: "1.2.840.113549.1.9.3",
+  messageDigest: "1.2.840.113549.1.9.4",
+  signingTime: "1.2.840.113549.1.9.5",
+  signingCertificate: "1.2.840.113549.1.9.16.2.12",
+  signatureTimeStampToken: "1.2.840.113549.1.9.16.2.14",
+  signingCertificateV2: "1.2.840.113549.1.9.16.2.47",
+  tstInfo: "1.2.840.113549.1.9.16.1.4",
 } as const;

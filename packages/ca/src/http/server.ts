@@ -1,16 +1,55 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { InputError } from "@qoltanba/pki";
 import type { CertificateAuthority } from "../authority.ts";
+import { CrlPublisher, DEFAULT_CRL_SCHEDULE, type CrlSchedule } from "../crl/crlPublisher.ts";
+import { RevocationWatcher } from "../revocationWatcher.ts";
+import { crlRoutes } from "./crlRoutes.ts";
 import { publicationRoutes } from "./publication.ts";
 
-/** `qoltanba serve`: one HTTP server; each service registers as its own plugin. */
-export async function createCaServer(ca: CertificateAuthority, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+export interface CaServerOptions {
+  readonly logger?: boolean;
+  readonly crlSchedule?: CrlSchedule;
+  /** How often to look for revocations made elsewhere (CLI, console, other nodes). */
+  readonly revocationPollMilliseconds?: number;
+}
+
+/** A running set of CA services behind one HTTP server. */
+export interface CaServer {
+  readonly app: FastifyInstance;
+  /** Present when the CA keys are unlocked: this node signs CRLs. */
+  readonly crlPublisher?: CrlPublisher;
+  readonly revocationWatcher: RevocationWatcher;
+  close(): Promise<void>;
+}
+
+/**
+ * `qoltanba serve`: one HTTP server; each service registers as its own plugin at the path its
+ * publication URL names. Without the key password it only publishes (certificates, CRL files).
+ */
+export async function createCaServer(ca: CertificateAuthority, options: CaServerOptions = {}): Promise<CaServer> {
   const app = Fastify({
     logger: options.logger ? { level: "info", redact: ["req.headers.authorization", "req.headers.cookie"] } : false,
     bodyLimit: 64 * 1024,
   });
+  const revocationWatcher = new RevocationWatcher(ca.store, options.revocationPollMilliseconds);
+  const crlPublisher = ca.signer ? new CrlPublisher(ca, options.crlSchedule ?? DEFAULT_CRL_SCHEDULE) : undefined;
+  if (crlPublisher) {
+    revocationWatcher.onChange(() => crlPublisher.revocationChanged());
+    await crlPublisher.start();
+  }
+  await revocationWatcher.start();
   await app.register(publicationRoutes, { ca });
-  return app;
+  await app.register(crlRoutes, { ca });
+  return {
+    app,
+    ...(crlPublisher ? { crlPublisher } : {}),
+    revocationWatcher,
+    async close() {
+      await app.close();
+      await revocationWatcher.stop();
+      await crlPublisher?.stop();
+    },
+  };
 }
 
 export function parseListen(listen: string): { host: string; port: number } {

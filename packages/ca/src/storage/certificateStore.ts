@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from "kysely";
 import { InputError, type RevocationReason } from "@qoltanba/pki";
 import { chainAuditEvents, GENESIS_HASH, type AuditEntry, type AuditEvent } from "../audit.ts";
 import type { OpenedDatabase } from "./database.ts";
-import type { Database } from "./schema.ts";
+import type { CertificatesTable, CrlsTable, Database } from "./schema.ts";
 
 export interface IssuedCertificate {
   readonly serial: string;
@@ -46,6 +46,32 @@ export interface RevokedCertificate extends RevocationChange {
   readonly serial: string;
 }
 
+export interface CrlRecord {
+  readonly number: number;
+  readonly kind: "full" | "delta";
+  readonly baseNumber?: number;
+  readonly thisUpdate: Date;
+  readonly nextUpdate: Date;
+  readonly revocationMark: number;
+  readonly entryCount: number;
+  readonly byteLength: number;
+  readonly sha256: string;
+}
+
+function crlRecordOf(row: CrlsTable): CrlRecord {
+  return {
+    number: Number(row.number),
+    kind: row.kind,
+    ...(row.base_number === null ? {} : { baseNumber: Number(row.base_number) }),
+    thisUpdate: new Date(row.this_update),
+    nextUpdate: new Date(row.next_update),
+    revocationMark: Number(row.revocation_mark),
+    entryCount: Number(row.entry_count),
+    byteLength: Number(row.byte_length),
+    sha256: row.sha256,
+  };
+}
+
 function stateOf(row: { revoked_at: string | null; revocation_reason: string | null }): RevocationState {
   return {
     ...(row.revoked_at ? { revokedAt: new Date(row.revoked_at) } : {}),
@@ -60,10 +86,12 @@ function stateOf(row: { revoked_at: string | null; revocation_reason: string | n
 export class CertificateStore {
   readonly db: Kysely<Database>;
   readonly engine: OpenedDatabase["engine"];
+  private readonly sqlite: OpenedDatabase["sqlite"];
 
   constructor(opened: OpenedDatabase) {
     this.db = opened.db;
     this.engine = opened.engine;
+    this.sqlite = opened.sqlite;
   }
 
   async keyOwner(spkiSha256: string): Promise<string | undefined> {
@@ -172,12 +200,15 @@ export class CertificateStore {
   }
 
   /**
-   * Revoked certificates in serial order, read in pages (keyset pagination) so memory stays flat
+   * Revoked certificates in serial order, a page at a time (keyset pagination) so memory stays flat
    * for a CRL of millions. With `changedAfterSeq`, only changes after that audit sequence (delta CRL),
    * including hold releases (removeFromCRL); without it, only certificates revoked now (full CRL).
+   * `upToSeq` pins the result to one moment, so two reads agree.
    */
-  async *revokedCertificates(options: { changedAfterSeq?: number; pageSize?: number } = {}): AsyncIterable<RevokedCertificate> {
-    const pageSize = options.pageSize ?? 10_000;
+  async *revokedCertificatePages(
+    options: { changedAfterSeq?: number; upToSeq?: number; pageSize?: number } = {},
+  ): AsyncIterable<RevokedCertificate[]> {
+    const pageSize = options.pageSize ?? 20_000;
     for (let after = ""; ; ) {
       let query = this.db
         .selectFrom("certificates")
@@ -190,18 +221,78 @@ export class CertificateStore {
         options.changedAfterSeq === undefined
           ? query.where("revocation_reason", "!=", "removeFromCRL")
           : query.where("revocation_seq", ">", options.changedAfterSeq);
-      const page = await query.execute();
-      for (const row of page) {
-        yield {
+      if (options.upToSeq !== undefined) query = query.where("revocation_seq", "<=", options.upToSeq);
+      let rows: Array<Pick<CertificatesTable, "serial" | "revoked_at" | "revocation_reason" | "invalidity_date">>;
+      if (this.sqlite) {
+        // Kysely's per-row promise chain costs more than the read itself at a million rows.
+        const { sql, parameters } = query.compile();
+        rows = this.sqlite.prepare(sql).all(...parameters) as typeof rows;
+        await new Promise((resolve) => setImmediate(resolve));
+      } else {
+        rows = await query.execute();
+      }
+      if (rows.length > 0) {
+        yield rows.map((row) => ({
           serial: row.serial,
           revokedAt: new Date(row.revoked_at!),
           reason: row.revocation_reason as RevocationReason,
           ...(row.invalidity_date ? { invalidityDate: new Date(row.invalidity_date) } : {}),
-        };
+        }));
       }
-      if (page.length < pageSize) return;
-      after = page[page.length - 1]!.serial;
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1]!.serial;
     }
+  }
+
+  /** Certificates whose revocation state changed after an audit sequence, oldest change first. */
+  async revocationChangesSince(seq: number, limit = 10_000): Promise<Array<{ serial: string; seq: number }>> {
+    const rows = await this.db
+      .selectFrom("certificates")
+      .select(["serial", "revocation_seq"])
+      .where("revocation_seq", ">", seq)
+      .orderBy("revocation_seq")
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ serial: row.serial, seq: Number(row.revocation_seq) }));
+  }
+
+  /** The newest CRL of a kind, if any was made. */
+  async latestCrl(kind: CrlRecord["kind"]): Promise<CrlRecord | undefined> {
+    const row = await this.db.selectFrom("crls").selectAll().where("kind", "=", kind).orderBy("number", "desc").limit(1).executeTakeFirst();
+    return row && crlRecordOf(row);
+  }
+
+  async nextCrlNumber(): Promise<number> {
+    const row = await this.db.selectFrom("crls").select((eb) => eb.fn.max("number").as("last")).executeTakeFirst();
+    return Number(row?.last ?? 0) + 1;
+  }
+
+  /** The audit sequence reached so far: a CRL made now is complete up to it. */
+  async currentRevocationMark(): Promise<number> {
+    return (await this.auditHead())?.seq ?? 0;
+  }
+
+  /** Records a signed CRL and its audit entry; a clash on the number means another node made it first. */
+  async recordCrl(record: CrlRecord): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("crls")
+        .values({
+          number: record.number,
+          kind: record.kind,
+          base_number: record.baseNumber ?? null,
+          this_update: record.thisUpdate.toISOString(),
+          next_update: record.nextUpdate.toISOString(),
+          revocation_mark: record.revocationMark,
+          entry_count: record.entryCount,
+          byte_length: record.byteLength,
+          sha256: record.sha256,
+        })
+        .execute();
+      await this.appendAuditIn(trx, [
+        { action: "crl", details: { key: "issuing", kind: record.kind, number: record.number, entries: record.entryCount, sha256: record.sha256 } },
+      ]);
+    });
   }
 
   /** Appends to the audit chain inside the caller's transaction; the head row serializes writers. */

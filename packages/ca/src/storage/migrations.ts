@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from "kysely";
 import type { Engine } from "./database.ts";
 import { certificatesAndAudit } from "./migrations/0001_certificatesAndAudit.ts";
 import { revocationSeq } from "./migrations/0002_revocationSeq.ts";
+import { crls } from "./migrations/0003_crls.ts";
 
 /** Versioned migrations, applied in name order and recorded by Kysely's migrator. Append only. */
 export function migrations(engine: Engine): MigrationProvider {
   const all: Record<string, Migration> = {
     "0001_certificates_and_audit": certificatesAndAudit(engine),
     "0002_revocation_seq": revocationSeq,
+    "0003_crls": crls,
   };
   return { getMigrations: async () => all };
 }

@@ -1,5 +1,3 @@
-import type { Generated } from "kysely";
-
 /** Times are ISO-8601 UTC strings with milliseconds: the same text sorts and compares on both engines. */
 export interface CertificatesTable {
   serial: string; // lowercase hex, unique
@@ -37,8 +35,16 @@ export interface AuditHeadTable {
   hash: string;
 }
 
-export interface MigrationMarker {
-  id: Generated<number>;
+export interface CrlsTable {
+  number: number;
+  kind: "full" | "delta";
+  base_number: number | null;
+  this_update: string;
+  next_update: string;
+  revocation_mark: number;
+  entry_count: number;
+  byte_length: number;
+  sha256: string;
 }
 
 export interface Database {
@@ -46,4 +52,5 @@ export interface Database {
   public_keys: PublicKeysTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
+  crls: CrlsTable;
 }

@@ -2,8 +2,6 @@ import { openCertificateAuthority, verifyAuditChain } from "@qoltanba/ca";
 import { EXIT, required, UsageError, type Command } from "../command.ts";
 
 export const caAudit: Command = {
-  name: "ca audit",
-  summary: "Check the audit log's hash chain: reports every changed, deleted or reordered entry.",
   usage: "qoltanba ca audit verify --dir DIR",
   options: { dir: { type: "string" } },
   allowPositionals: true,

@@ -2,8 +2,6 @@ import { initCertificateAuthority, readKeyPassword } from "@qoltanba/ca";
 import { EXIT, required, UsageError, type Command } from "../command.ts";
 
 export const caInit: Command = {
-  name: "ca init",
-  summary: "Create a CA in an empty folder: RSA-4096 root, issuing CA, OCSP responder and TSA certificates.",
   usage: `qoltanba ca init --dir DIR [--db URL] [--base-url URL] [--password-file FILE]
                         [--root-cn NAME] [--issuing-cn NAME] [--organization NAME]
                         [--issuing-key-bits 2048|3072|4096] [--accept-test-iin]

@@ -10,8 +10,6 @@ async function readInput(path: string, what: string): Promise<Buffer> {
 }
 
 export const caIssue: Command = {
-  name: "ca issue",
-  summary: "Issue a certificate for a CSR (proof of possession) to a verified identity (the subject file).",
   usage: `qoltanba ca issue --dir DIR --csr FILE --profile NAME --subject FILE [--storage file|token] [--out FILE] [--password-file FILE]
 
   --profile NAME    individual-auth, individual-sign, legal-auth, legal-sign or tls-server

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { configPath, initCertificateAuthority, PASSWORD_ENV, publicationUrls, readCaConfig } from "@qoltanba/ca";
 import { EXIT, type Command } from "../command.ts";
@@ -9,8 +9,6 @@ import { DEFAULT_LISTEN, serveCa } from "./serve.ts";
 const DEMO_PASSWORD_FILE = "demo-password";
 
 export const demo: Command = {
-  name: "demo",
-  summary: "Create (or reuse) a demo CA with embedded defaults in a local folder and serve it.",
   usage: `qoltanba demo [--dir DIR] [--listen HOST:PORT]
 
   --dir DIR      the CA folder (default ./qoltanba-ca); created on first run
@@ -21,18 +19,17 @@ export const demo: Command = {
   async run(values) {
     const dir = (values.dir as string | undefined) ?? "qoltanba-ca";
     const listen = (values.listen as string | undefined) ?? DEFAULT_LISTEN;
+    const passwordFile = process.env[PASSWORD_ENV] ? undefined : join(dir, DEMO_PASSWORD_FILE);
     if (!existsSync(configPath(dir))) {
       const password = process.env[PASSWORD_ENV] ?? randomBytes(24).toString("base64url");
       process.stderr.write(`creating a demo CA in ${dir} (RSA-4096 root: a few seconds)…\n`);
       await initCertificateAuthority({ dir, password, baseUrl: `http://${listen}`, acceptTestIin: true });
-      if (!process.env[PASSWORD_ENV]) await writeFile(join(dir, DEMO_PASSWORD_FILE), password + "\n", { mode: 0o600 });
-    } else {
-      await readFile(configPath(dir));
+      if (passwordFile) await writeFile(passwordFile, password + "\n", { mode: 0o600 });
     }
     const urls = publicationUrls((await readCaConfig(dir)).baseUrl);
-    await serveCa(dir, listen, () =>
+    await serveCa(dir, listen, passwordFile, () =>
       process.stderr.write(
-        `Qoltanba demo CA is up (Ctrl-C stops it):\n  root certificate     ${urls.rootCertificate}\n  issuing certificate  ${urls.issuingCertificate}\n`,
+        `Qoltanba demo CA is up (Ctrl-C stops it):\n  root certificate     ${urls.rootCertificate}\n  issuing certificate  ${urls.issuingCertificate}\n  CRL / delta CRL      ${urls.crl} ${urls.deltaCrl}\n`,
       ),
     );
     return EXIT.ok;

@@ -1,0 +1,189 @@
+import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { finished } from "node:stream/promises";
+import { describeIssuer, writeCrl, type RevokedEntry, type SigningKey } from "@qoltanba/pki";
+import type { CertificateAuthority } from "../authority.ts";
+import type { CrlRecord } from "../storage/certificateStore.ts";
+
+export type CrlKind = "full" | "delta" | "root";
+
+export const crlFilePath = (dir: string, kind: CrlKind) =>
+  join(dir, "crl", { full: "issuing.crl", delta: "issuing-delta.crl", root: "root.crl" }[kind]);
+
+/** How often CRLs are made and how long each is valid (nextUpdate − thisUpdate). */
+export interface CrlSchedule {
+  readonly fullValidityMinutes: number;
+  readonly fullIntervalMinutes: number;
+  readonly deltaValidityMinutes: number;
+  readonly deltaIntervalMinutes: number;
+  /** After a revocation, wait this long for more before making the delta (bursts share one). */
+  readonly deltaDelayMilliseconds: number;
+}
+
+export const DEFAULT_CRL_SCHEDULE: CrlSchedule = {
+  fullValidityMinutes: 24 * 60,
+  fullIntervalMinutes: 12 * 60,
+  deltaValidityMinutes: 60,
+  deltaIntervalMinutes: 30,
+  deltaDelayMilliseconds: 500,
+};
+
+const ROOT_CRL_VALIDITY_MONTHS = 12;
+
+/**
+ * Streams a CRL into its file: written under a temporary name and renamed, so readers see the old
+ * CRL or the new one, never half of one. Returns the size and digest.
+ */
+export async function writeCrlFile(
+  path: string,
+  write: (sink: (chunk: Buffer) => Promise<void>) => Promise<{ entryCount: number }>,
+): Promise<{ entryCount: number; byteLength: number; sha256: string }> {
+  await mkdir(join(path, ".."), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  const out = createWriteStream(temporary);
+  const digest = createHash("sha256");
+  let byteLength = 0;
+  try {
+    const { entryCount } = await write(async (chunk) => {
+      digest.update(chunk);
+      byteLength += chunk.length;
+      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
+    });
+    out.end();
+    await finished(out);
+    await rename(temporary, path);
+    return { entryCount, byteLength, sha256: digest.digest("hex") };
+  } catch (error) {
+    out.destroy();
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** The root's CRL (made at init and at root ceremonies: the root key is otherwise offline). */
+export async function writeRootCrl(dir: string, rootCertificate: Buffer, rootKey: SigningKey, number: number, now = new Date()) {
+  const root = describeIssuer(rootCertificate);
+  const nextUpdate = new Date(now);
+  nextUpdate.setUTCMonth(nextUpdate.getUTCMonth() + ROOT_CRL_VALIDITY_MONTHS);
+  return writeCrlFile(crlFilePath(dir, "root"), (sink) =>
+    writeCrl(
+      { issuerName: root.name, authorityKeyIdentifier: root.keyIdentifier, crlNumber: BigInt(number), thisUpdate: now, nextUpdate },
+      rootKey,
+      async function* () {},
+      sink,
+    ),
+  );
+}
+
+const toEntry = (revoked: { serial: string; revokedAt: Date; reason: RevokedEntry["reason"]; invalidityDate?: Date }): RevokedEntry => ({
+  serial: Buffer.from(revoked.serial, "hex"),
+  revokedAt: revoked.revokedAt,
+  ...(revoked.reason && revoked.reason !== "unspecified" ? { reason: revoked.reason } : {}),
+  ...(revoked.invalidityDate ? { invalidityDate: revoked.invalidityDate } : {}),
+});
+
+/**
+ * Makes the issuing CA's full and delta CRLs from the database, streaming (memory stays flat for
+ * millions of entries), and records each with its audit entry.
+ */
+export class CrlPublisher {
+  private readonly issuer;
+  private deltaTimer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly ca: CertificateAuthority,
+    private readonly schedule: CrlSchedule = DEFAULT_CRL_SCHEDULE,
+  ) {
+    this.issuer = describeIssuer(ca.certificates.issuing);
+  }
+
+  /** One CRL at a time: generations queue rather than race for the number. */
+  generate(kind: "full" | "delta"): Promise<CrlRecord> {
+    const next = this.running.then(() => this.generateNow(kind));
+    this.running = next.catch(() => undefined);
+    return next;
+  }
+
+  private async generateNow(kind: "full" | "delta"): Promise<CrlRecord> {
+    const signer = this.ca.signer;
+    if (!signer) throw new Error("the CA was opened without its key password: CRLs cannot be signed");
+    const { store } = this.ca;
+    let base = kind === "delta" ? await store.latestCrl("full") : undefined;
+    if (kind === "delta" && !base) base = await this.generateNow("full");
+    const number = await store.nextCrlNumber();
+    const revocationMark = await store.currentRevocationMark();
+    const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const validity = kind === "full" ? this.schedule.fullValidityMinutes : this.schedule.deltaValidityMinutes;
+    const nextUpdate = new Date(thisUpdate.getTime() + validity * 60_000);
+    const entries = async function* () {
+      const pages = store.revokedCertificatePages(
+        kind === "full" ? { upToSeq: revocationMark } : { changedAfterSeq: base!.revocationMark, upToSeq: revocationMark },
+      );
+      for await (const page of pages) yield* page.map(toEntry);
+    };
+    const written = await writeCrlFile(crlFilePath(this.ca.dir, kind), (sink) =>
+      writeCrl(
+        {
+          issuerName: this.issuer.name,
+          authorityKeyIdentifier: this.issuer.keyIdentifier,
+          crlNumber: BigInt(number),
+          thisUpdate,
+          nextUpdate,
+          ...(kind === "delta" ? { baseCrlNumber: BigInt(base!.number) } : { freshestCrlUrls: [this.ca.urls.deltaCrl] }),
+        },
+        signer.key("issuing"),
+        entries,
+        sink,
+      ),
+    );
+    const record: CrlRecord = {
+      number,
+      kind,
+      ...(kind === "delta" ? { baseNumber: base!.number } : {}),
+      thisUpdate,
+      nextUpdate,
+      revocationMark,
+      ...written,
+    };
+    await store.recordCrl(record);
+    return record;
+  }
+
+  /** A revocation happened: make a new delta soon (bursts of revocations share one). */
+  revocationChanged(): void {
+    if (this.deltaTimer) return;
+    this.deltaTimer = setTimeout(() => {
+      this.deltaTimer = undefined;
+      this.generate("delta").catch((error) => process.emitWarning(`delta CRL failed: ${(error as Error).message}`));
+    }, this.schedule.deltaDelayMilliseconds);
+  }
+
+  /** Makes CRLs that are missing or past half their validity now, then on the schedule. */
+  async start(): Promise<void> {
+    const due = async (kind: "full" | "delta", interval: number) => {
+      const latest = await this.ca.store.latestCrl(kind);
+      if (!latest || Date.now() - latest.thisUpdate.getTime() >= interval * 60_000) await this.generate(kind);
+    };
+    await due("full", this.schedule.fullIntervalMinutes);
+    await due("delta", this.schedule.deltaIntervalMinutes);
+    const every = (kind: "full" | "delta", minutes: number) => {
+      const timer = setInterval(() => {
+        this.generate(kind).catch((error) => process.emitWarning(`${kind} CRL failed: ${(error as Error).message}`));
+      }, minutes * 60_000);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every("full", this.schedule.fullIntervalMinutes);
+    every("delta", this.schedule.deltaIntervalMinutes);
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    if (this.deltaTimer) clearTimeout(this.deltaTimer);
+    await this.running;
+  }
+}
