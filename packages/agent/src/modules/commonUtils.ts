@@ -2,23 +2,20 @@
 // {code:"500", message}; the person cancelling is {code:"500", message:"action.canceled"}.
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { InputError } from "@qoltanba/pki";
-import type { RequestSummary } from "../dialogs/dialogs.ts";
 import { certificatePem, commonNameOf, formatName } from "../keys/certificateFacts.ts";
 import { selectKey } from "../keys/selectKey.ts";
 import { ArgumentError, stringArgument } from "../protocol/arguments.ts";
 import {
-  COMMON_UTILS_MESSAGES,
   commonUtilsCancelled,
   commonUtilsFailure,
   type CommonUtilsReply,
   commonUtilsSuccess,
-  HARDWARE_STORAGES,
-  FILE_STORAGE,
   type KeyInfo,
   type ModuleRequest,
 } from "../protocol/messages.ts";
 import type { Session } from "../session.ts";
+import { applyCAdEST, fromBase64, fromBase64Hash, fromFile } from "./commonUtilsCms.ts";
+import { storageArgument, summary } from "./commonUtilsArguments.ts";
 import { commonUtilsError } from "./replyErrors.ts";
 
 type Handler = (args: unknown[], session: Session) => Promise<CommonUtilsReply>;
@@ -40,24 +37,6 @@ export async function handleCommonUtils(request: ModuleRequest, session: Session
     }
   }
   return typeof request.uuid === "string" ? { ...reply, uuid: request.uuid } : reply;
-}
-
-/** The storage argument: an empty one and an unknown name have their own NCALayer messages. */
-export function storageArgument(value: unknown): string {
-  if (value === undefined || value === null || value === "") throw new InputError(COMMON_UTILS_MESSAGES.storageEmpty, "no storage");
-  const storage = stringArgument(value, "storage");
-  if (storage !== FILE_STORAGE && !(HARDWARE_STORAGES as readonly string[]).includes(storage)) {
-    throw new InputError(COMMON_UTILS_MESSAGES.storageUnknown, `unknown storage ${storage}`);
-  }
-  return storage;
-}
-
-export function keyTypeArgument(value: unknown): string {
-  return stringArgument(value, "keyType");
-}
-
-export function summary(session: Session, operation: string, documents: RequestSummary["documents"] = []): RequestSummary {
-  return { origin: session.origin, operation, documents };
 }
 
 async function getKeyInfo(args: unknown[], session: Session): Promise<CommonUtilsReply<KeyInfo>> {
@@ -113,6 +92,12 @@ async function changeLocale(args: unknown[], session: Session): Promise<CommonUt
 const HANDLERS: Record<string, Handler> = {
   getActiveTokens,
   getKeyInfo,
+  createCAdESFromBase64: fromBase64(false),
+  createCMSSignatureFromBase64: fromBase64(true),
+  createCAdESFromBase64Hash: fromBase64Hash,
+  createCAdESFromFile: fromFile(false),
+  createCMSSignatureFromFile: fromFile(true),
+  applyCAdEST,
   showFileChooser,
   changeLocale,
 };
