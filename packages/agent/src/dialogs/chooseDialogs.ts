@@ -1,11 +1,12 @@
 // Which dialogs the agent shows: native where a dialog tool exists, else its own page in the
 // browser, else the terminal it runs in.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { platform } from "node:os";
 import type { Dialogs } from "./dialogs.ts";
 import { AppleScriptBackend, KdialogBackend, PowerShellBackend, ZenityBackend } from "./nativeBackends.ts";
 import { type PromptBackend, PromptDialogs } from "./promptDialogs.ts";
 import { TerminalBackend } from "./terminalBackend.ts";
+import { WebPageBackend } from "./webPageBackend.ts";
 
 const hasCommand = (command: string) => spawnSync(command, ["--version"], { stdio: "ignore" }).error === undefined;
 
@@ -36,6 +37,24 @@ export function terminalBackend(): PromptBackend | undefined {
   return new TerminalBackend(process.stdin, process.stderr, echo);
 }
 
-export function dialogsFrom(backend: PromptBackend): Dialogs {
-  return new PromptDialogs(backend);
+/** The agent's own page, on a desktop whose browser `xdg-open` can open. */
+export function webPageBackend(env: NodeJS.ProcessEnv = process.env): WebPageBackend | undefined {
+  if (platform() !== "linux" || (!env.DISPLAY && !env.WAYLAND_DISPLAY) || !hasCommand("xdg-open")) return undefined;
+  return new WebPageBackend((url) => spawn("xdg-open", [url], { stdio: "ignore", detached: true }).unref());
+}
+
+export interface ChosenDialogs {
+  dialogs: Dialogs;
+  /** Set when the dialogs are the agent's page: the server must serve it. */
+  webPage?: WebPageBackend;
+}
+
+/** Native, else the agent's page, else the terminal; undefined when none can reach a person. */
+export function chooseDialogs(): ChosenDialogs | undefined {
+  const native = nativeBackend();
+  if (native) return { dialogs: new PromptDialogs(native) };
+  const webPage = webPageBackend();
+  if (webPage) return { dialogs: new PromptDialogs(webPage), webPage };
+  const terminal = terminalBackend();
+  return terminal ? { dialogs: new PromptDialogs(terminal) } : undefined;
 }
