@@ -15,6 +15,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: "ca crl", summary: "Write the current full or delta CRL (DER) to stdout.", load: async () => (await import("./commands/caCrl.ts")).caCrl },
   { name: "ca audit", summary: "Verify the audit log's hash chain.", load: async () => (await import("./commands/caAudit.ts")).caAudit },
   { name: "serve", summary: "Serve the CA over HTTP: certificates, CRLs and the signing services.", load: async () => (await import("./commands/serve.ts")).serve },
+  { name: "agent", summary: "Run the local signing agent (NCALayer's protocol on wss://127.0.0.1).", load: async () => (await import("./commands/agent.ts")).agent },
   { name: "agent origins", summary: "List the websites allowed to use the signing agent, or revoke one.", load: async () => (await import("./commands/agentOrigins.ts")).agentOrigins },
   { name: "demo", summary: "Create (or reuse) a demo CA in a local folder and serve it.", load: async () => (await import("./commands/demo.ts")).demo },
   { name: "agent trust", summary: "Make browsers trust the agent's local CA (and given CA roots) for wss://127.0.0.1.", load: async () => (await import("./commands/agentTrust.ts")).agentTrust },
