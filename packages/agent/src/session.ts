@@ -26,5 +26,4 @@ export interface Session {
   readonly origin: string;
   /** Paths the person picked in the agent's file chooser: the only files *FromFile may read. */
   readonly chosenFiles: Set<string>;
-  locale: string;
 }

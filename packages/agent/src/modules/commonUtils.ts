@@ -82,10 +82,10 @@ async function showFileChooser(args: unknown[], session: Session): Promise<Commo
   return commonUtilsSuccess(path);
 }
 
-async function changeLocale(args: unknown[], session: Session): Promise<CommonUtilsReply> {
+/** Accepted for compatibility; the agent's dialogs follow the desktop's language, not the page's. */
+async function changeLocale(args: unknown[]): Promise<CommonUtilsReply> {
   const locale = stringArgument(args[0], "locale");
   if (!LOCALES.has(locale)) throw new ArgumentError(`unknown locale ${locale}`);
-  session.locale = locale === "kz" ? "kk" : locale;
   return commonUtilsSuccess();
 }
 

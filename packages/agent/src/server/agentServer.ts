@@ -51,8 +51,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     if (origin === undefined) return refuse("403 Forbidden");
     if (sockets.clients.size >= maxConnections) return refuse("503 Service Unavailable");
     sockets.handleUpgrade(request, socket, head, (webSocket) => {
-      sockets.emit("connection", webSocket, request);
-      const session: Session = { agent: options.context, origin, chosenFiles: new Set(), locale: "kk" };
+      const session: Session = { agent: options.context, origin, chosenFiles: new Set() };
       serveConnection(webSocket, session, options.gate.admit(origin));
     });
   });
