@@ -13,12 +13,15 @@ import { connect, type TestAgent } from "../packages/agent/src/testing/testAgent
 import { makeTestTls } from "../packages/agent/src/testing/testTls.ts";
 import { SIGN_EXTENSIONS, TestPki } from "../packages/agent/src/testing/testPki.ts";
 
-const { values } = parseArgs({ options: { rounds: { type: "string", default: "200" }, "file-mb": { type: "string", default: "1024" } } });
+const { values } = parseArgs({
+  options: { rounds: { type: "string", default: "200" }, "file-mb": { type: "string", default: "1024" } },
+});
 const ROUNDS = Number(values.rounds);
 const FILE_MB = Number(values["file-mb"]);
 const PASSWORD = "Bench1234";
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 const pki = new TestPki();
 const key = pki.issue("signer", "/CN=BENCH/serialNumber=IIN880101300014/C=KZ", SIGN_EXTENSIONS, PASSWORD);
@@ -35,7 +38,14 @@ const bigFile = pki.path("big.bin");
 const tls = makeTestTls();
 writeFileSync(pki.path("tls.key"), tls.key);
 writeFileSync(pki.path("tls.pem"), tls.certificate);
-writeFileSync(pki.path("unattended.json"), JSON.stringify({ origins: ["local"], pkcs12: [{ path: key.p12Path, password: PASSWORD }], files: [bigFile] }));
+writeFileSync(
+  pki.path("unattended.json"),
+  JSON.stringify({
+    origins: ["local"],
+    pkcs12: [{ path: key.p12Path, password: PASSWORD }],
+    files: [bigFile],
+  }),
+);
 // Bundled with esbuild, as the agent ships (a single file, no TypeScript compiled at start-up).
 const bundle = pki.path("agent-process.mjs");
 await build({
@@ -45,12 +55,18 @@ await build({
   format: "esm",
   target: "node20",
   outfile: bundle,
-  banner: { js: "import { createRequire as qoltanbaRequire } from 'node:module'; const require = qoltanbaRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as qoltanbaRequire } from 'node:module'; const require = qoltanbaRequire(import.meta.url);",
+  },
   logLevel: "warning",
 });
 async function startAgentProcess() {
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [bundle, pki.path("unattended.json"), pki.path("tls.key"), pki.path("tls.pem")], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(
+    process.execPath,
+    [bundle, pki.path("unattended.json"), pki.path("tls.key"), pki.path("tls.pem")],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   const [line] = (await once(child.stdout, "data")) as [Buffer];
   const port = Number(/listening (\d+)/.exec(line.toString())![1]);
   const client = await connect({ server: { url: `wss://127.0.0.1:${port}/` }, tls } as TestAgent);
@@ -68,23 +84,58 @@ for (let run = 0; run < 4; run++) {
 const { child, client, startMs } = await startAgentProcess();
 startTimes.push(startMs);
 startTimes.sort((a, b) => a - b);
-console.log(`start-up to first accepted connection (process start, unattended file, TLS listener, greeting): median ${startTimes[2]!.toFixed(0)} ms, max ${startTimes[4]!.toFixed(0)} ms over 5 starts`);
-const peakRssMb = () => Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]) / 1024);
+console.log(
+  `start-up to first accepted connection (process start, unattended file, TLS listener, greeting): median ${startTimes[2]!.toFixed(0)} ms, max ${startTimes[4]!.toFixed(0)} ms over 5 starts`,
+);
+const peakRssMb = () =>
+  Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]) / 1024);
 
-const chosen = (await client.request({ module: "kz.gov.pki.knca.commonUtils", method: "showFileChooser", args: ["bin", ""] })) as { responseObject: string };
+const chosen = (await client.request({
+  module: "kz.gov.pki.knca.commonUtils",
+  method: "showFileChooser",
+  args: ["bin", ""],
+})) as { responseObject: string };
 const rssBefore = peakRssMb();
 const fileStart = performance.now();
-const fileReply = (await client.request({ module: "kz.gov.pki.knca.commonUtils", method: "createCAdESFromFile", args: ["PKCS12", "SIGNATURE", chosen.responseObject, false] })) as { code: string; responseObject: string };
+const fileReply = (await client.request({
+  module: "kz.gov.pki.knca.commonUtils",
+  method: "createCAdESFromFile",
+  args: ["PKCS12", "SIGNATURE", chosen.responseObject, false],
+})) as { code: string; responseObject: string };
 const fileMs = performance.now() - fileStart;
 if (fileReply.code !== "200") throw new Error(`file signature failed: ${JSON.stringify(fileReply)}`);
 writeFileSync(pki.path("big.p7s"), Buffer.from(fileReply.responseObject, "base64"));
-pki.openssl(["cms", "-verify", "-binary", "-inform", "DER", "-in", "big.p7s", "-content", bigFile, "-CAfile", pki.caPath, "-purpose", "any", "-out", "/dev/null"]);
-console.log(`detached CAdES over a ${FILE_MB} MB file: ${(fileMs / 1000).toFixed(2)} s, agent peak RSS ${peakRssMb()} MB (${rssBefore} MB before); openssl cms -verify OK`);
+pki.openssl([
+  "cms",
+  "-verify",
+  "-binary",
+  "-inform",
+  "DER",
+  "-in",
+  "big.p7s",
+  "-content",
+  bigFile,
+  "-CAfile",
+  pki.caPath,
+  "-purpose",
+  "any",
+  "-out",
+  "/dev/null",
+]);
+console.log(
+  `detached CAdES over a ${FILE_MB} MB file: ${(fileMs / 1000).toFixed(2)} s, agent peak RSS ${peakRssMb()} MB (${rssBefore} MB before); openssl cms -verify OK`,
+);
 
 const signRequest = (data: Buffer) => ({
   module: "kz.gov.pki.knca.basics",
   method: "sign",
-  args: { allowedStorages: ["PKCS12"], format: "cms", data: data.toString("base64"), signingParams: { encapsulate: true }, signerParams: { extKeyUsageOids: [] } },
+  args: {
+    allowedStorages: ["PKCS12"],
+    format: "cms",
+    data: data.toString("base64"),
+    signingParams: { encapsulate: true },
+    signerParams: { extKeyUsageOids: [] },
+  },
 });
 
 for (const [label, size, rounds] of [
@@ -94,7 +145,8 @@ for (const [label, size, rounds] of [
   const data = Buffer.alloc(size, 0x41);
   const request = signRequest(data);
   const reply = (await client.request(request)) as { body: { result: string } };
-  if (!verifySignedData(fromPemOrDer(reply.body.result, ["CMS"], "CMS")).signers[0]!.valid) throw new Error(`${label}: invalid signature`);
+  if (!verifySignedData(fromPemOrDer(reply.body.result, ["CMS"], "CMS")).signers[0]!.valid)
+    throw new Error(`${label}: invalid signature`);
   const times: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const start = performance.now();
@@ -102,7 +154,9 @@ for (const [label, size, rounds] of [
     times.push(performance.now() - start);
   }
   times.sort((a, b) => a - b);
-  console.log(`${label}: p50 ${percentile(times, 50).toFixed(2)} ms, p99 ${percentile(times, 99).toFixed(2)} ms over ${rounds} signatures (attached, PEM reply, round trip over wss)`);
+  console.log(
+    `${label}: p50 ${percentile(times, 50).toFixed(2)} ms, p99 ${percentile(times, 99).toFixed(2)} ms over ${rounds} signatures (attached, PEM reply, round trip over wss)`,
+  );
 }
 
 client.close();

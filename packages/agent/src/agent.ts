@@ -38,8 +38,12 @@ export async function startAgent(options: AgentOptions): Promise<AgentServer> {
   const dialogs = unattended ? new UnattendedDialogs(unattended) : options.dialogs;
   if (!dialogs) throw new Error("an interactive agent needs dialogs");
   const throttle = options.throttle ?? new PasswordThrottle();
-  const presetKeyFolder = unattended?.keyDir ? { dir: unattended.keyDir, password: unattended.keyPassword! } : undefined;
-  const fileStore = unattended ? new PresetPkcs12Store(unattended.pkcs12, presetKeyFolder) : new Pkcs12FileStore(dialogs, throttle);
+  const presetKeyFolder = unattended?.keyDir
+    ? { dir: unattended.keyDir, password: unattended.keyPassword! }
+    : undefined;
+  const fileStore = unattended
+    ? new PresetPkcs12Store(unattended.pkcs12, presetKeyFolder)
+    : new Pkcs12FileStore(dialogs, throttle);
   const stores: KeyStore[] = [fileStore];
   const files = agentFiles(options.home);
   const context: AgentContext = {

@@ -30,7 +30,11 @@ test("NCA's own AUTH and SIGN key files: chosen by key type, usages and IIN; the
   const client = await connect(agent);
   const data = Buffer.from("NCA key interop");
   const signAs = async (keyType: string) => {
-    const reply = (await client.request({ module: "kz.gov.pki.knca.commonUtils", method: "createCAdESFromBase64", args: ["PKCS12", keyType, data.toString("base64"), true] })) as { code: string; responseObject: string; message?: string };
+    const reply = (await client.request({
+      module: "kz.gov.pki.knca.commonUtils",
+      method: "createCAdESFromBase64",
+      args: ["PKCS12", keyType, data.toString("base64"), true],
+    })) as { code: string; responseObject: string; message?: string };
     assert.equal(reply.code, "200", reply.message);
     return Buffer.from(reply.responseObject, "base64");
   };
@@ -38,10 +42,36 @@ test("NCA's own AUTH and SIGN key files: chosen by key type, usages and IIN; the
     const path = join(work, "signature.der");
     writeFileSync(path, cms);
     const chain = join(work, "chain.pem");
-    writeFileSync(chain, ["root_rsa.crt", "nca_rsa.crt"].map((name) => execFileSync("openssl", ["x509", "-inform", "DER", "-in", join(fixtures, name)])).join(""));
-    return execFileSync("openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", path, "-CAfile", chain, "-purpose", "any", "-attime", String(Date.UTC(2019, 0, 1) / 1000)], { stdio: ["ignore", "pipe", "pipe"] });
+    writeFileSync(
+      chain,
+      ["root_rsa.crt", "nca_rsa.crt"]
+        .map((name) => execFileSync("openssl", ["x509", "-inform", "DER", "-in", join(fixtures, name)]))
+        .join(""),
+    );
+    return execFileSync(
+      "openssl",
+      [
+        "cms",
+        "-verify",
+        "-binary",
+        "-inform",
+        "DER",
+        "-in",
+        path,
+        "-CAfile",
+        chain,
+        "-purpose",
+        "any",
+        "-attime",
+        String(Date.UTC(2019, 0, 1) / 1000),
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
   };
-  const signer = (cms: Buffer) => execFileSync("openssl", ["x509", "-inform", "DER", "-noout", "-ext", "keyUsage"], { input: verifySignedData(cms).signers[0]!.certificate! }).toString();
+  const signer = (cms: Buffer) =>
+    execFileSync("openssl", ["x509", "-inform", "DER", "-noout", "-ext", "keyUsage"], {
+      input: verifySignedData(cms).signers[0]!.certificate!,
+    }).toString();
 
   const signature = await signAs("SIGNATURE");
   assert.deepEqual(opensslVerify(signature), data);
@@ -53,7 +83,13 @@ test("NCA's own AUTH and SIGN key files: chosen by key type, usages and IIN; the
   const basics = (await client.request({
     module: "kz.gov.pki.knca.basics",
     method: "sign",
-    args: { allowedStorages: ["PKCS12"], format: "cms", data: data.toString("base64"), signingParams: { encapsulate: true }, signerParams: { extKeyUsageOids: ["1.3.6.1.5.5.7.3.4", "1.2.398.3.3.4.1.1"], iin: "123456789011" } },
+    args: {
+      allowedStorages: ["PKCS12"],
+      format: "cms",
+      data: data.toString("base64"),
+      signingParams: { encapsulate: true },
+      signerParams: { extKeyUsageOids: ["1.3.6.1.5.5.7.3.4", "1.2.398.3.3.4.1.1"], iin: "123456789011" },
+    },
   })) as { status: boolean; body: { result: string } };
   assert.equal(basics.status, true);
   client.close();

@@ -46,7 +46,8 @@ async function startPage(agentPort: number): Promise<string> {
 })();
 </script>`;
   const server = createServer((request, response) => {
-    if (request.url === "/ncalayer-client.js") response.writeHead(200, { "content-type": "text/javascript" }).end(CLIENT_SCRIPT);
+    if (request.url === "/ncalayer-client.js")
+      response.writeHead(200, { "content-type": "text/javascript" }).end(CLIENT_SCRIPT);
     else response.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(html);
   });
   pages.push(server);
@@ -54,13 +55,22 @@ async function startPage(agentPort: number): Promise<string> {
   return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 }
 
-async function openInChromium(url: string): Promise<{ title: string; outcome: Record<string, unknown> | undefined }> {
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"], env: { ...process.env, HOME: browserHome } });
+async function openInChromium(
+  url: string,
+): Promise<{ title: string; outcome: Record<string, unknown> | undefined }> {
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu"],
+    env: { ...process.env, HOME: browserHome },
+  });
   try {
     const page = await browser.newPage();
     await page.goto(url);
     await page.waitForFunction('document.title !== "running"', undefined, { timeout: 20_000 });
-    return { title: await page.title(), outcome: (await page.evaluate("window.outcome")) as Record<string, unknown> | undefined };
+    return {
+      title: await page.title(),
+      outcome: (await page.evaluate("window.outcome")) as Record<string, unknown> | undefined,
+    };
   } finally {
     await browser.close();
   }
@@ -81,7 +91,10 @@ before(async () => {
     stores: await discoverTrustStores({ platform: "linux", homeDirectory: browserHome, env: {} }),
     certificates: [trustedCertificate(tls.caCertificate, "local CA")],
   });
-  assert.deepEqual(changes.map((change) => change.outcome), ["added"]);
+  assert.deepEqual(
+    changes.map((change) => change.outcome),
+    ["added"],
+  );
   // The pages need the agent's port and the agent their origins: listen on a port first, then start it there.
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
@@ -93,7 +106,13 @@ before(async () => {
     home: agentHome,
     port,
     tls,
-    unattended: parseUnattendedSettings({ origins: [pageOrigin], pkcs12: [auth, sign].map((key) => ({ path: key.p12Path, password: PASSWORD })) }, pki.dir),
+    unattended: parseUnattendedSettings(
+      {
+        origins: [pageOrigin],
+        pkcs12: [auth, sign].map((key) => ({ path: key.p12Path, password: PASSWORD })),
+      },
+      pki.dir,
+    ),
   });
 });
 
@@ -111,11 +130,42 @@ test("a page with ncalayer-js-client in headless Chromium connects over trusted 
   const data = Buffer.from("Браузерде қол қойылды");
   const attached = Buffer.from(outcome!.attached as string, "base64");
   writeFileSync(pki.path("browser-attached.der"), attached);
-  assert.equal(pki.openssl(["cms", "-verify", "-binary", "-inform", "DER", "-in", "browser-attached.der", "-CAfile", pki.caPath, "-purpose", "any"]).toString(), data.toString());
+  assert.equal(
+    pki
+      .openssl([
+        "cms",
+        "-verify",
+        "-binary",
+        "-inform",
+        "DER",
+        "-in",
+        "browser-attached.der",
+        "-CAfile",
+        pki.caPath,
+        "-purpose",
+        "any",
+      ])
+      .toString(),
+    data.toString(),
+  );
   const detached = fromPemOrDer(outcome!.detached as string, ["CMS"], "CMS");
   writeFileSync(pki.path("browser-detached.der"), detached);
   writeFileSync(pki.path("browser-data"), data);
-  pki.openssl(["cms", "-verify", "-binary", "-inform", "DER", "-in", "browser-detached.der", "-content", "browser-data", "-CAfile", pki.caPath, "-purpose", "any"]);
+  pki.openssl([
+    "cms",
+    "-verify",
+    "-binary",
+    "-inform",
+    "DER",
+    "-in",
+    "browser-detached.der",
+    "-content",
+    "browser-data",
+    "-CAfile",
+    pki.caPath,
+    "-purpose",
+    "any",
+  ]);
   assert.equal(verifySignedData(detached, { detachedContent: data }).signers[0]!.valid, true);
 });
 

@@ -18,7 +18,13 @@ interface NcaLayerClientInstance {
   getKeyInfo(storage: string): Promise<Record<string, string>>;
   createCAdESFromBase64(storage: string, data: string, keyType?: string, attach?: boolean): Promise<string>;
   createCAdESFromBase64Hash(storage: string, hash: string, keyType?: string): Promise<string>;
-  basicsSignCMS(storages: unknown, data: unknown, signingParams: unknown, signerParams: unknown, locale?: string): Promise<string | string[]>;
+  basicsSignCMS(
+    storages: unknown,
+    data: unknown,
+    signingParams: unknown,
+    signerParams: unknown,
+    locale?: string,
+  ): Promise<string | string[]>;
   changeLocale(locale: string): Promise<void>;
   wsConnection: WebSocket;
 }
@@ -45,7 +51,10 @@ before(async () => {
   const sign = pki.issue("sign", "/CN=КЛИЕНТ/serialNumber=IIN880101300014/C=KZ", SIGN_EXTENSIONS, PASSWORD);
   tsa = await startTestTsa(pki);
   agent = await startTestAgent(
-    { origins: [PORTAL, "local"], pkcs12: [auth, sign].map((key) => ({ path: key.p12Path, password: PASSWORD })) },
+    {
+      origins: [PORTAL, "local"],
+      pkcs12: [auth, sign].map((key) => ({ path: key.p12Path, password: PASSWORD })),
+    },
     { tsaUrl: tsa.url },
   );
   const ca = agent.tls.caCertificate;
@@ -55,7 +64,9 @@ before(async () => {
       super(url, { ca, ...(origin ? { origin } : {}) });
     }
   };
-  ({ NCALayerClient } = createRequire(import.meta.url)("ncalayer-js-client") as { NCALayerClient: NcaLayerClientClass });
+  ({ NCALayerClient } = createRequire(import.meta.url)("ncalayer-js-client") as {
+    NCALayerClient: NcaLayerClientClass;
+  });
 });
 
 after(async () => {
@@ -77,20 +88,62 @@ test("ncalayer-js-client connects from a page origin, lists tokens and signs CMS
   await client.changeLocale("en");
   const data = Buffer.from("signed through ncalayer-js-client");
 
-  const attached = Buffer.from(await client.createCAdESFromBase64("PKCS12", data.toString("base64"), "SIGNATURE", true), "base64");
+  const attached = Buffer.from(
+    await client.createCAdESFromBase64("PKCS12", data.toString("base64"), "SIGNATURE", true),
+    "base64",
+  );
   const signaturePath = pki.path("client-attached.der");
   writeFileSync(signaturePath, attached);
-  assert.deepEqual(pki.openssl(["cms", "-verify", "-binary", "-inform", "DER", "-in", signaturePath, "-CAfile", pki.caPath, "-purpose", "any"]), data);
+  assert.deepEqual(
+    pki.openssl([
+      "cms",
+      "-verify",
+      "-binary",
+      "-inform",
+      "DER",
+      "-in",
+      signaturePath,
+      "-CAfile",
+      pki.caPath,
+      "-purpose",
+      "any",
+    ]),
+    data,
+  );
   assert.equal(verifySignedData(attached).signers[0]!.valid, true);
 
-  const pem = (await client.basicsSignCMS(NCALayerClient.basicsStoragePKCS12, data.toString("base64"), NCALayerClient.basicsCMSParamsDetachedNoTSP, NCALayerClient.basicsSignerAuthAny)) as string;
+  const pem = (await client.basicsSignCMS(
+    NCALayerClient.basicsStoragePKCS12,
+    data.toString("base64"),
+    NCALayerClient.basicsCMSParamsDetachedNoTSP,
+    NCALayerClient.basicsSignerAuthAny,
+  )) as string;
   assert.match(pem, /^-----BEGIN CMS-----/);
   const detached = fromPemOrDer(pem, ["CMS"], "CMS");
   writeFileSync(pki.path("client-detached.der"), detached);
   writeFileSync(pki.path("client-data"), data);
-  pki.openssl(["cms", "-verify", "-binary", "-inform", "DER", "-in", "client-detached.der", "-content", "client-data", "-CAfile", pki.caPath, "-purpose", "any"]);
+  pki.openssl([
+    "cms",
+    "-verify",
+    "-binary",
+    "-inform",
+    "DER",
+    "-in",
+    "client-detached.der",
+    "-content",
+    "client-data",
+    "-CAfile",
+    pki.caPath,
+    "-purpose",
+    "any",
+  ]);
 
-  const several = (await client.basicsSignCMS(NCALayerClient.basicsStorageAll, ["MTEK", "MjIK"], NCALayerClient.basicsCMSParamsAttached, NCALayerClient.basicsSignerSignAny)) as string[];
+  const several = (await client.basicsSignCMS(
+    NCALayerClient.basicsStorageAll,
+    ["MTEK", "MjIK"],
+    NCALayerClient.basicsCMSParamsAttached,
+    NCALayerClient.basicsSignerSignAny,
+  )) as string[];
   assert.equal(several.length, 2);
   several.forEach((signature, index) => {
     const cms = fromPemOrDer(signature, ["CMS"], "CMS");
@@ -98,7 +151,19 @@ test("ncalayer-js-client connects from a page origin, lists tokens and signs CMS
     assert.equal(signer.valid, true);
     assert.equal(signer.timestampTokens.length, 1);
     writeFileSync(pki.path(`several-${index}.der`), cms);
-    pki.openssl(["cms", "-verify", "-binary", "-inform", "DER", "-in", `several-${index}.der`, "-CAfile", pki.caPath, "-purpose", "any"]);
+    pki.openssl([
+      "cms",
+      "-verify",
+      "-binary",
+      "-inform",
+      "DER",
+      "-in",
+      `several-${index}.der`,
+      "-CAfile",
+      pki.caPath,
+      "-purpose",
+      "any",
+    ]);
   });
   client.wsConnection.close();
 });
@@ -106,12 +171,23 @@ test("ncalayer-js-client connects from a page origin, lists tokens and signs CMS
 test("ncalayer-js-client sees cancellations, errors and a refused origin as NCALayer's", async () => {
   const client = await connectedClient(undefined);
   // Two keys and no way to ask the person in unattended mode: cancelled, in each module's shape.
-  await assert.rejects(client.getKeyInfo("PKCS12"), { name: "NCALayerError", message: "500: action.canceled" });
+  await assert.rejects(client.getKeyInfo("PKCS12"), {
+    name: "NCALayerError",
+    message: "500: action.canceled",
+  });
   await assert.rejects(
-    client.basicsSignCMS(NCALayerClient.basicsStorageAll, "MTEK", NCALayerClient.basicsCMSParamsDetachedNoTSP, { extKeyUsageOids: [] }),
+    client.basicsSignCMS(
+      NCALayerClient.basicsStorageAll,
+      "MTEK",
+      NCALayerClient.basicsCMSParamsDetachedNoTSP,
+      { extKeyUsageOids: [] },
+    ),
     { name: "NCALayerError", canceledByUser: true },
   );
-  await assert.rejects(client.createCAdESFromBase64Hash("PKCS12", "MTEK", "SIGNATURE"), /500: argument type mismatch\. Method: createCAdESFromBase64Hash/);
+  await assert.rejects(
+    client.createCAdESFromBase64Hash("PKCS12", "MTEK", "SIGNATURE"),
+    /500: argument type mismatch\. Method: createCAdESFromBase64Hash/,
+  );
   await assert.rejects(client.getKeyInfo("NoSuchStore"), { message: "500: storage.unknown" });
   client.wsConnection.close();
 

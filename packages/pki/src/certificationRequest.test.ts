@@ -15,11 +15,20 @@ for (const [name, options] of [
 ] as const) {
   test(`a ${name} certification request verifies with openssl req and verifyCsr`, async () => {
     const { privateKey, publicKey } =
-      options.type === "rsa" ? generateKeyPairSync("rsa", { modulusLength: options.modulusLength }) : generateKeyPairSync("ec", { namedCurve: options.namedCurve });
+      options.type === "rsa"
+        ? generateKeyPairSync("rsa", { modulusLength: options.modulusLength })
+        : generateKeyPairSync("ec", { namedCurve: options.namedCurve });
     const publicKeyInfo = publicKey.export({ type: "spki", format: "der" });
     for (const subject of [undefined, encodeName([{ type: OID.commonName, value: "ӘБІЛ Test" }])]) {
-      const der = await createCertificationRequest({ publicKeyInfo, key: localSigningKey(privateKey), ...(subject ? { subject } : {}) });
-      const openssl = spawnSync("openssl", ["req", "-verify", "-noout", "-inform", "DER"], { input: der, encoding: "latin1" });
+      const der = await createCertificationRequest({
+        publicKeyInfo,
+        key: localSigningKey(privateKey),
+        ...(subject ? { subject } : {}),
+      });
+      const openssl = spawnSync("openssl", ["req", "-verify", "-noout", "-inform", "DER"], {
+        input: der,
+        encoding: "latin1",
+      });
       assert.equal(openssl.status, 0, openssl.stderr);
       assert.match(openssl.stderr + openssl.stdout, /verify OK/i);
       const verified = verifyCsr(toPem("CERTIFICATE REQUEST", der));

@@ -8,7 +8,8 @@ import { type PromptBackend, PromptDialogs } from "./promptDialogs.ts";
 import { TerminalBackend } from "./terminalBackend.ts";
 import { WebPageBackend } from "./webPageBackend.ts";
 
-const hasCommand = (command: string) => spawnSync(command, ["--version"], { stdio: "ignore" }).error === undefined;
+const hasCommand = (command: string) =>
+  spawnSync(command, ["--version"], { stdio: "ignore" }).error === undefined;
 
 export function nativeBackend(env: NodeJS.ProcessEnv = process.env): PromptBackend | undefined {
   switch (platform()) {
@@ -39,7 +40,8 @@ export function terminalBackend(): PromptBackend | undefined {
 
 /** The agent's own page, on a desktop whose browser `xdg-open` can open. */
 export function webPageBackend(env: NodeJS.ProcessEnv = process.env): WebPageBackend | undefined {
-  if (platform() !== "linux" || (!env.DISPLAY && !env.WAYLAND_DISPLAY) || !hasCommand("xdg-open")) return undefined;
+  if (platform() !== "linux" || (!env.DISPLAY && !env.WAYLAND_DISPLAY) || !hasCommand("xdg-open"))
+    return undefined;
   return new WebPageBackend((url) => spawn("xdg-open", [url], { stdio: "ignore", detached: true }).unref());
 }
 

@@ -48,8 +48,17 @@ export interface NewPasswordQuestion {
 export interface Dialogs {
   approveOrigin(origin: string): Promise<OriginDecision | undefined>;
   /** A key file or a document to sign; `extensions` without dots. */
-  chooseFile(question: { request: RequestSummary; title: string; extensions: string[]; startDir?: string }): Promise<string | undefined>;
-  chooseFolder(question: { request: RequestSummary; title: string; startDir?: string }): Promise<string | undefined>;
+  chooseFile(question: {
+    request: RequestSummary;
+    title: string;
+    extensions: string[];
+    startDir?: string;
+  }): Promise<string | undefined>;
+  chooseFolder(question: {
+    request: RequestSummary;
+    title: string;
+    startDir?: string;
+  }): Promise<string | undefined>;
   /** Several stores could serve the request (a token is plugged in): which one. */
   chooseStorage(question: { request: RequestSummary; storages: string[] }): Promise<number | undefined>;
   askPassword(question: PasswordQuestion): Promise<string | undefined>;

@@ -8,11 +8,18 @@ export interface ToolResult {
   status: number | null;
   stdout: string;
 }
-export type ToolRunner = (command: string, args: string[], env?: Record<string, string>) => Promise<ToolResult>;
+export type ToolRunner = (
+  command: string,
+  args: string[],
+  env?: Record<string, string>,
+) => Promise<ToolResult>;
 
 export const runTool: ToolRunner = (command, args, env) =>
   new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, ...env } });
+    const child = spawn(command, args, {
+      stdio: ["ignore", "pipe", "ignore"],
+      env: { ...process.env, ...env },
+    });
     let stdout = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
     child.on("error", () => resolve({ status: null, stdout: "" }));
@@ -20,7 +27,8 @@ export const runTool: ToolRunner = (command, args, env) =>
   });
 
 /** The answer line without the trailing newline; undefined when the person cancelled. */
-const answer = (result: ToolResult) => (result.status === 0 ? result.stdout.replace(/\r?\n$/, "") : undefined);
+const answer = (result: ToolResult) =>
+  result.status === 0 ? result.stdout.replace(/\r?\n$/, "") : undefined;
 const numbered = (choices: string[]) => choices.map((choice, index) => `${index + 1}. ${choice}`);
 const indexOf = (text: string | undefined) => {
   const number = text === undefined ? NaN : Number.parseInt(text, 10);
@@ -31,17 +39,43 @@ export class ZenityBackend implements PromptBackend {
   constructor(private readonly run: ToolRunner = runTool) {}
 
   async choose(title: string, text: string, choices: string[]) {
-    const result = await this.run("zenity", ["--list", "--title", title, "--text", text, "--column", "", "--hide-header", "--width", "720", "--height", "480", ...numbered(choices)]);
+    const result = await this.run("zenity", [
+      "--list",
+      "--title",
+      title,
+      "--text",
+      text,
+      "--column",
+      "",
+      "--hide-header",
+      "--width",
+      "720",
+      "--height",
+      "480",
+      ...numbered(choices),
+    ]);
     return indexOf(answer(result));
   }
   async secret(title: string, text: string) {
-    return answer(await this.run("zenity", ["--entry", "--hide-text", "--title", title, "--text", text, "--width", "600"]));
+    return answer(
+      await this.run("zenity", [
+        "--entry",
+        "--hide-text",
+        "--title",
+        title,
+        "--text",
+        text,
+        "--width",
+        "600",
+      ]),
+    );
   }
   async path(title: string, options: { folder: boolean; extensions: string[]; startDir?: string }) {
     const args = ["--file-selection", "--title", title];
     if (options.folder) args.push("--directory");
     if (options.startDir) args.push("--filename", `${options.startDir.replace(/\/?$/, "/")}`);
-    if (options.extensions.length) args.push("--file-filter", options.extensions.map((extension) => `*.${extension}`).join(" "));
+    if (options.extensions.length)
+      args.push("--file-filter", options.extensions.map((extension) => `*.${extension}`).join(" "));
     return answer(await this.run("zenity", args)) || undefined;
   }
   async message(title: string, text: string) {
@@ -63,7 +97,13 @@ export class KdialogBackend implements PromptBackend {
     const start = options.startDir ?? ".";
     const args = options.folder
       ? ["--title", title, "--getexistingdirectory", start]
-      : ["--title", title, "--getopenfilename", start, options.extensions.map((extension) => `*.${extension}`).join(" ")];
+      : [
+          "--title",
+          title,
+          "--getopenfilename",
+          start,
+          options.extensions.map((extension) => `*.${extension}`).join(" "),
+        ];
     return answer(await this.run("kdialog", args)) || undefined;
   }
   async message(title: string, text: string) {
@@ -81,8 +121,14 @@ export class AppleScriptBackend implements PromptBackend {
 
   async choose(title: string, text: string, choices: string[]) {
     const result = await this.script(
-      ["on run argv", "set theChoices to items 3 thru -1 of argv", "set picked to choose from list theChoices with title (item 1 of argv) with prompt (item 2 of argv)",
-        "if picked is false then error number -128", "return item 1 of picked", "end run"],
+      [
+        "on run argv",
+        "set theChoices to items 3 thru -1 of argv",
+        "set picked to choose from list theChoices with title (item 1 of argv) with prompt (item 2 of argv)",
+        "if picked is false then error number -128",
+        "return item 1 of picked",
+        "end run",
+      ],
       [title, text, ...numbered(choices)],
     );
     return indexOf(answer(result));
@@ -90,7 +136,12 @@ export class AppleScriptBackend implements PromptBackend {
   async secret(title: string, text: string) {
     return answer(
       await this.script(
-        ["on run argv", "display dialog (item 2 of argv) with title (item 1 of argv) default answer \"\" with hidden answer", "return text returned of result", "end run"],
+        [
+          "on run argv",
+          'display dialog (item 2 of argv) with title (item 1 of argv) default answer "" with hidden answer',
+          "return text returned of result",
+          "end run",
+        ],
         [title, text],
       ),
     );
@@ -105,7 +156,14 @@ export class AppleScriptBackend implements PromptBackend {
     return answer(result) || undefined;
   }
   async message(title: string, text: string) {
-    await this.script(["on run argv", "display dialog (item 2 of argv) with title (item 1 of argv) buttons {\"OK\"}", "end run"], [title, text]);
+    await this.script(
+      [
+        "on run argv",
+        'display dialog (item 2 of argv) with title (item 1 of argv) buttons {"OK"}',
+        "end run",
+      ],
+      [title, text],
+    );
   }
 }
 
@@ -141,11 +199,20 @@ export class PowerShellBackend implements PromptBackend {
     );
   }
   async path(title: string, options: { folder: boolean; extensions: string[]; startDir?: string }) {
-    const env = { QD_TITLE: title, QD_START: options.startDir ?? "", QD_FILTER: options.extensions.length ? `${options.extensions.map((extension) => `*.${extension}`).join(";")}|${options.extensions.map((extension) => `*.${extension}`).join(";")}` : "All files|*.*" };
+    const env = {
+      QD_TITLE: title,
+      QD_START: options.startDir ?? "",
+      QD_FILTER: options.extensions.length
+        ? `${options.extensions.map((extension) => `*.${extension}`).join(";")}|${options.extensions.map((extension) => `*.${extension}`).join(";")}`
+        : "All files|*.*",
+    };
     const script = options.folder
       ? "Add-Type -AssemblyName System.Windows.Forms; [Console]::OutputEncoding = [Text.Encoding]::UTF8; $d = New-Object Windows.Forms.FolderBrowserDialog; $d.Description = $env:QD_TITLE; $d.SelectedPath = $env:QD_START; if ($d.ShowDialog() -eq 'OK') { $d.SelectedPath } else { exit 1 }"
       : "Add-Type -AssemblyName System.Windows.Forms; [Console]::OutputEncoding = [Text.Encoding]::UTF8; $d = New-Object Windows.Forms.OpenFileDialog; $d.Title = $env:QD_TITLE; $d.InitialDirectory = $env:QD_START; $d.Filter = $env:QD_FILTER; if ($d.ShowDialog() -eq 'OK') { $d.FileName } else { exit 1 }";
-    return answer(await this.run("powershell.exe", ["-NoProfile", "-NonInteractive", "-Command", script], env)) || undefined;
+    return (
+      answer(await this.run("powershell.exe", ["-NoProfile", "-NonInteractive", "-Command", script], env)) ||
+      undefined
+    );
   }
   async message(title: string, text: string) {
     await this.form("[void]$f.ShowDialog()", { QD_TITLE: title, QD_TEXT: text });

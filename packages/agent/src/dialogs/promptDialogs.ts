@@ -1,7 +1,14 @@
 // The agent's questions in words, on top of five primitive prompts that each backend (native
 // dialog tools, the terminal, the agent's own page) provides.
 import { describePreview } from "../signing/preview.ts";
-import type { Dialogs, KeyDescription, NewPasswordQuestion, OriginDecision, PasswordQuestion, RequestSummary } from "./dialogs.ts";
+import type {
+  Dialogs,
+  KeyDescription,
+  NewPasswordQuestion,
+  OriginDecision,
+  PasswordQuestion,
+  RequestSummary,
+} from "./dialogs.ts";
 
 export interface PromptBackend {
   /** One of `choices` (index), undefined when dismissed. */
@@ -9,7 +16,10 @@ export interface PromptBackend {
   /** A hidden entry. */
   secret(title: string, text: string): Promise<string | undefined>;
   /** A file (or a folder) to open. */
-  path(title: string, options: { folder: boolean; extensions: string[]; startDir?: string }): Promise<string | undefined>;
+  path(
+    title: string,
+    options: { folder: boolean; extensions: string[]; startDir?: string },
+  ): Promise<string | undefined>;
   message(title: string, text: string): Promise<void>;
 }
 
@@ -21,9 +31,10 @@ const ORIGIN_CHOICES: Array<[string, OriginDecision]> = [
 ];
 
 export function requestText(request: RequestSummary): string {
-  const who = request.origin === "local" ? "A program on this computer (no web page)" : `The website ${request.origin}`;
-  const documents = request.documents.map((preview, index) =>
-    `— Document ${index + 1}: ${describePreview(preview)}`,
+  const who =
+    request.origin === "local" ? "A program on this computer (no web page)" : `The website ${request.origin}`;
+  const documents = request.documents.map(
+    (preview, index) => `— Document ${index + 1}: ${describePreview(preview)}`,
   );
   return [`${who} asks to ${request.operation}.`, ...documents].join("\n\n");
 }
@@ -47,7 +58,8 @@ export class PromptDialogs implements Dialogs {
   }
 
   approveOrigin(origin: string): Promise<OriginDecision | undefined> {
-    const who = origin === "local" ? "A program on this computer (it sent no web origin)" : `The website ${origin}`;
+    const who =
+      origin === "local" ? "A program on this computer (it sent no web origin)" : `The website ${origin}`;
     return this.serial(async () => {
       const index = await this.backend.choose(
         TITLE,
@@ -58,7 +70,12 @@ export class PromptDialogs implements Dialogs {
     });
   }
 
-  chooseFile(question: { request: RequestSummary; title: string; extensions: string[]; startDir?: string }): Promise<string | undefined> {
+  chooseFile(question: {
+    request: RequestSummary;
+    title: string;
+    extensions: string[];
+    startDir?: string;
+  }): Promise<string | undefined> {
     return this.serial(() =>
       this.backend.path(`${question.title} — for ${question.request.origin}`, {
         folder: false,
@@ -68,7 +85,11 @@ export class PromptDialogs implements Dialogs {
     );
   }
 
-  chooseFolder(question: { request: RequestSummary; title: string; startDir?: string }): Promise<string | undefined> {
+  chooseFolder(question: {
+    request: RequestSummary;
+    title: string;
+    startDir?: string;
+  }): Promise<string | undefined> {
     return this.serial(() =>
       this.backend.path(`${question.title} — for ${question.request.origin}`, {
         folder: true,
@@ -79,12 +100,22 @@ export class PromptDialogs implements Dialogs {
   }
 
   chooseStorage(question: { request: RequestSummary; storages: string[] }): Promise<number | undefined> {
-    return this.serial(() => this.backend.choose(TITLE, `${requestText(question.request)}\n\nWhere is your key?`, question.storages));
+    return this.serial(() =>
+      this.backend.choose(TITLE, `${requestText(question.request)}\n\nWhere is your key?`, question.storages),
+    );
   }
 
   askPassword(question: PasswordQuestion): Promise<string | undefined> {
-    const warning = question.failedAttempts > 0 ? `\n\nWrong password (${question.failedAttempts} failed in a row). Further attempts are slowed down.` : "";
-    return this.serial(() => this.backend.secret(TITLE, `${requestText(question.request)}\n\nPassword of ${question.target}:${warning}`));
+    const warning =
+      question.failedAttempts > 0
+        ? `\n\nWrong password (${question.failedAttempts} failed in a row). Further attempts are slowed down.`
+        : "";
+    return this.serial(() =>
+      this.backend.secret(
+        TITLE,
+        `${requestText(question.request)}\n\nPassword of ${question.target}:${warning}`,
+      ),
+    );
   }
 
   newPassword(question: NewPasswordQuestion): Promise<string | undefined> {

@@ -15,16 +15,39 @@ test("terminal dialogs: origin approval, key choice with the request shown, pass
 
   assert.equal(await dialogs.approveOrigin("https://portal.example.kz"), "always");
   assert.match(shown, /The website https:\/\/portal\.example\.kz wants to use your signing keys/);
-  const request = { origin: "https://portal.example.kz", operation: "sign 1 document — CMS, attached", documents: [{ kind: "text" as const, text: "Келісімшарт №1", truncated: false }] };
-  const key = { subject: "ТЕСТОВ ТЕСТ", issuer: "CA", serialNumber: "01", validTo: "2027-01-01T00:00:00.000Z", usage: "SIGNATURE", location: "/keys/RSA256_x.p12" };
+  const request = {
+    origin: "https://portal.example.kz",
+    operation: "sign 1 document — CMS, attached",
+    documents: [{ kind: "text" as const, text: "Келісімшарт №1", truncated: false }],
+  };
+  const key = {
+    subject: "ТЕСТОВ ТЕСТ",
+    issuer: "CA",
+    serialNumber: "01",
+    validTo: "2027-01-01T00:00:00.000Z",
+    usage: "SIGNATURE",
+    location: "/keys/RSA256_x.p12",
+  };
   assert.equal(await dialogs.chooseKey({ request, keys: [key] }), 0);
-  assert.match(shown, /The website https:\/\/portal\.example\.kz asks to sign 1 document — CMS, attached\.\n\n— Document 1: Келісімшарт №1/);
-  assert.match(shown, /1\) ТЕСТОВ ТЕСТ — SIGNATURE — issued by CA, serial 01, valid to 2027-01-01 — \/keys\/RSA256_x\.p12/);
-  assert.equal(await dialogs.askPassword({ request, target: "/keys/RSA256_x.p12", failedAttempts: 0 }), "secret Pass1");
+  assert.match(
+    shown,
+    /The website https:\/\/portal\.example\.kz asks to sign 1 document — CMS, attached\.\n\n— Document 1: Келісімшарт №1/,
+  );
+  assert.match(
+    shown,
+    /1\) ТЕСТОВ ТЕСТ — SIGNATURE — issued by CA, serial 01, valid to 2027-01-01 — \/keys\/RSA256_x\.p12/,
+  );
+  assert.equal(
+    await dialogs.askPassword({ request, target: "/keys/RSA256_x.p12", failedAttempts: 0 }),
+    "secret Pass1",
+  );
   assert.deepEqual(echo, [false, true]);
   assert.ok(!shown.includes("secret Pass1"));
   assert.equal(await dialogs.newPassword({ request, folder: "/keys" }), "Abc12345");
   assert.match(shown, /The two passwords differ/);
-  assert.equal(await dialogs.askPassword({ request, target: "/keys/RSA256_x.p12", failedAttempts: 2 }), undefined);
+  assert.equal(
+    await dialogs.askPassword({ request, target: "/keys/RSA256_x.p12", failedAttempts: 2 }),
+    undefined,
+  );
   assert.match(shown, /Wrong password \(2 failed in a row\)/);
 });

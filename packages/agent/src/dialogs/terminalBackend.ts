@@ -21,7 +21,9 @@ export class TerminalBackend implements PromptBackend {
   }
 
   async choose(title: string, text: string, choices: string[]): Promise<number | undefined> {
-    this.output.write(`\n== ${title} ==\n${text}\n\n${choices.map((choice, index) => `  ${index + 1}) ${choice}`).join("\n")}\n  0) Cancel\nYour choice: `);
+    this.output.write(
+      `\n== ${title} ==\n${text}\n\n${choices.map((choice, index) => `  ${index + 1}) ${choice}`).join("\n")}\n  0) Cancel\nYour choice: `,
+    );
     const answer = Number((await this.line())?.trim());
     return Number.isInteger(answer) && answer >= 1 && answer <= choices.length ? answer - 1 : undefined;
   }
@@ -38,9 +40,16 @@ export class TerminalBackend implements PromptBackend {
     }
   }
 
-  async path(title: string, options: { folder: boolean; extensions: string[]; startDir?: string }): Promise<string | undefined> {
-    const kind = options.folder ? "folder" : `file${options.extensions.length ? ` (${options.extensions.map((extension) => `.${extension}`).join(", ")})` : ""}`;
-    this.output.write(`\n== ${title} ==\nFull path of the ${kind}${options.startDir ? `, e.g. in ${options.startDir}` : ""} (empty to cancel): `);
+  async path(
+    title: string,
+    options: { folder: boolean; extensions: string[]; startDir?: string },
+  ): Promise<string | undefined> {
+    const kind = options.folder
+      ? "folder"
+      : `file${options.extensions.length ? ` (${options.extensions.map((extension) => `.${extension}`).join(", ")})` : ""}`;
+    this.output.write(
+      `\n== ${title} ==\nFull path of the ${kind}${options.startDir ? `, e.g. in ${options.startDir}` : ""} (empty to cancel): `,
+    );
     const answer = (await this.line())?.trim();
     return answer ? answer : undefined;
   }

@@ -15,7 +15,9 @@ export class UnattendedDialogs implements Dialogs {
 
   async chooseFile(question: { extensions: string[] }): Promise<string | undefined> {
     const wanted = question.extensions.map((extension) => `.${extension.toLowerCase()}`);
-    return this.settings.files.find((file) => wanted.length === 0 || wanted.includes(extname(file).toLowerCase()));
+    return this.settings.files.find(
+      (file) => wanted.length === 0 || wanted.includes(extname(file).toLowerCase()),
+    );
   }
 
   async chooseFolder(): Promise<string | undefined> {

@@ -21,7 +21,8 @@ const SECURITY_HEADERS = {
   "x-frame-options": "DENY",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
-  "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
 };
 
 export class WebPageBackend implements PromptBackend {
@@ -51,15 +52,23 @@ export class WebPageBackend implements PromptBackend {
 
   async choose(title: string, text: string, choices: string[]) {
     const value = await this.ask({ kind: "choose", title, text, choices });
-    return typeof value === "number" && Number.isInteger(value) && value >= 0 && value < choices.length ? value : undefined;
+    return typeof value === "number" && Number.isInteger(value) && value >= 0 && value < choices.length
+      ? value
+      : undefined;
   }
   async secret(title: string, text: string) {
     const value = await this.ask({ kind: "secret", title, text });
     return typeof value === "string" && value !== "" ? value : undefined;
   }
   async path(title: string, options: { folder: boolean; extensions: string[]; startDir?: string }) {
-    const kind = options.folder ? "folder" : `file${options.extensions.length ? ` (${options.extensions.map((extension) => `.${extension}`).join(", ")})` : ""}`;
-    const value = await this.ask({ kind: "path", title, text: `Full path of the ${kind}${options.startDir ? `, e.g. in ${options.startDir}` : ""}:` });
+    const kind = options.folder
+      ? "folder"
+      : `file${options.extensions.length ? ` (${options.extensions.map((extension) => `.${extension}`).join(", ")})` : ""}`;
+    const value = await this.ask({
+      kind: "path",
+      title,
+      text: `Full path of the ${kind}${options.startDir ? `, e.g. in ${options.startDir}` : ""}:`,
+    });
     return typeof value === "string" && value !== "" ? value : undefined;
   }
   async message(title: string, text: string) {
@@ -70,7 +79,8 @@ export class WebPageBackend implements PromptBackend {
   handle(request: IncomingMessage, response: ServerResponse): boolean {
     const url = new URL(request.url ?? "/", "https://127.0.0.1");
     if (!url.pathname.startsWith("/dialog")) return false;
-    const send = (status: number, type: string, body: string) => response.writeHead(status, { ...SECURITY_HEADERS, "content-type": type }).end(body);
+    const send = (status: number, type: string, body: string) =>
+      response.writeHead(status, { ...SECURITY_HEADERS, "content-type": type }).end(body);
     if (request.method === "GET" && url.pathname === "/dialog") {
       send(200, "text/html; charset=utf-8", DIALOG_PAGE_HTML);
     } else if (request.method === "GET" && url.pathname === "/dialog/app.js") {
@@ -79,7 +89,11 @@ export class WebPageBackend implements PromptBackend {
       send(403, "text/plain", "forbidden");
     } else if (request.method === "GET" && url.pathname === "/dialog/question") {
       this.lastPoll = Date.now();
-      send(200, "application/json", JSON.stringify(this.current ? { id: this.current.id, ...this.current.question } : {}));
+      send(
+        200,
+        "application/json",
+        JSON.stringify(this.current ? { id: this.current.id, ...this.current.question } : {}),
+      );
     } else if (request.method === "POST" && url.pathname === "/dialog/answer") {
       this.readAnswer(request, (answer) => {
         const current = this.current;
@@ -103,7 +117,10 @@ export class WebPageBackend implements PromptBackend {
     return request.method !== "POST" || request.headers.origin === this.origin;
   }
 
-  private readAnswer(request: IncomingMessage, done: (answer: { id?: unknown; value?: unknown } | undefined) => void): void {
+  private readAnswer(
+    request: IncomingMessage,
+    done: (answer: { id?: unknown; value?: unknown } | undefined) => void,
+  ): void {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on("data", (chunk: Buffer) => {

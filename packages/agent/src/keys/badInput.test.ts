@@ -22,7 +22,11 @@ before(() => {
 });
 after(() => pki.dispose());
 
-const sign = (data = "MTEK") => ({ module: COMMON, method: "createCAdESFromBase64", args: ["PKCS12", "SIGNATURE", data, true] });
+const sign = (data = "MTEK") => ({
+  module: COMMON,
+  method: "createCAdESFromBase64",
+  args: ["PKCS12", "SIGNATURE", data, true],
+});
 
 test("wrong passwords are counted per key file and slowed, across requests, while other connections are served", async (t) => {
   const dialogs = new ScriptedDialogs();
@@ -38,8 +42,14 @@ test("wrong passwords are counted per key file and slowed, across requests, whil
   const bystander = await connect(agent);
 
   dialogs.passwords = ["guess1", "guess2", "guess3"];
-  assert.deepEqual(await guesser.request(sign()), { code: "500", message: "wrong password for the key file" });
-  assert.deepEqual(dialogs.passwordQuestions.map((question) => question.failedAttempts), [0, 1, 2]);
+  assert.deepEqual(await guesser.request(sign()), {
+    code: "500",
+    message: "wrong password for the key file",
+  });
+  assert.deepEqual(
+    dialogs.passwordQuestions.map((question) => question.failedAttempts),
+    [0, 1, 2],
+  );
   assert.deepEqual(delays, []);
 
   dialogs.passwords = ["guess4", "guess5", "guess6"];
@@ -65,7 +75,10 @@ test("wrong passwords are counted per key file and slowed, across requests, whil
 test("a wrong-password or damaged key file in the unattended file is an error reply; the agent goes on", async (t) => {
   const damaged = pki.path("damaged.p12");
   const bytes = readFileSync(key.p12Path);
-  writeFileSync(damaged, Buffer.concat([bytes.subarray(0, 200), Buffer.alloc(50, 0xff), bytes.subarray(250)]));
+  writeFileSync(
+    damaged,
+    Buffer.concat([bytes.subarray(0, 200), Buffer.alloc(50, 0xff), bytes.subarray(250)]),
+  );
   for (const [file, expected] of [
     [{ path: key.p12Path, password: "Wrong123" }, /wrong password for the key file/],
     [{ path: damaged, password: PASSWORD }, /damaged|not PKCS#12|wrong password/],
@@ -92,7 +105,11 @@ test("expired and not-yet-valid certificates are refused unless the test setting
     [0, false, "200"],
   ] as const) {
     const agent = await startTestAgent(
-      { origins: ["local"], pkcs12: [{ path: key.p12Path, password: PASSWORD }], allowInvalidCertificateTime: allow },
+      {
+        origins: ["local"],
+        pkcs12: [{ path: key.p12Path, password: PASSWORD }],
+        allowInvalidCertificateTime: allow,
+      },
       { now: () => new Date(Date.now() + offset) },
     );
     t.after(() => agent.dispose());
@@ -108,19 +125,49 @@ test("*FromFile signs only files chosen in the agent's file chooser; detached si
   const document = pki.path("contract.pdf");
   const content = Buffer.alloc(3 * 1024 * 1024 + 17, 0x25);
   writeFileSync(document, content);
-  const agent = await startTestAgent({ origins: ["local"], pkcs12: [{ path: key.p12Path, password: PASSWORD }], files: [document] });
+  const agent = await startTestAgent({
+    origins: ["local"],
+    pkcs12: [{ path: key.p12Path, password: PASSWORD }],
+    files: [document],
+  });
   t.after(() => agent.dispose());
   const client = await connect(agent);
-  const fromFile = (path: string) => ({ module: COMMON, method: "createCAdESFromFile", args: ["PKCS12", "SIGNATURE", path, false] });
+  const fromFile = (path: string) => ({
+    module: COMMON,
+    method: "createCAdESFromFile",
+    args: ["PKCS12", "SIGNATURE", path, false],
+  });
   assert.deepEqual(await client.request(fromFile(key.p12Path)), { code: "500", message: "file.not_found" });
   assert.deepEqual(await client.request(fromFile(document)), { code: "500", message: "file.not_found" });
-  assert.deepEqual(await client.request({ module: COMMON, method: "showFileChooser", args: ["ALL", ""] }), { code: "500", message: "action.canceled" });
-  assert.deepEqual(await client.request({ module: COMMON, method: "showFileChooser", args: ["pdf", ""] }), { code: "200", responseObject: document });
+  assert.deepEqual(await client.request({ module: COMMON, method: "showFileChooser", args: ["ALL", ""] }), {
+    code: "500",
+    message: "action.canceled",
+  });
+  assert.deepEqual(await client.request({ module: COMMON, method: "showFileChooser", args: ["pdf", ""] }), {
+    code: "200",
+    responseObject: document,
+  });
   const reply = (await client.request(fromFile(document))) as { code: string; responseObject: string };
   assert.equal(reply.code, "200");
   const cms = Buffer.from(reply.responseObject, "base64");
   writeFileSync(pki.path("contract.p7s"), cms);
-  pki.openssl(["cms", "-verify", "-binary", "-inform", "DER", "-in", "contract.p7s", "-content", document, "-CAfile", pki.caPath, "-purpose", "any", "-out", "/dev/null"]);
+  pki.openssl([
+    "cms",
+    "-verify",
+    "-binary",
+    "-inform",
+    "DER",
+    "-in",
+    "contract.p7s",
+    "-content",
+    document,
+    "-CAfile",
+    pki.caPath,
+    "-purpose",
+    "any",
+    "-out",
+    "/dev/null",
+  ]);
   const digest = createHash("sha256").update(content).digest();
   assert.equal(verifySignedData(cms, { detachedDigest: digest }).signers[0]!.valid, true);
   // Another connection has chosen nothing: the same path is refused there.

@@ -71,7 +71,9 @@ export function certificateFacts(der: Buffer): CertificateFacts {
   const keyUsageExtension = info.extensions.get(OID.keyUsage);
   const ekuExtension = info.extensions.get(OID.extKeyUsage);
   const akiExtension = info.extensions.get(OID.authorityKeyIdentifier);
-  const algorithmOid = decodeOid(children(children(readSingle(info.publicKeyInfo, Tag.Sequence))[0]!)[0]!.content);
+  const algorithmOid = decodeOid(
+    children(children(readSingle(info.publicKeyInfo, Tag.Sequence))[0]!)[0]!.content,
+  );
   return {
     der,
     subject: readName(info.subjectName),
@@ -85,7 +87,8 @@ export function certificateFacts(der: Buffer): CertificateFacts {
       : undefined,
     keyId: subjectKeyIdentifierOf(info).toString("hex"),
     authorityKeyId: akiExtension ? readAuthorityKeyId(akiExtension.value) : "",
-    publicKeyAlgorithm: algorithmOid === RSA_ENCRYPTION ? "RSA" : algorithmOid === EC_PUBLIC_KEY ? "EC" : algorithmOid,
+    publicKeyAlgorithm:
+      algorithmOid === RSA_ENCRYPTION ? "RSA" : algorithmOid === EC_PUBLIC_KEY ? "EC" : algorithmOid,
     publicKeyInfo: info.publicKeyInfo,
   };
 }
@@ -124,19 +127,23 @@ function readAuthorityKeyId(value: Buffer): string {
 
 /** Names as NCALayer prints them: `CN=…,SURNAME=…,SERIALNUMBER=IIN…,C=KZ` in encoding order. */
 export function formatName(attributes: readonly NameAttributeValue[]): string {
-  return attributes.map((attribute) => `${SHORT_NAMES[attribute.oid] ?? attribute.oid}=${attribute.value}`).join(",");
+  return attributes
+    .map((attribute) => `${SHORT_NAMES[attribute.oid] ?? attribute.oid}=${attribute.value}`)
+    .join(",");
 }
 
 export const nameValue = (attributes: readonly NameAttributeValue[], oid: string): string | undefined =>
   attributes.find((attribute) => attribute.oid === oid)?.value;
 
-export const commonNameOf = (attributes: readonly NameAttributeValue[]): string => nameValue(attributes, OID.commonName) ?? "";
+export const commonNameOf = (attributes: readonly NameAttributeValue[]): string =>
+  nameValue(attributes, OID.commonName) ?? "";
 
 /** NCALayer's key types: SIGNATURE keys have nonRepudiation; AUTHENTICATION keys encipher keys or authenticate clients. */
 export function keyTypesOf(facts: CertificateFacts): KeyType[] {
   const types: KeyType[] = [];
   if (facts.keyUsage.has("nonRepudiation")) types.push("SIGNATURE");
-  if (facts.keyUsage.has("keyEncipherment") || facts.extendedKeyUsage?.includes(CLIENT_AUTH)) types.push("AUTHENTICATION");
+  if (facts.keyUsage.has("keyEncipherment") || facts.extendedKeyUsage?.includes(CLIENT_AUTH))
+    types.push("AUTHENTICATION");
   return types;
 }
 

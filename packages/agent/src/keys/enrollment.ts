@@ -1,7 +1,12 @@
 // Enrollment for the portal: generateCsr makes the AUTH and SIGN key pairs in a folder the person
 // chooses, encrypted under a password set in the agent's dialog, and returns PKCS#10 requests;
 // importCertificate puts the issued certificates with those keys into NCA-style key files.
-import { createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCallback, type KeyObject } from "node:crypto";
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair as generateKeyPairCallback,
+  type KeyObject,
+} from "node:crypto";
 import { readdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -29,7 +34,8 @@ const PASSWORD_ROUNDS = 3;
 const PENDING_SUFFIX = ".pending.pem";
 
 /** NCA's file names: AUTH_RSA256_<key id>.p12 and RSA256_<key id>.p12. */
-export const keyFileName = (role: KeyRole, keyId: string, suffix = ".p12") => `${role === "AUTH" ? "AUTH_" : ""}RSA256_${keyId}${suffix}`;
+export const keyFileName = (role: KeyRole, keyId: string, suffix = ".p12") =>
+  `${role === "AUTH" ? "AUTH_" : ""}RSA256_${keyId}${suffix}`;
 
 export interface NewKeysRequest {
   applicationId: string;
@@ -62,18 +68,29 @@ export async function generateKeys(
     const publicKeyInfo = publicKey.export({ type: "spki", format: "der" });
     const container =
       publicKey.export({ type: "spki", format: "pem" }).toString() +
-      privateKey.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: password }).toString();
+      privateKey
+        .export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: password })
+        .toString();
     const name = keyFileName(role, keyIdentifier(publicKeyInfo).toString("hex"), PENDING_SUFFIX);
-    await writeFile(join(folder, name), container, { mode: 0o600, flag: "wx" }).catch((error: NodeJS.ErrnoException) => {
-      throw new InputError("folder_not_writable", `cannot write the key container in ${folder}: ${error.code ?? error.message}`);
-    });
+    await writeFile(join(folder, name), container, { mode: 0o600, flag: "wx" }).catch(
+      (error: NodeJS.ErrnoException) => {
+        throw new InputError(
+          "folder_not_writable",
+          `cannot write the key container in ${folder}: ${error.code ?? error.message}`,
+        );
+      },
+    );
     const csr = await createCertificationRequest({ publicKeyInfo, key: localSigningKey(privateKey) });
     csrs[role] = toPem("CERTIFICATE REQUEST", csr);
   }
   return { folder, csrs };
 }
 
-async function askNewPassword(agent: AgentContext, request: RequestSummary, folder: string): Promise<string | undefined> {
+async function askNewPassword(
+  agent: AgentContext,
+  request: RequestSummary,
+  folder: string,
+): Promise<string | undefined> {
   let problem: string | undefined;
   for (let round = 0; round < PASSWORD_ROUNDS; round++) {
     const password = await agent.dialogs.newPassword({ request, folder, ...(problem ? { problem } : {}) });
@@ -103,7 +120,8 @@ async function pendingKeys(folder: string): Promise<PendingKey[]> {
     const path = join(folder, name);
     const text = await readFile(path, "utf8");
     const publicPem = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/.exec(text)?.[0];
-    const encryptedPem = /-----BEGIN ENCRYPTED PRIVATE KEY-----[\s\S]*?-----END ENCRYPTED PRIVATE KEY-----/.exec(text)?.[0];
+    const encryptedPem =
+      /-----BEGIN ENCRYPTED PRIVATE KEY-----[\s\S]*?-----END ENCRYPTED PRIVATE KEY-----/.exec(text)?.[0];
     if (!publicPem || !encryptedPem) continue;
     const publicKeyInfo = createPublicKey(publicPem).export({ type: "spki", format: "der" });
     pending.push({ path, role: name.startsWith("AUTH_") ? "AUTH" : "SIGN", publicKeyInfo, encryptedPem });
@@ -114,10 +132,15 @@ async function pendingKeys(folder: string): Promise<PendingKey[]> {
 /** Reads a certificate the portal sent: PEM or base64 DER. */
 export function importedCertificate(text: string, what: string): CertificateFacts {
   try {
-    const der = text.includes("-----BEGIN") ? fromPemOrDer(text, ["CERTIFICATE"], what) : Buffer.from(text.replace(/\s+/g, ""), "base64");
+    const der = text.includes("-----BEGIN")
+      ? fromPemOrDer(text, ["CERTIFICATE"], what)
+      : Buffer.from(text.replace(/\s+/g, ""), "base64");
     return certificateFacts(der);
   } catch (error) {
-    throw new InputError("invalid_certificate", `${what} is not an X.509 certificate${error instanceof InputError ? `: ${error.message}` : ""}`);
+    throw new InputError(
+      "invalid_certificate",
+      `${what} is not an X.509 certificate${error instanceof InputError ? `: ${error.message}` : ""}`,
+    );
   }
 }
 
@@ -139,12 +162,18 @@ export interface ImportedKey {
  * (a certificate that matches none is refused before any password is asked), then writes the key
  * files. Undefined when the person cancelled.
  */
-export async function importCertificates(agent: AgentContext, input: ImportRequest): Promise<ImportedKey[] | undefined> {
+export async function importCertificates(
+  agent: AgentContext,
+  input: ImportRequest,
+): Promise<ImportedKey[] | undefined> {
   const pending = await pendingKeys(input.folder);
   const matches = input.certificates.map((certificate) => {
     const key = pending.find((candidate) => candidate.publicKeyInfo.equals(certificate.publicKeyInfo));
     if (!key) {
-      throw new InputError("certificate_matches_no_key", `the certificate of serial ${certificate.serialNumber} matches none of the keys waiting in ${input.folder}`);
+      throw new InputError(
+        "certificate_matches_no_key",
+        `the certificate of serial ${certificate.serialNumber} matches none of the keys waiting in ${input.folder}`,
+      );
     }
     return { certificate, key };
   });
@@ -164,7 +193,11 @@ export async function importCertificates(agent: AgentContext, input: ImportReque
   return imported;
 }
 
-async function unlockPassword(agent: AgentContext, input: ImportRequest, encryptedPem: string): Promise<string | undefined> {
+async function unlockPassword(
+  agent: AgentContext,
+  input: ImportRequest,
+  encryptedPem: string,
+): Promise<string | undefined> {
   if (agent.presetKeyFolder) return agent.presetKeyFolder.password;
   for (let attempt = 0; attempt < PASSWORD_ROUNDS; attempt++) {
     const password = await agent.dialogs.askPassword({

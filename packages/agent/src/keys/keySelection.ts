@@ -21,8 +21,13 @@ export interface KeyCriteria {
   allowInvalidTime?: boolean;
 }
 
-export function keyMatches(facts: CertificateFacts, chainInStore: readonly Buffer[], criteria: KeyCriteria): boolean {
-  if (!criteria.allowInvalidTime && (criteria.now < facts.notBefore || criteria.now > facts.notAfter)) return false;
+export function keyMatches(
+  facts: CertificateFacts,
+  chainInStore: readonly Buffer[],
+  criteria: KeyCriteria,
+): boolean {
+  if (!criteria.allowInvalidTime && (criteria.now < facts.notBefore || criteria.now > facts.notAfter))
+    return false;
   if (criteria.keyType === "SIGNATURE" || criteria.keyType === "AUTHENTICATION") {
     if (!keyTypesOf(facts).includes(criteria.keyType as KeyType)) return false;
   }
@@ -30,9 +35,12 @@ export function keyMatches(facts: CertificateFacts, chainInStore: readonly Buffe
     if (!facts.extendedKeyUsage?.includes(required)) return false;
   }
   if (criteria.iin && nameValue(facts.subject, OID.serialNumber) !== `IIN${criteria.iin}`) return false;
-  if (criteria.bin && nameValue(facts.subject, OID.organizationalUnitName) !== `BIN${criteria.bin}`) return false;
-  if (criteria.serialNumber && stripZeros(criteria.serialNumber) !== stripZeros(facts.serialNumber)) return false;
-  if (criteria.chain && criteria.chain.length > 0 && !chainsTo(facts.der, chainInStore, criteria.chain)) return false;
+  if (criteria.bin && nameValue(facts.subject, OID.organizationalUnitName) !== `BIN${criteria.bin}`)
+    return false;
+  if (criteria.serialNumber && stripZeros(criteria.serialNumber) !== stripZeros(facts.serialNumber))
+    return false;
+  if (criteria.chain && criteria.chain.length > 0 && !chainsTo(facts.der, chainInStore, criteria.chain))
+    return false;
   return true;
 }
 

@@ -72,7 +72,11 @@ export class Pkcs12FileStore implements KeyStore {
     const der = await readKeyFile(path);
     this.lastFolder = dirname(path);
     for (let attempt = 0; attempt < ATTEMPTS_PER_REQUEST; attempt++) {
-      const password = await this.dialogs.askPassword({ request, target: path, failedAttempts: this.throttle.failuresOf(path) });
+      const password = await this.dialogs.askPassword({
+        request,
+        target: path,
+        failedAttempts: this.throttle.failuresOf(path),
+      });
       if (password === undefined) return undefined;
       try {
         const contents = await this.throttle.attempt(path, () => openPkcs12(der, password));
@@ -129,6 +133,9 @@ export class PresetPkcs12Store implements KeyStore {
     if (!this.keyFolder) return [];
     const { dir, password } = this.keyFolder;
     const names = await readdir(dir).catch(() => []);
-    return names.filter((name) => name.endsWith(".p12")).sort().map((name) => ({ path: join(dir, name), password }));
+    return names
+      .filter((name) => name.endsWith(".p12"))
+      .sort()
+      .map((name) => ({ path: join(dir, name), password }));
   }
 }

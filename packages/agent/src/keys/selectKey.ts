@@ -33,7 +33,9 @@ export async function selectKey(
   if (fitting.length === 0) {
     throw new InputError(
       "no_suitable_key",
-      offered.length === 0 ? "the storage holds no keys" : "no key fits the request (key type, key usages, owner, serial number, chain or validity period)",
+      offered.length === 0
+        ? "the storage holds no keys"
+        : "no key fits the request (key type, key usages, owner, serial number, chain or validity period)",
     );
   }
   const index = await agent.dialogs.chooseKey({ request, keys: fitting.map(describeKey) });
@@ -44,7 +46,11 @@ export async function selectKey(
 }
 
 /** The store for the request; null when the person cancelled the choice. */
-async function chooseStore(agent: AgentContext, storages: readonly string[] | null, request: RequestSummary): Promise<KeyStore | null> {
+async function chooseStore(
+  agent: AgentContext,
+  storages: readonly string[] | null,
+  request: RequestSummary,
+): Promise<KeyStore | null> {
   const allowed = agent.stores.filter((store) => storages === null || storages.includes(store.name));
   const usable: KeyStore[] = [];
   for (const store of allowed) if (await store.present()) usable.push(store);

@@ -2,7 +2,13 @@
 // importCertificate. Replies {status:true, body:{result}}, cancelled {status:true, body:{}},
 // errors {status:false, code, message, details}.
 import { InputError, toPem } from "@qoltanba/pki";
-import { generateKeys, importCertificates, importedCertificate, KEY_ROLES, type KeyRole } from "../keys/enrollment.ts";
+import {
+  generateKeys,
+  importCertificates,
+  importedCertificate,
+  KEY_ROLES,
+  type KeyRole,
+} from "../keys/enrollment.ts";
 import { selectKey } from "../keys/selectKey.ts";
 import { ArgumentError, isRecord, stringArgument, stringList } from "../protocol/arguments.ts";
 import {
@@ -29,16 +35,27 @@ export async function handleBasics(request: ModuleRequest, session: Session): Pr
     case "importCertificate":
       return guarded("CERTIFICATE_IMPORTING_FAILURE", () => importCertificate(request.args, session));
     default:
-      return basicsFailure("INVOCATION_ERROR", "An invoked method threw an exception.", `no method ${request.method}`);
+      return basicsFailure(
+        "INVOCATION_ERROR",
+        "An invoked method threw an exception.",
+        `no method ${request.method}`,
+      );
   }
 }
 
-async function guarded(failureCode: Parameters<typeof basicsError>[0], run: () => Promise<BasicsReply>): Promise<BasicsReply> {
+async function guarded(
+  failureCode: Parameters<typeof basicsError>[0],
+  run: () => Promise<BasicsReply>,
+): Promise<BasicsReply> {
   try {
     return await run();
   } catch (error) {
-    if (error instanceof InvocationError) return basicsFailure("INVOCATION_ERROR", "An invoked method threw an exception.", error.message);
-    if (error instanceof InputError && ["invalid_certificate", "certificate_matches_no_key"].includes(error.code)) {
+    if (error instanceof InvocationError)
+      return basicsFailure("INVOCATION_ERROR", "An invoked method threw an exception.", error.message);
+    if (
+      error instanceof InputError &&
+      ["invalid_certificate", "certificate_matches_no_key"].includes(error.code)
+    ) {
       return basicsFailure("INVALID_IMPORTING_CERTIFICATE", error.message, error.code);
     }
     return basicsError(failureCode, error);
@@ -52,23 +69,33 @@ async function sign(args: unknown, session: Session): Promise<BasicsReply> {
   if (!selected) return basicsCancelled();
   const signatures = await produceSignatures(job, selected, session.agent);
   const signed = job.single && job.format !== "xml" ? signatures[0]! : signatures;
-  return basicsSuccess(job.outputCert ? { signatures: signed, certificate: toPem("CERTIFICATE", selected.candidate.facts.der) } : signed);
+  return basicsSuccess(
+    job.outputCert
+      ? { signatures: signed, certificate: toPem("CERTIFICATE", selected.candidate.facts.der) }
+      : signed,
+  );
 }
 
 const APPLICATION_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 function enrollmentArgs(args: unknown): { applicationId: string; input: Record<string, unknown> } {
   if (!isRecord(args)) throw new InvocationError("args is not a JSON object");
-  if (args.storage !== FILE_STORAGE) throw new ArgumentError(`storage must be "${FILE_STORAGE}" (hardware tokens come later)`);
+  if (args.storage !== FILE_STORAGE)
+    throw new ArgumentError(`storage must be "${FILE_STORAGE}" (hardware tokens come later)`);
   const applicationId = stringArgument(args.applicationId, "applicationId");
-  if (!APPLICATION_ID.test(applicationId)) throw new ArgumentError("applicationId must be 1 to 64 letters, digits, dots, dashes or underscores");
+  if (!APPLICATION_ID.test(applicationId))
+    throw new ArgumentError("applicationId must be 1 to 64 letters, digits, dots, dashes or underscores");
   return { applicationId, input: args };
 }
 
 async function generateCsr(args: unknown, session: Session): Promise<BasicsReply<GenerateCsrResult>> {
   const { applicationId, input } = enrollmentArgs(args);
   const roles = input.keys === undefined ? KEY_ROLES : stringList(input.keys, "keys");
-  if (roles.length === 0 || new Set(roles).size !== roles.length || !roles.every((role) => (KEY_ROLES as string[]).includes(role))) {
+  if (
+    roles.length === 0 ||
+    new Set(roles).size !== roles.length ||
+    !roles.every((role) => (KEY_ROLES as string[]).includes(role))
+  ) {
     throw new ArgumentError('keys must list "AUTH" and/or "SIGN", each once');
   }
   const agent = session.agent;
@@ -76,7 +103,11 @@ async function generateCsr(args: unknown, session: Session): Promise<BasicsReply
   const generated = await generateKeys(agent, {
     applicationId,
     roles: roles as KeyRole[],
-    request: { origin: session.origin, operation: `create new keys (${roles.join(", ")}) for application ${applicationId}`, documents: [] },
+    request: {
+      origin: session.origin,
+      operation: `create new keys (${roles.join(", ")}) for application ${applicationId}`,
+      documents: [],
+    },
     ...(startDir ? { startDir } : {}),
   });
   if (!generated) return basicsCancelled();
@@ -84,12 +115,18 @@ async function generateCsr(args: unknown, session: Session): Promise<BasicsReply
   return basicsSuccess({ csrs: generated.csrs });
 }
 
-async function importCertificate(args: unknown, session: Session): Promise<BasicsReply<ImportCertificateResult>> {
+async function importCertificate(
+  args: unknown,
+  session: Session,
+): Promise<BasicsReply<ImportCertificateResult>> {
   const { applicationId, input } = enrollmentArgs(args);
   const texts = stringList(input.certificates, "certificates");
-  if (texts.length === 0 || texts.length > KEY_ROLES.length) throw new ArgumentError(`certificates must hold 1 to ${KEY_ROLES.length} certificates`);
+  if (texts.length === 0 || texts.length > KEY_ROLES.length)
+    throw new ArgumentError(`certificates must hold 1 to ${KEY_ROLES.length} certificates`);
   const certificates = texts.map((text, index) => importedCertificate(text, `certificates[${index}]`));
-  const chain = (input.chain === undefined ? [] : stringList(input.chain, "chain")).map((text, index) => importedCertificate(text, `chain[${index}]`).der);
+  const chain = (input.chain === undefined ? [] : stringList(input.chain, "chain")).map(
+    (text, index) => importedCertificate(text, `chain[${index}]`).der,
+  );
   const agent = session.agent;
   const request = {
     origin: session.origin,

@@ -48,31 +48,41 @@ export function parseSignArgs(args: unknown): SignJob {
   if (!isRecord(signerParams)) throw new InvocationError('JSONObject["signerParams"] is not a JSONObject.');
 
   const format = args.format;
-  if (format !== "cms" && format !== "xml" && format !== "raw") throw new ArgumentError('format must be "cms", "xml" or "raw"');
+  if (format !== "cms" && format !== "xml" && format !== "raw")
+    throw new ArgumentError('format must be "cms", "xml" or "raw"');
   const single = !Array.isArray(args.data);
   const data = single ? [args.data] : (args.data as unknown[]);
-  if (data.length === 0 || data.length > MAX_DOCUMENTS) throw new ArgumentError(`data must hold 1 to ${MAX_DOCUMENTS} documents`);
-  if (!data.every((item) => typeof item === "string")) throw new ArgumentError("data must be a string or a list of strings");
+  if (data.length === 0 || data.length > MAX_DOCUMENTS)
+    throw new ArgumentError(`data must hold 1 to ${MAX_DOCUMENTS} documents`);
+  if (!data.every((item) => typeof item === "string"))
+    throw new ArgumentError("data must be a string or a list of strings");
   const texts = data as string[];
 
   const decode = booleanArgument(signingParams.decode, "signingParams.decode", true);
   const digested = booleanArgument(signingParams.digested, "signingParams.digested", false);
   const encapsulate = booleanArgument(signingParams.encapsulate, "signingParams.encapsulate", true);
   const tsaProfile = signingParams.tsaProfile;
-  if (tsaProfile !== undefined && tsaProfile !== null && !isRecord(tsaProfile)) throw new ArgumentError("signingParams.tsaProfile must be an object");
+  if (tsaProfile !== undefined && tsaProfile !== null && !isRecord(tsaProfile))
+    throw new ArgumentError("signingParams.tsaProfile must be an object");
   if (format === "xml" && digested) throw new ArgumentError("an XML document cannot be digested");
-  if (digested && encapsulate && format === "cms") throw new ArgumentError("a digest cannot be encapsulated: set encapsulate to false");
+  if (digested && encapsulate && format === "cms")
+    throw new ArgumentError("a digest cannot be encapsulated: set encapsulate to false");
 
   const documents =
     format === "xml"
       ? []
       : texts.map((text, index) => {
-          const bytes = decode || digested ? base64Argument(text, `data[${index}]`) : Buffer.from(text, "utf8");
-          if (digested && bytes.length !== SHA256_LENGTH) throw new ArgumentError(`data[${index}] must be a SHA-256 digest (32 bytes)`);
+          const bytes =
+            decode || digested ? base64Argument(text, `data[${index}]`) : Buffer.from(text, "utf8");
+          if (digested && bytes.length !== SHA256_LENGTH)
+            throw new ArgumentError(`data[${index}] must be a SHA-256 digest (32 bytes)`);
           return bytes;
         });
 
-  const storages = args.allowedStorages === undefined || args.allowedStorages === null ? null : stringList(args.allowedStorages, "allowedStorages");
+  const storages =
+    args.allowedStorages === undefined || args.allowedStorages === null
+      ? null
+      : stringList(args.allowedStorages, "allowedStorages");
   return {
     format,
     single,
@@ -82,8 +92,13 @@ export function parseSignArgs(args: unknown): SignJob {
     encapsulate,
     timestamp: isRecord(tsaProfile),
     outputCert: booleanArgument(signingParams.outputCert, "signingParams.outputCert", false),
-    tbsElementXPath: optionalString(signingParams.tbsElementXPath, "signingParams.tbsElementXPath") || undefined,
-    signatureParentElementXPath: optionalString(signingParams.signatureParentElementXPath, "signingParams.signatureParentElementXPath") || undefined,
+    tbsElementXPath:
+      optionalString(signingParams.tbsElementXPath, "signingParams.tbsElementXPath") || undefined,
+    signatureParentElementXPath:
+      optionalString(
+        signingParams.signatureParentElementXPath,
+        "signingParams.signatureParentElementXPath",
+      ) || undefined,
     storages,
     criteria: parseSignerParams(signerParams),
   };
@@ -93,16 +108,20 @@ const OID_PATTERN = /^[0-2](\.(0|[1-9][0-9]*))+$/;
 const TWELVE_DIGITS = /^[0-9]{12}$/;
 
 function parseSignerParams(params: Record<string, unknown>): SignJob["criteria"] {
-  if (params.extKeyUsageOids === undefined) throw new ArgumentError("signerParams.extKeyUsageOids is required");
+  if (params.extKeyUsageOids === undefined)
+    throw new ArgumentError("signerParams.extKeyUsageOids is required");
   const extKeyUsageOids = stringList(params.extKeyUsageOids, "signerParams.extKeyUsageOids");
-  for (const oid of extKeyUsageOids) if (!OID_PATTERN.test(oid)) throw new ArgumentError(`not an OID: ${oid}`);
+  for (const oid of extKeyUsageOids)
+    if (!OID_PATTERN.test(oid)) throw new ArgumentError(`not an OID: ${oid}`);
   const iin = optionalString(params.iin, "signerParams.iin") || undefined;
   const bin = optionalString(params.bin, "signerParams.bin") || undefined;
   if (iin && !TWELVE_DIGITS.test(iin)) throw new ArgumentError("signerParams.iin must be 12 digits");
   if (bin && !TWELVE_DIGITS.test(bin)) throw new ArgumentError("signerParams.bin must be 12 digits");
   const serialNumber = optionalString(params.serialNumber, "signerParams.serialNumber") || undefined;
-  if (serialNumber && !/^[0-9a-fA-F]{1,64}$/.test(serialNumber)) throw new ArgumentError("signerParams.serialNumber must be hexadecimal");
-  const chain = params.chain === undefined || params.chain === null ? [] : stringList(params.chain, "signerParams.chain");
+  if (serialNumber && !/^[0-9a-fA-F]{1,64}$/.test(serialNumber))
+    throw new ArgumentError("signerParams.serialNumber must be hexadecimal");
+  const chain =
+    params.chain === undefined || params.chain === null ? [] : stringList(params.chain, "signerParams.chain");
   return {
     extKeyUsageOids,
     ...(iin ? { iin } : {}),
@@ -112,7 +131,9 @@ function parseSignerParams(params: Record<string, unknown>): SignJob["criteria"]
       try {
         return fromPemOrDer(pem, ["CERTIFICATE"], `signerParams.chain[${index}]`);
       } catch (error) {
-        throw new ArgumentError(error instanceof InputError ? error.message : `signerParams.chain[${index}] is not a certificate`);
+        throw new ArgumentError(
+          error instanceof InputError ? error.message : `signerParams.chain[${index}] is not a certificate`,
+        );
       }
     }),
   };

@@ -41,7 +41,12 @@ export async function handleCommonUtils(request: ModuleRequest, session: Session
 
 async function getKeyInfo(args: unknown[], session: Session): Promise<CommonUtilsReply<KeyInfo>> {
   const storage = storageArgument(args[0]);
-  const selected = await selectKey(session.agent, [storage], {}, summary(session, "show the certificate of one of your keys"));
+  const selected = await selectKey(
+    session.agent,
+    [storage],
+    {},
+    summary(session, "show the certificate of one of your keys"),
+  );
   if (!selected) return commonUtilsCancelled();
   const { facts, alias } = selected.candidate;
   return commonUtilsSuccess({
@@ -62,14 +67,19 @@ async function getKeyInfo(args: unknown[], session: Session): Promise<CommonUtil
 
 async function getActiveTokens(_args: unknown[], session: Session): Promise<CommonUtilsReply<string[]>> {
   const present: string[] = [];
-  for (const store of session.agent.stores) if (store.hardware && (await store.present())) present.push(store.name);
+  for (const store of session.agent.stores)
+    if (store.hardware && (await store.present())) present.push(store.name);
   return commonUtilsSuccess(present);
 }
 
 async function showFileChooser(args: unknown[], session: Session): Promise<CommonUtilsReply<string>> {
   const extension = args[0] === undefined || args[0] === null ? "" : stringArgument(args[0], "extension");
-  const startDir = args[1] === undefined || args[1] === null ? undefined : stringArgument(args[1], "startDir");
-  const extensions = extension.split(/[,;\s]+/).map((item) => item.replace(/^\*?\./, "")).filter(Boolean);
+  const startDir =
+    args[1] === undefined || args[1] === null ? undefined : stringArgument(args[1], "startDir");
+  const extensions = extension
+    .split(/[,;\s]+/)
+    .map((item) => item.replace(/^\*?\./, ""))
+    .filter(Boolean);
   const chosen = await session.agent.dialogs.chooseFile({
     request: summary(session, "choose a file for the page to have signed"),
     title: "Choose a file to sign",

@@ -6,7 +6,8 @@ import type { Session } from "../session.ts";
 
 /** The storage argument: an empty one and an unknown name have their own NCALayer messages. */
 export function storageArgument(value: unknown): string {
-  if (value === undefined || value === null || value === "") throw new InputError(COMMON_UTILS_MESSAGES.storageEmpty, "no storage");
+  if (value === undefined || value === null || value === "")
+    throw new InputError(COMMON_UTILS_MESSAGES.storageEmpty, "no storage");
   const storage = stringArgument(value, "storage");
   if (storage !== FILE_STORAGE && !(HARDWARE_STORAGES as readonly string[]).includes(storage)) {
     throw new InputError(COMMON_UTILS_MESSAGES.storageUnknown, `unknown storage ${storage}`);
@@ -18,6 +19,10 @@ export function keyTypeArgument(value: unknown): string {
   return stringArgument(value, "keyType");
 }
 
-export function summary(session: Session, operation: string, documents: RequestSummary["documents"] = []): RequestSummary {
+export function summary(
+  session: Session,
+  operation: string,
+  documents: RequestSummary["documents"] = [],
+): RequestSummary {
   return { origin: session.origin, operation, documents };
 }

@@ -18,14 +18,17 @@ export function logInternalError(error: unknown): void {
 const isMessageKey = (code: string) => /^[a-zA-Z]+(\.[a-zA-Z_]+)+$/.test(code);
 
 export function commonUtilsError(method: string, error: unknown): CommonUtilsFailure {
-  if (error instanceof ArgumentError) return commonUtilsFailure(`argument type mismatch. Method: ${method}: ${error.message}`);
-  if (error instanceof InputError) return commonUtilsFailure(isMessageKey(error.code) ? error.code : error.message);
+  if (error instanceof ArgumentError)
+    return commonUtilsFailure(`argument type mismatch. Method: ${method}: ${error.message}`);
+  if (error instanceof InputError)
+    return commonUtilsFailure(isMessageKey(error.code) ? error.code : error.message);
   logInternalError(error);
   return commonUtilsFailure("internal error");
 }
 
 export function basicsError(failureCode: BasicsErrorCode, error: unknown): BasicsFailure {
-  if (error instanceof ArgumentError) return basicsFailure("INVALID_SIGNING_PARAMS", "Invalid arguments.", error.message);
+  if (error instanceof ArgumentError)
+    return basicsFailure("INVALID_SIGNING_PARAMS", "Invalid arguments.", error.message);
   if (error instanceof InputError) return basicsFailure(failureCode, error.message, error.code);
   logInternalError(error);
   return basicsFailure("GENERAL_ERROR", "internal error");

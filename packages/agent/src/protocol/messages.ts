@@ -202,7 +202,8 @@ export const moduleNotFound = (): ModuleNotFound => ({ success: false, errorCode
 export const commonUtilsSuccess = <T>(responseObject?: T): CommonUtilsSuccess<T> =>
   responseObject === undefined ? { code: "200" } : { code: "200", responseObject };
 export const commonUtilsFailure = (message: string): CommonUtilsFailure => ({ code: "500", message });
-export const commonUtilsCancelled = (): CommonUtilsFailure => commonUtilsFailure(COMMON_UTILS_MESSAGES.cancelled);
+export const commonUtilsCancelled = (): CommonUtilsFailure =>
+  commonUtilsFailure(COMMON_UTILS_MESSAGES.cancelled);
 
 export const basicsSuccess = <T>(result: T): BasicsSuccess<T> => ({ status: true, body: { result } });
 export const basicsCancelled = (): BasicsCancelled => ({ status: true, body: {} });

@@ -11,32 +11,89 @@ test("greeting, heartbeat, unknown modules and malformed messages get the protoc
   const client = await connect(agent, { origin: PORTAL });
   assert.deepEqual(client.greeting, { result: { version: "1.4" } });
   assert.equal(await client.sendRaw("--heartbeat--"), "--heartbeat--");
-  assert.deepEqual(await client.request({ module: "kz.digiflow.mobile.extensions", method: "getVersion" }), { success: false, errorCode: "MODULE_NOT_FOUND" });
-  assert.deepEqual(await client.request({ method: "browseKeyStore", args: ["PKCS12", "P12", ""] }), { success: false, errorCode: "MODULE_NOT_FOUND" });
-  assert.deepEqual(JSON.parse(await client.sendRaw("{not json")), { code: "500", message: "malformed JSON request" });
-  assert.deepEqual(JSON.parse(await client.sendRaw("[1,2]")), { code: "500", message: "a request must be a JSON object" });
-  assert.deepEqual(JSON.parse(await client.sendRaw(Buffer.from([1, 2, 3]))), { code: "500", message: "binary messages are not part of the protocol" });
-  assert.deepEqual(await client.request({ module: "kz.gov.pki.knca.commonUtils", method: "getActiveTokens", uuid: "u-1" }), { code: "200", responseObject: [], uuid: "u-1" });
-  assert.deepEqual(await client.request({ module: "kz.gov.pki.knca.commonUtils", method: "nope" }), { code: "500", message: "method not found: nope" });
-  assert.deepEqual(await client.request({ module: "kz.gov.pki.knca.commonUtils", method: "getKeyInfo", args: [1] }), {
+  assert.deepEqual(await client.request({ module: "kz.digiflow.mobile.extensions", method: "getVersion" }), {
+    success: false,
+    errorCode: "MODULE_NOT_FOUND",
+  });
+  assert.deepEqual(await client.request({ method: "browseKeyStore", args: ["PKCS12", "P12", ""] }), {
+    success: false,
+    errorCode: "MODULE_NOT_FOUND",
+  });
+  assert.deepEqual(JSON.parse(await client.sendRaw("{not json")), {
     code: "500",
-    message: "argument type mismatch. Method: getKeyInfo: storage must be a string",
+    message: "malformed JSON request",
   });
-  assert.deepEqual(await client.request({ module: "kz.gov.pki.knca.commonUtils", method: "getKeyInfo", args: [""] }), { code: "500", message: "storageName.param.empty" });
-  assert.deepEqual(await client.request({ module: "kz.gov.pki.knca.commonUtils", method: "getKeyInfo", args: ["FloppyStore"] }), { code: "500", message: "storage.unknown" });
-  assert.deepEqual(await client.request({ module: "kz.gov.pki.knca.commonUtils", method: "changeLocale", args: ["en"] }), { code: "200" });
-  assert.deepEqual(await client.request({ module: "kz.gov.pki.ncalayerservices.accessory", method: "getServices" }), {
-    services: ["kz.gov.pki.knca.commonUtils", "kz.gov.pki.knca.basics", "kz.gov.pki.ncalayerservices.accessory"],
+  assert.deepEqual(JSON.parse(await client.sendRaw("[1,2]")), {
+    code: "500",
+    message: "a request must be a JSON object",
   });
-  const bundles = (await client.request({ module: "kz.gov.pki.ncalayerservices.accessory", method: "getBundles" })) as Record<string, string>;
+  assert.deepEqual(JSON.parse(await client.sendRaw(Buffer.from([1, 2, 3]))), {
+    code: "500",
+    message: "binary messages are not part of the protocol",
+  });
+  assert.deepEqual(
+    await client.request({ module: "kz.gov.pki.knca.commonUtils", method: "getActiveTokens", uuid: "u-1" }),
+    { code: "200", responseObject: [], uuid: "u-1" },
+  );
+  assert.deepEqual(await client.request({ module: "kz.gov.pki.knca.commonUtils", method: "nope" }), {
+    code: "500",
+    message: "method not found: nope",
+  });
+  assert.deepEqual(
+    await client.request({ module: "kz.gov.pki.knca.commonUtils", method: "getKeyInfo", args: [1] }),
+    {
+      code: "500",
+      message: "argument type mismatch. Method: getKeyInfo: storage must be a string",
+    },
+  );
+  assert.deepEqual(
+    await client.request({ module: "kz.gov.pki.knca.commonUtils", method: "getKeyInfo", args: [""] }),
+    { code: "500", message: "storageName.param.empty" },
+  );
+  assert.deepEqual(
+    await client.request({
+      module: "kz.gov.pki.knca.commonUtils",
+      method: "getKeyInfo",
+      args: ["FloppyStore"],
+    }),
+    { code: "500", message: "storage.unknown" },
+  );
+  assert.deepEqual(
+    await client.request({ module: "kz.gov.pki.knca.commonUtils", method: "changeLocale", args: ["en"] }),
+    { code: "200" },
+  );
+  assert.deepEqual(
+    await client.request({ module: "kz.gov.pki.ncalayerservices.accessory", method: "getServices" }),
+    {
+      services: [
+        "kz.gov.pki.knca.commonUtils",
+        "kz.gov.pki.knca.basics",
+        "kz.gov.pki.ncalayerservices.accessory",
+      ],
+    },
+  );
+  const bundles = (await client.request({
+    module: "kz.gov.pki.ncalayerservices.accessory",
+    method: "getBundles",
+  })) as Record<string, string>;
   assert.equal(typeof bundles["kz.gov.pki.knca.basics"], "string");
-  assert.deepEqual(await client.request({ module: "kz.gov.pki.ncalayerservices.accessory", method: "installBundle" }), { success: false, errorCode: "MODULE_NOT_FOUND" });
-  assert.deepEqual(await client.request({ module: "kz.gov.pki.knca.basics", method: "sign", args: { format: "cms", data: "MTEK", signingParams: 555, signerParams: { extKeyUsageOids: [] } } }), {
-    status: false,
-    code: "INVOCATION_ERROR",
-    message: "An invoked method threw an exception.",
-    details: 'JSONObject["signingParams"] is not a JSONObject.',
-  });
+  assert.deepEqual(
+    await client.request({ module: "kz.gov.pki.ncalayerservices.accessory", method: "installBundle" }),
+    { success: false, errorCode: "MODULE_NOT_FOUND" },
+  );
+  assert.deepEqual(
+    await client.request({
+      module: "kz.gov.pki.knca.basics",
+      method: "sign",
+      args: { format: "cms", data: "MTEK", signingParams: 555, signerParams: { extKeyUsageOids: [] } },
+    }),
+    {
+      status: false,
+      code: "INVOCATION_ERROR",
+      message: "An invoked method threw an exception.",
+      details: 'JSONObject["signingParams"] is not a JSONObject.',
+    },
+  );
   client.close();
 });
 
@@ -54,7 +111,10 @@ test("wrong Host headers, null or malformed origins and unapproved origins are r
   t.after(() => agent.dispose());
   const ca = agent.tls.caCertificate;
   const url = agent.server.url;
-  assert.equal(await refusal(url, { ca, headers: { host: `evil.example:${agent.server.port}` }, origin: PORTAL }), "HTTP 403");
+  assert.equal(
+    await refusal(url, { ca, headers: { host: `evil.example:${agent.server.port}` }, origin: PORTAL }),
+    "HTTP 403",
+  );
   assert.equal(await refusal(url, { ca, headers: { host: "127.0.0.1:1" }, origin: PORTAL }), "HTTP 403");
   assert.equal(await refusal(url, { ca, origin: "null" }), "HTTP 403");
   assert.equal(await refusal(url, { ca, origin: "https://portal.example.kz/path" }), "HTTP 403");
@@ -90,7 +150,10 @@ test("messages over the size limit close only their own connection", async (t) =
   const closed = new Promise<number>((resolve) => flooding.socket.once("close", (code) => resolve(code)));
   flooding.socket.send("x".repeat(2 * 1024 * 1024));
   assert.equal(await closed, 1009);
-  assert.deepEqual(await other.request({ module: "kz.gov.pki.knca.commonUtils", method: "getActiveTokens" }), { code: "200", responseObject: [] });
+  assert.deepEqual(
+    await other.request({ module: "kz.gov.pki.knca.commonUtils", method: "getActiveTokens" }),
+    { code: "200", responseObject: [] },
+  );
   other.close();
 });
 
@@ -106,9 +169,18 @@ test("a flood of requests is answered in order, each one", async (t) => {
     }),
   );
   for (let index = 0; index < 500; index++) {
-    client.socket.send(JSON.stringify({ module: "kz.gov.pki.knca.commonUtils", method: "getActiveTokens", uuid: String(index) }));
+    client.socket.send(
+      JSON.stringify({
+        module: "kz.gov.pki.knca.commonUtils",
+        method: "getActiveTokens",
+        uuid: String(index),
+      }),
+    );
   }
   await done;
-  assert.deepEqual(replies.map((reply) => (reply as { uuid: string }).uuid), Array.from({ length: 500 }, (_, index) => String(index)));
+  assert.deepEqual(
+    replies.map((reply) => (reply as { uuid: string }).uuid),
+    Array.from({ length: 500 }, (_, index) => String(index)),
+  );
   client.close();
 });

@@ -33,11 +33,19 @@ export interface AgentServer {
 
 export async function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
   const maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? MAX_MESSAGE_BYTES });
-  const server = createServer({ key: options.tls.key, cert: options.tls.certificate }, (request, response) => {
-    if (options.onHttpRequest?.(request, response)) return;
-    response.writeHead(404, { "content-type": "text/plain" }).end("Qoltanba agent: connect with a WebSocket\n");
+  const sockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxMessageBytes ?? MAX_MESSAGE_BYTES,
   });
+  const server = createServer(
+    { key: options.tls.key, cert: options.tls.certificate },
+    (request, response) => {
+      if (options.onHttpRequest?.(request, response)) return;
+      response
+        .writeHead(404, { "content-type": "text/plain" })
+        .end("Qoltanba agent: connect with a WebSocket\n");
+    },
+  );
   let port = 0;
 
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {

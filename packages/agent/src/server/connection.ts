@@ -16,7 +16,8 @@ export function serveConnection(socket: WebSocket, session: Session, admitted: P
   let working = false;
 
   const send = (reply: unknown) => {
-    if (socket.readyState === socket.OPEN) socket.send(typeof reply === "string" ? reply : JSON.stringify(reply));
+    if (socket.readyState === socket.OPEN)
+      socket.send(typeof reply === "string" ? reply : JSON.stringify(reply));
   };
 
   const work = async () => {

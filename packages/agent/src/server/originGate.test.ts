@@ -13,7 +13,10 @@ test("each new origin is asked once at a time; always is remembered until revoke
   t.after(() => agent.dispose());
 
   dialogs.origin = "always";
-  const [first, second] = await Promise.all([connect(agent, { origin: PORTAL }), connect(agent, { origin: PORTAL })]);
+  const [first, second] = await Promise.all([
+    connect(agent, { origin: PORTAL }),
+    connect(agent, { origin: PORTAL }),
+  ]);
   assert.deepEqual(dialogs.asked, [`origin ${PORTAL}`]);
   first.close();
   second.close();

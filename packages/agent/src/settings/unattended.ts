@@ -21,7 +21,15 @@ export interface UnattendedSettings {
   allowInvalidCertificateTime: boolean;
 }
 
-const KNOWN_FIELDS = new Set(["origins", "pkcs12", "keyDir", "keyPassword", "tokens", "files", "allowInvalidCertificateTime"]);
+const KNOWN_FIELDS = new Set([
+  "origins",
+  "pkcs12",
+  "keyDir",
+  "keyPassword",
+  "tokens",
+  "files",
+  "allowInvalidCertificateTime",
+]);
 
 export async function readUnattendedSettings(path: string): Promise<UnattendedSettings> {
   let text: string;
@@ -46,10 +54,12 @@ export function parseUnattendedSettings(value: unknown, baseDir: string): Unatte
   };
   if (typeof value !== "object" || value === null || Array.isArray(value)) fail("must be a JSON object");
   const input = value as Record<string, unknown>;
-  for (const key of Object.keys(input)) if (!KNOWN_FIELDS.has(key)) fail(`unknown field ${JSON.stringify(key)}`);
+  for (const key of Object.keys(input))
+    if (!KNOWN_FIELDS.has(key)) fail(`unknown field ${JSON.stringify(key)}`);
   const strings = (field: string): string[] => {
     const list = input[field] ?? [];
-    if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) fail(`${field} must be a list of strings`);
+    if (!Array.isArray(list) || !list.every((item) => typeof item === "string"))
+      fail(`${field} must be a list of strings`);
     return list as string[];
   };
   const optionalString = (field: string): string | undefined => {
@@ -61,11 +71,17 @@ export function parseUnattendedSettings(value: unknown, baseDir: string): Unatte
   if (!Array.isArray(pkcs12)) fail("pkcs12 must be a list of {path, password}");
   const keyFiles = (pkcs12 as unknown[]).map((entry) => {
     const file = entry as Record<string, unknown>;
-    if (typeof file?.path !== "string" || typeof file.password !== "string") fail("each pkcs12 entry needs a string path and password");
+    if (typeof file?.path !== "string" || typeof file.password !== "string")
+      fail("each pkcs12 entry needs a string path and password");
     return { path: resolve(baseDir, file.path as string), password: file.password as string };
   });
   const tokens = input.tokens ?? {};
-  if (typeof tokens !== "object" || tokens === null || Array.isArray(tokens) || !Object.values(tokens).every((pin) => typeof pin === "string")) {
+  if (
+    typeof tokens !== "object" ||
+    tokens === null ||
+    Array.isArray(tokens) ||
+    !Object.values(tokens).every((pin) => typeof pin === "string")
+  ) {
     fail("tokens must map store names to PIN strings");
   }
   const keyDir = optionalString("keyDir");

@@ -27,7 +27,10 @@ export async function sha256OfFile(path: string): Promise<Buffer> {
 
 export async function readAttachableFile(path: string): Promise<Buffer> {
   if ((await fileSize(path)) > MAX_ATTACHED_FILE_BYTES) {
-    throw new InputError("file_too_large", `a file over ${MAX_ATTACHED_FILE_BYTES / 1024 / 1024} MiB can only be signed detached`);
+    throw new InputError(
+      "file_too_large",
+      `a file over ${MAX_ATTACHED_FILE_BYTES / 1024 / 1024} MiB can only be signed detached`,
+    );
   }
   return readFile(path);
 }

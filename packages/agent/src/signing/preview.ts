@@ -22,7 +22,10 @@ export function xmlPreviewOf(xml: string): DocumentPreview {
   return { kind: "xml", text: xml.slice(0, PREVIEW_CHARACTERS), truncated: xml.length > PREVIEW_CHARACTERS };
 }
 
-export const digestPreviewOf = (digest: Buffer): DocumentPreview => ({ kind: "digest", sha256: digest.toString("hex") });
+export const digestPreviewOf = (digest: Buffer): DocumentPreview => ({
+  kind: "digest",
+  sha256: digest.toString("hex"),
+});
 
 export const sha256Hex = (data: Buffer): string => createHash("sha256").update(data).digest("hex");
 

@@ -6,7 +6,11 @@ import type { AgentContext } from "../session.ts";
 import { signCms } from "./cmsSignature.ts";
 import { signRaw } from "./rawSignature.ts";
 
-export async function produceSignatures(job: SignJob, selected: SelectedKey, agent: AgentContext): Promise<string[]> {
+export async function produceSignatures(
+  job: SignJob,
+  selected: SelectedKey,
+  agent: AgentContext,
+): Promise<string[]> {
   const key = selected.signingKey;
   switch (job.format) {
     case "cms": {

@@ -24,19 +24,39 @@ const keys: Record<"personAuth" | "personSign" | "companySign", IssuedKey> = {} 
 
 before(async () => {
   pki = new TestPki();
-  keys.personAuth = pki.issue("person-auth", `/CN=ТЕСТОВ ТЕСТ/SN=ТЕСТОВ/serialNumber=IIN${PERSON_IIN}/C=KZ/GN=ТЕСТОВИЧ`, AUTH_EXTENSIONS, PASSWORD);
-  keys.personSign = pki.issue("person-sign", `/CN=ТЕСТОВ ТЕСТ/SN=ТЕСТОВ/serialNumber=IIN${PERSON_IIN}/C=KZ/GN=ТЕСТОВИЧ`, SIGN_EXTENSIONS, PASSWORD);
+  keys.personAuth = pki.issue(
+    "person-auth",
+    `/CN=ТЕСТОВ ТЕСТ/SN=ТЕСТОВ/serialNumber=IIN${PERSON_IIN}/C=KZ/GN=ТЕСТОВИЧ`,
+    AUTH_EXTENSIONS,
+    PASSWORD,
+  );
+  keys.personSign = pki.issue(
+    "person-sign",
+    `/CN=ТЕСТОВ ТЕСТ/SN=ТЕСТОВ/serialNumber=IIN${PERSON_IIN}/C=KZ/GN=ТЕСТОВИЧ`,
+    SIGN_EXTENSIONS,
+    PASSWORD,
+  );
   keys.companySign = pki.issue(
     "company-sign",
     `/CN=ДИРЕКТОР/serialNumber=IIN${PERSON_IIN}/C=KZ/O=ТОО ТЕСТ/OU=BIN${COMPANY_BIN}`,
-    SIGN_EXTENSIONS.map((line) => (line.startsWith("extendedKeyUsage") ? "extendedKeyUsage=emailProtection,1.2.398.3.3.4.1.2,1.2.398.3.3.4.1.2.1" : line)),
+    SIGN_EXTENSIONS.map((line) =>
+      line.startsWith("extendedKeyUsage")
+        ? "extendedKeyUsage=emailProtection,1.2.398.3.3.4.1.2,1.2.398.3.3.4.1.2.1"
+        : line,
+    ),
     PASSWORD,
   );
   tsa = await startTestTsa(pki);
   const keyFile = (key: IssuedKey) => ({ path: key.p12Path, password: PASSWORD });
-  agent = await startTestAgent({ origins: ["local"], pkcs12: [keyFile(keys.personAuth), keyFile(keys.personSign)] }, { tsaUrl: tsa.url });
+  agent = await startTestAgent(
+    { origins: ["local"], pkcs12: [keyFile(keys.personAuth), keyFile(keys.personSign)] },
+    { tsaUrl: tsa.url },
+  );
   client = await connect(agent);
-  companyAgent = await startTestAgent({ origins: ["local"], pkcs12: Object.values(keys).map(keyFile) }, { tsaUrl: tsa.url });
+  companyAgent = await startTestAgent(
+    { origins: ["local"], pkcs12: Object.values(keys).map(keyFile) },
+    { tsaUrl: tsa.url },
+  );
   companyClient = await connect(companyAgent);
 });
 
@@ -63,7 +83,19 @@ async function common(method: string, args: unknown[]): Promise<CommonReply> {
 function opensslVerify(cms: Buffer, content?: Buffer): Buffer {
   const signature = pki.path(`cms-${Math.random().toString(36).slice(2)}.der`);
   writeFileSync(signature, cms);
-  const args = ["cms", "-verify", "-binary", "-inform", "DER", "-in", signature, "-CAfile", pki.caPath, "-purpose", "any"];
+  const args = [
+    "cms",
+    "-verify",
+    "-binary",
+    "-inform",
+    "DER",
+    "-in",
+    signature,
+    "-CAfile",
+    pki.caPath,
+    "-purpose",
+    "any",
+  ];
   if (content) {
     const contentPath = `${signature}.content`;
     writeFileSync(contentPath, content);
@@ -78,7 +110,12 @@ const derOf = (key: IssuedKey) => fromPemOrDer(key.certificatePem, ["CERTIFICATE
 
 test("createCAdESFromBase64: attached with the SIGNATURE key, detached with the AUTHENTICATION key", async () => {
   const data = Buffer.from("Құжат мәтіні — document text");
-  const attached = await common("createCAdESFromBase64", ["PKCS12", "SIGNATURE", data.toString("base64"), true]);
+  const attached = await common("createCAdESFromBase64", [
+    "PKCS12",
+    "SIGNATURE",
+    data.toString("base64"),
+    true,
+  ]);
   assert.equal(attached.code, "200", attached.message);
   const cms = Buffer.from(attached.responseObject as string, "base64");
   assert.deepEqual(opensslVerify(cms), data);
@@ -87,7 +124,12 @@ test("createCAdESFromBase64: attached with the SIGNATURE key, detached with the 
   assert.deepEqual(verification.content, data);
   assert.ok(signerCertificate(cms).equals(derOf(keys.personSign)));
 
-  const detached = await common("createCAdESFromBase64", ["PKCS12", "AUTHENTICATION", data.toString("base64"), false]);
+  const detached = await common("createCAdESFromBase64", [
+    "PKCS12",
+    "AUTHENTICATION",
+    data.toString("base64"),
+    false,
+  ]);
   assert.equal(detached.code, "200", detached.message);
   const detachedCms = Buffer.from(detached.responseObject as string, "base64");
   opensslVerify(detachedCms, data);
@@ -117,7 +159,19 @@ function checkTimestamp(cms: Buffer, detachedContent?: Buffer): void {
   const tokenPath = writeTemporary(signer.timestampTokens[0]!);
   // What the time-stamp covers: the SignerInfo's signature value.
   const signatureValue = writeTemporary(signatureValueOf(cms));
-  const ts = pki.tryOpenssl(["ts", "-verify", "-token_in", "-in", tokenPath, "-data", signatureValue, "-CAfile", pki.caPath, "-untrusted", tsa.certificatePath]);
+  const ts = pki.tryOpenssl([
+    "ts",
+    "-verify",
+    "-token_in",
+    "-in",
+    tokenPath,
+    "-data",
+    signatureValue,
+    "-CAfile",
+    pki.caPath,
+    "-untrusted",
+    tsa.certificatePath,
+  ]);
   assert.equal(ts.status, 0, ts.output);
   assert.match(ts.output, /Verification: OK/);
 }
@@ -131,7 +185,12 @@ function writeTemporary(data: Buffer): string {
 test("createCMSSignatureFromBase64 adds a signature time-stamp from the TSA (CAdES-T); applyCAdEST adds one to a CAdES-BES", async () => {
   const data = Buffer.from("signed with a time-stamp");
   const requestsBefore = tsa.requests;
-  const reply = await common("createCMSSignatureFromBase64", ["PKCS12", "SIGNATURE", data.toString("base64"), true]);
+  const reply = await common("createCMSSignatureFromBase64", [
+    "PKCS12",
+    "SIGNATURE",
+    data.toString("base64"),
+    true,
+  ]);
   assert.equal(reply.code, "200", reply.message);
   const cms = Buffer.from(reply.responseObject as string, "base64");
   assert.deepEqual(opensslVerify(cms), data);
@@ -139,7 +198,11 @@ test("createCMSSignatureFromBase64 adds a signature time-stamp from the TSA (CAd
   assert.equal(tsa.requests, requestsBefore + 1);
 
   const bes = await common("createCAdESFromBase64", ["PKCS12", "SIGNATURE", data.toString("base64"), false]);
-  assert.equal(verifySignedData(Buffer.from(bes.responseObject as string, "base64"), { detachedContent: data }).signers[0]!.timestampTokens.length, 0);
+  assert.equal(
+    verifySignedData(Buffer.from(bes.responseObject as string, "base64"), { detachedContent: data })
+      .signers[0]!.timestampTokens.length,
+    0,
+  );
   const t = await common("applyCAdEST", ["PKCS12", "SIGNATURE", bes.responseObject]);
   assert.equal(t.code, "200", t.message);
   const withTimestamp = Buffer.from(t.responseObject as string, "base64");
@@ -156,13 +219,21 @@ interface BasicsReply {
 }
 
 async function basicsSign(on: ProtocolClient, args: Record<string, unknown>): Promise<BasicsReply> {
-  return (await on.request({ module: BASICS, method: "sign", args: { allowedStorages: null, locale: "ru", ...args } })) as BasicsReply;
+  return (await on.request({
+    module: BASICS,
+    method: "sign",
+    args: { allowedStorages: null, locale: "ru", ...args },
+  })) as BasicsReply;
 }
 
 const cmsFromPem = (pem: string) => fromPemOrDer(pem, ["CMS"], "CMS");
 
 test("basics sign, cms: several documents at once, PEM results, attached and detached, outputCert", async () => {
-  const documents = ["MTEK", Buffer.from("second").toString("base64"), Buffer.alloc(3000, 7).toString("base64")];
+  const documents = [
+    "MTEK",
+    Buffer.from("second").toString("base64"),
+    Buffer.alloc(3000, 7).toString("base64"),
+  ];
   const attached = await basicsSign(client, {
     format: "cms",
     data: documents,
@@ -206,7 +277,7 @@ test("basics sign, cms: digested data, a time-stamp with tsaProfile, and text da
     format: "cms",
     data: "Қазақ мәтіні",
     signingParams: { decode: false, encapsulate: true },
-    signerParams: { extKeyUsageOids: [] , iin: PERSON_IIN },
+    signerParams: { extKeyUsageOids: [], iin: PERSON_IIN },
   });
   // Two keys of the person fit (no EKU asked): unattended mode cannot choose, so it is cancelled.
   assert.deepEqual(text, { status: true, body: {} });
@@ -228,26 +299,63 @@ test("basics sign, raw: a bare signature over data and over a digest, checked wi
     });
     assert.equal(reply.status, true, reply.details);
     const signature = writeTemporary(Buffer.from(reply.body!.result as string, "base64"));
-    const check = pki.tryOpenssl(["dgst", "-sha256", "-verify", publicKeyPath, "-signature", signature, writeTemporary(data)]);
+    const check = pki.tryOpenssl([
+      "dgst",
+      "-sha256",
+      "-verify",
+      publicKeyPath,
+      "-signature",
+      signature,
+      writeTemporary(data),
+    ]);
     assert.match(check.output, /Verified OK/);
   }
 });
 
 test("key selection: extKeyUsageOids, iin, bin, serialNumber and chain narrow the keys as NCALayer does", async () => {
   const sign = (signerParams: Record<string, unknown>) =>
-    basicsSign(companyClient, { format: "cms", data: "MTEK", signingParams: { encapsulate: true }, signerParams });
+    basicsSign(companyClient, {
+      format: "cms",
+      data: "MTEK",
+      signingParams: { encapsulate: true },
+      signerParams,
+    });
   const signerOf = (reply: BasicsReply) => {
     assert.equal(reply.status, true, `${reply.code} ${reply.details}`);
     return verifySignedData(cmsFromPem(reply.body!.result as string)).signers[0]!.certificate!;
   };
   // Both the person's and the company's signing keys have emailProtection: a choice, so cancelled.
   assert.deepEqual(await sign({ extKeyUsageOids: ["1.3.6.1.5.5.7.3.4"] }), { status: true, body: {} });
-  assert.ok(signerOf(await sign({ extKeyUsageOids: ["1.3.6.1.5.5.7.3.4", "1.2.398.3.3.4.1.2"] })).equals(derOf(keys.companySign)));
-  assert.ok(signerOf(await sign({ extKeyUsageOids: ["1.3.6.1.5.5.7.3.4"], bin: COMPANY_BIN })).equals(derOf(keys.companySign)));
-  assert.ok(signerOf(await sign({ extKeyUsageOids: ["1.3.6.1.5.5.7.3.4", "1.2.398.3.3.4.1.1"], iin: PERSON_IIN })).equals(derOf(keys.personSign)));
-  const serial = pki.openssl(["x509", "-serial", "-noout", "-in", keys.personSign.certificatePath]).toString().trim().split("=")[1]!;
-  assert.ok(signerOf(await sign({ extKeyUsageOids: [], serialNumber: serial.toLowerCase() })).equals(derOf(keys.personSign)));
-  assert.ok(signerOf(await sign({ extKeyUsageOids: ["1.2.398.3.3.4.1.2"], chain: [pki.caPem] })).equals(derOf(keys.companySign)));
+  assert.ok(
+    signerOf(await sign({ extKeyUsageOids: ["1.3.6.1.5.5.7.3.4", "1.2.398.3.3.4.1.2"] })).equals(
+      derOf(keys.companySign),
+    ),
+  );
+  assert.ok(
+    signerOf(await sign({ extKeyUsageOids: ["1.3.6.1.5.5.7.3.4"], bin: COMPANY_BIN })).equals(
+      derOf(keys.companySign),
+    ),
+  );
+  assert.ok(
+    signerOf(
+      await sign({ extKeyUsageOids: ["1.3.6.1.5.5.7.3.4", "1.2.398.3.3.4.1.1"], iin: PERSON_IIN }),
+    ).equals(derOf(keys.personSign)),
+  );
+  const serial = pki
+    .openssl(["x509", "-serial", "-noout", "-in", keys.personSign.certificatePath])
+    .toString()
+    .trim()
+    .split("=")[1]!;
+  assert.ok(
+    signerOf(await sign({ extKeyUsageOids: [], serialNumber: serial.toLowerCase() })).equals(
+      derOf(keys.personSign),
+    ),
+  );
+  assert.ok(
+    signerOf(await sign({ extKeyUsageOids: ["1.2.398.3.3.4.1.2"], chain: [pki.caPem] })).equals(
+      derOf(keys.companySign),
+    ),
+  );
 
   const otherCa = new TestPki("/CN=Another CA");
   try {
@@ -262,15 +370,26 @@ test("key selection: extKeyUsageOids, iin, bin, serialNumber and chain narrow th
   assert.equal(noMatch.details, "no_suitable_key");
   const badOid = await sign({ extKeyUsageOids: ["not-an-oid"] });
   assert.deepEqual([badOid.status, badOid.code], [false, "INVALID_SIGNING_PARAMS"]);
-  const missing = await basicsSign(companyClient, { format: "cms", data: "MTEK", signingParams: {}, signerParams: {} });
+  const missing = await basicsSign(companyClient, {
+    format: "cms",
+    data: "MTEK",
+    signingParams: {},
+    signerParams: {},
+  });
   assert.match(missing.details!, /extKeyUsageOids is required/);
 });
 
 test("getKeyInfo describes the chosen key's certificate", async (t) => {
-  const single = await startTestAgent({ origins: ["local"], pkcs12: [{ path: keys.personSign.p12Path, password: PASSWORD }] });
+  const single = await startTestAgent({
+    origins: ["local"],
+    pkcs12: [{ path: keys.personSign.p12Path, password: PASSWORD }],
+  });
   t.after(() => single.dispose());
   const singleClient = await connect(single);
-  const reply = (await singleClient.request({ module: COMMON, method: "getKeyInfo", args: ["PKCS12"] })) as { code: string; responseObject: Record<string, string> };
+  const reply = (await singleClient.request({ module: COMMON, method: "getKeyInfo", args: ["PKCS12"] })) as {
+    code: string;
+    responseObject: Record<string, string>;
+  };
   singleClient.close();
   assert.equal(reply.code, "200");
   const info = reply.responseObject;
@@ -279,10 +398,23 @@ test("getKeyInfo describes the chosen key's certificate", async (t) => {
   assert.equal(info.issuerCn, "Qoltanba agent test issuing CA");
   assert.equal(info.algorithm, "RSA");
   assert.deepEqual(fromPemOrDer(info.pem!, ["CERTIFICATE"], "pem"), derOf(keys.personSign));
-  const text = pki.openssl(["x509", "-noout", "-serial", "-enddate", "-ext", "subjectKeyIdentifier,authorityKeyIdentifier", "-in", keys.personSign.certificatePath]).toString();
+  const text = pki
+    .openssl([
+      "x509",
+      "-noout",
+      "-serial",
+      "-enddate",
+      "-ext",
+      "subjectKeyIdentifier,authorityKeyIdentifier",
+      "-in",
+      keys.personSign.certificatePath,
+    ])
+    .toString();
   assert.equal(info.serialNumber, /serial=([0-9A-F]+)/.exec(text)![1]!.toLowerCase());
   assert.equal(Number(info.certNotAfter), new Date(/notAfter=(.+)/.exec(text)![1]!).getTime());
-  const [ski, aki] = [...text.matchAll(/\n\s+((?:[0-9A-F]{2}:)+[0-9A-F]{2})/g)].map((match) => match[1]!.replaceAll(":", "").toLowerCase());
+  const [ski, aki] = [...text.matchAll(/\n\s+((?:[0-9A-F]{2}:)+[0-9A-F]{2})/g)].map((match) =>
+    match[1]!.replaceAll(":", "").toLowerCase(),
+  );
   assert.equal(info.keyId, ski);
   assert.equal(info.authorityKeyIdentifier, aki);
 });

@@ -29,7 +29,9 @@ export class OriginApprovals {
 
   approve(origin: string, now = new Date()): Promise<void> {
     return this.update((origins) =>
-      origins.some((entry) => entry.origin === origin) ? origins : [...origins, { origin, approvedAt: now.toISOString() }],
+      origins.some((entry) => entry.origin === origin)
+        ? origins
+        : [...origins, { origin, approvedAt: now.toISOString() }],
     );
   }
 
@@ -44,7 +46,9 @@ export class OriginApprovals {
   }
 
   private update(change: (origins: ApprovedOrigin[]) => ApprovedOrigin[]): Promise<void> {
-    const next = this.writing.then(async () => writeJsonFile(this.path, { origins: change(await this.list()) }));
+    const next = this.writing.then(async () =>
+      writeJsonFile(this.path, { origins: change(await this.list()) }),
+    );
     this.writing = next.catch(() => undefined);
     return next;
   }

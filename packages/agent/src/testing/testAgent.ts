@@ -22,8 +22,16 @@ export async function startTestAgent(
 ): Promise<TestAgent> {
   const home = mkdtempSync(join(tmpdir(), "qoltanba-agent-home-"));
   const tls = makeTestTls();
-  const settings: UnattendedSettings | undefined = unattended ? parseUnattendedSettings(unattended, home) : undefined;
-  const server = await startAgent({ home, port: 0, tls, ...(settings ? { unattended: settings } : {}), ...options });
+  const settings: UnattendedSettings | undefined = unattended
+    ? parseUnattendedSettings(unattended, home)
+    : undefined;
+  const server = await startAgent({
+    home,
+    port: 0,
+    tls,
+    ...(settings ? { unattended: settings } : {}),
+    ...options,
+  });
   return {
     server,
     home,
@@ -46,9 +54,16 @@ export interface ProtocolClient {
 }
 
 /** Connects like a page would (`origin` set) or like a local program (no Origin header). */
-export async function connect(agent: TestAgent, options: { origin?: string; host?: string } = {}): Promise<ProtocolClient> {
+export async function connect(
+  agent: TestAgent,
+  options: { origin?: string; host?: string } = {},
+): Promise<ProtocolClient> {
   const headers: Record<string, string> = options.host ? { host: options.host } : {};
-  const socket = new WebSocket(agent.server.url, { ca: agent.tls.caCertificate, headers, ...(options.origin ? { origin: options.origin } : {}) });
+  const socket = new WebSocket(agent.server.url, {
+    ca: agent.tls.caCertificate,
+    headers,
+    ...(options.origin ? { origin: options.origin } : {}),
+  });
   const incoming: string[] = [];
   const waiters: Array<{ resolve: (text: string) => void; reject: (error: Error) => void }> = [];
   let closed: Error | undefined;
@@ -71,7 +86,9 @@ export async function connect(agent: TestAgent, options: { origin?: string; host
   await new Promise<void>((resolve, reject) => {
     socket.once("open", () => resolve());
     socket.once("error", reject);
-    socket.once("unexpected-response", (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
+    socket.once("unexpected-response", (_request, response) =>
+      reject(new Error(`HTTP ${response.statusCode}`)),
+    );
   });
   const greeting = JSON.parse(await next());
   return {

@@ -33,8 +33,27 @@ export class TestPki {
   private serial = 0x2000;
 
   constructor(subject = "/C=KZ/CN=Qoltanba agent test issuing CA") {
-    this.openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-subj", subject, "-days", "30",
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-addext", "subjectKeyIdentifier=hash"]);
+    this.openssl([
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.pem",
+      "-subj",
+      subject,
+      "-days",
+      "30",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+      "-addext",
+      "subjectKeyIdentifier=hash",
+    ]);
   }
 
   get caPem(): string {
@@ -43,13 +62,54 @@ export class TestPki {
 
   /** Issues an RSA-2048 certificate for `subject` (openssl -subj form) and writes KEY.p12 under `password`. */
   issue(name: string, subject: string, extensions: string[], password: string, days = 10): IssuedKey {
-    this.openssl(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subject, "-utf8"]);
+    this.openssl([
+      "req",
+      "-new",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.csr`,
+      "-subj",
+      subject,
+      "-utf8",
+    ]);
     writeFileSync(join(this.dir, `${name}.ext`), extensions.join("\n") + "\n");
-    this.openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", String(this.serial++),
-      "-days", String(days), "-extfile", `${name}.ext`, "-out", `${name}.pem`]);
+    this.openssl([
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-set_serial",
+      String(this.serial++),
+      "-days",
+      String(days),
+      "-extfile",
+      `${name}.ext`,
+      "-out",
+      `${name}.pem`,
+    ]);
     writeFileSync(join(this.dir, `${name}.pass`), password);
-    this.openssl(["pkcs12", "-export", "-inkey", `${name}.key`, "-in", `${name}.pem`, "-certfile", "ca.pem", "-out", `${name}.p12`,
-      "-passout", `file:${name}.pass`]);
+    this.openssl([
+      "pkcs12",
+      "-export",
+      "-inkey",
+      `${name}.key`,
+      "-in",
+      `${name}.pem`,
+      "-certfile",
+      "ca.pem",
+      "-out",
+      `${name}.p12`,
+      "-passout",
+      `file:${name}.pass`,
+    ]);
     return {
       p12Path: join(this.dir, `${name}.p12`),
       certificatePath: join(this.dir, `${name}.pem`),
@@ -63,7 +123,11 @@ export class TestPki {
   }
 
   openssl(args: string[], input?: Buffer | string): Buffer {
-    return execFileSync("openssl", args, { cwd: this.dir, input: input ?? "", stdio: ["pipe", "pipe", "pipe"] });
+    return execFileSync("openssl", args, {
+      cwd: this.dir,
+      input: input ?? "",
+      stdio: ["pipe", "pipe", "pipe"],
+    });
   }
 
   tryOpenssl(args: string[], input?: Buffer | string): { status: number; output: string } {

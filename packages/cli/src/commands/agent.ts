@@ -1,4 +1,11 @@
-import { chooseDialogs, DEFAULT_PORT, defaultAgentHome, ensureAgentTls, readUnattendedSettings, startAgent } from "@qoltanba/agent";
+import {
+  chooseDialogs,
+  DEFAULT_PORT,
+  defaultAgentHome,
+  ensureAgentTls,
+  readUnattendedSettings,
+  startAgent,
+} from "@qoltanba/agent";
 import { InputError } from "@qoltanba/pki";
 import { EXIT, type Command, UsageError } from "../command.ts";
 
@@ -16,7 +23,8 @@ function parseTsaUrl(text: string | undefined): string | undefined {
   } catch {
     throw new UsageError(`--tsa-url is not a URL: ${text}`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError("--tsa-url must be an http(s) URL");
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new UsageError("--tsa-url must be an http(s) URL");
   return text;
 }
 
@@ -28,15 +36,24 @@ export const agent: Command = {
   --port N           listening port on 127.0.0.1 (0: any free port)
   --tsa-url URL      RFC 3161 time-stamping service for CAdES-T signatures
   --unattended FILE  no person: origins, key files and passwords from FILE (docs/agent-protocol.md)`,
-  options: { home: { type: "string" }, port: { type: "string" }, "tsa-url": { type: "string" }, unattended: { type: "string" } },
+  options: {
+    home: { type: "string" },
+    port: { type: "string" },
+    "tsa-url": { type: "string" },
+    unattended: { type: "string" },
+  },
   async run(values) {
     const home = (values.home as string | undefined) ?? defaultAgentHome();
     const port = parsePort((values.port as string | undefined) ?? String(DEFAULT_PORT));
     const tsaUrl = parseTsaUrl(values["tsa-url"] as string | undefined);
-    const unattended = values.unattended ? await readUnattendedSettings(values.unattended as string) : undefined;
+    const unattended = values.unattended
+      ? await readUnattendedSettings(values.unattended as string)
+      : undefined;
     const chosen = unattended ? undefined : chooseDialogs();
     if (!unattended && !chosen) {
-      throw new UsageError("no way to ask you anything here (no dialog tool, no desktop, no terminal): run it on your desktop, or with --unattended FILE");
+      throw new UsageError(
+        "no way to ask you anything here (no dialog tool, no desktop, no terminal): run it on your desktop, or with --unattended FILE",
+      );
     }
     const tls = await ensureAgentTls(home);
     const server = await startAgent({
@@ -47,7 +64,11 @@ export const agent: Command = {
       ...(tsaUrl ? { tsaUrl } : {}),
       ...(chosen?.webPage ? { onHttpRequest: chosen.webPage.handle.bind(chosen.webPage) } : {}),
     }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "EADDRINUSE") throw new InputError("port_in_use", `port ${port} is taken (is NCALayer running?): see qoltanba agent doctor`);
+      if (error.code === "EADDRINUSE")
+        throw new InputError(
+          "port_in_use",
+          `port ${port} is taken (is NCALayer running?): see qoltanba agent doctor`,
+        );
       throw error;
     });
     chosen?.webPage?.listeningOn(server.port);

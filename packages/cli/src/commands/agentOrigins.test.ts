@@ -23,7 +23,13 @@ test("qoltanba agent origins lists the approved origins and revokes one", async 
 
   const revoked = qoltanba(["agent", "origins", "revoke", "https://portal.example.kz", "--home", home]);
   assert.equal(revoked.status, 0, revoked.stderr);
-  assert.deepEqual((await approvals.list()).map((entry) => entry.origin), ["local"]);
-  assert.equal(qoltanba(["agent", "origins", "revoke", "https://portal.example.kz", "--home", home]).status, 1);
+  assert.deepEqual(
+    (await approvals.list()).map((entry) => entry.origin),
+    ["local"],
+  );
+  assert.equal(
+    qoltanba(["agent", "origins", "revoke", "https://portal.example.kz", "--home", home]).status,
+    1,
+  );
   assert.equal(qoltanba(["agent", "origins", "frobnicate", "--home", home]).status, 2);
 });

@@ -9,12 +9,15 @@ export const agentOrigins: Command = {
   options: { home: { type: "string" } },
   allowPositionals: true,
   async run(values, positionals) {
-    const approvals = new OriginApprovals(agentFiles((values.home as string | undefined) ?? defaultAgentHome()).origins);
+    const approvals = new OriginApprovals(
+      agentFiles((values.home as string | undefined) ?? defaultAgentHome()).origins,
+    );
     const [action = "list", origin, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected ${extra.join(" ")}`);
     if (action === "list") {
       if (origin !== undefined) throw new UsageError("list takes no argument");
-      for (const entry of await approvals.list()) process.stdout.write(`${entry.origin}\tapproved ${entry.approvedAt}\n`);
+      for (const entry of await approvals.list())
+        process.stdout.write(`${entry.origin}\tapproved ${entry.approvedAt}\n`);
       return EXIT.ok;
     }
     if (action === "revoke") {
