@@ -58,6 +58,31 @@ test("greeting, heartbeat, unknown modules and malformed messages get the protoc
     }),
     { code: "500", message: "storage.unknown" },
   );
+  // Megabytes of data that is not base64: the protocol's error, before any key or dialog.
+  assert.deepEqual(
+    await client.request({
+      module: "kz.gov.pki.knca.commonUtils",
+      method: "createCAdESFromBase64",
+      args: ["PKCS12", "SIGNATURE", "!".repeat(6 * 1024 * 1024), true],
+    }),
+    { code: "500", message: "argument type mismatch. Method: createCAdESFromBase64: data is not base64" },
+  );
+  const hugeList = await client.request({
+    module: "kz.gov.pki.knca.basics",
+    method: "sign",
+    args: {
+      format: "cms",
+      data: Array(101).fill("MTEK"),
+      signingParams: {},
+      signerParams: { extKeyUsageOids: [] },
+    },
+  });
+  assert.deepEqual(hugeList, {
+    status: false,
+    code: "INVALID_SIGNING_PARAMS",
+    message: "Invalid arguments.",
+    details: "data must hold 1 to 100 documents",
+  });
   assert.deepEqual(
     await client.request({ module: "kz.gov.pki.knca.commonUtils", method: "changeLocale", args: ["en"] }),
     { code: "200" },
