@@ -25,3 +25,4 @@ export * from "./cms.ts";
 export * from "./cms-verify.ts";
 export * from "./tsp.ts";
 export * from "./xmldsig.ts";
+export { parseXml } from "./xml-tree.ts";

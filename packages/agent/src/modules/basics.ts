@@ -23,6 +23,7 @@ import {
 } from "../protocol/messages.ts";
 import type { Session } from "../session.ts";
 import { produceSignatures } from "../signing/produceSignatures.ts";
+import { checkXmlDocuments } from "../signing/xmlSignature.ts";
 import { describeJob, InvocationError, parseSignArgs, previewsOf } from "./basicsSignRequest.ts";
 import { basicsError } from "./replyErrors.ts";
 
@@ -64,6 +65,7 @@ async function guarded(
 
 async function sign(args: unknown, session: Session): Promise<BasicsReply> {
   const job = parseSignArgs(args);
+  checkXmlDocuments(job.xmlDocuments);
   const request = { origin: session.origin, operation: describeJob(job), documents: previewsOf(job) };
   const selected = await selectKey(session.agent, job.storages, { keyType: "ANY", ...job.criteria }, request);
   if (!selected) return basicsCancelled();

@@ -16,6 +16,7 @@ import {
 import type { Session } from "../session.ts";
 import { applyCAdEST, fromBase64, fromBase64Hash, fromFile } from "./commonUtilsCms.ts";
 import { storageArgument, summary } from "./commonUtilsArguments.ts";
+import { signXmlMethod, signXmlsMethod } from "./commonUtilsXml.ts";
 import { commonUtilsError } from "./replyErrors.ts";
 
 type Handler = (args: unknown[], session: Session) => Promise<CommonUtilsReply>;
@@ -108,6 +109,8 @@ const HANDLERS: Record<string, Handler> = {
   createCAdESFromFile: fromFile(false),
   createCMSSignatureFromFile: fromFile(true),
   applyCAdEST,
+  signXml: signXmlMethod,
+  signXmls: signXmlsMethod,
   showFileChooser,
   changeLocale,
 };

@@ -1,10 +1,11 @@
 // Signs each document of a job with the chosen key, in the job's format.
-import { InputError, toPem } from "@qoltanba/pki";
+import { toPem } from "@qoltanba/pki";
 import type { SelectedKey } from "../keys/selectKey.ts";
 import type { SignJob } from "../modules/basicsSignRequest.ts";
 import type { AgentContext } from "../session.ts";
 import { signCms } from "./cmsSignature.ts";
 import { signRaw } from "./rawSignature.ts";
+import { signXmlDocument } from "./xmlSignature.ts";
 
 export async function produceSignatures(
   job: SignJob,
@@ -34,7 +35,18 @@ export async function produceSignatures(
       }
       return signatures;
     }
-    default:
-      throw new InputError("format_unavailable", `format ${job.format} is not available`);
+    case "xml": {
+      const signed: string[] = [];
+      for (const xml of job.xmlDocuments) {
+        signed.push(
+          await signXmlDocument(selected, {
+            xml,
+            tbsElementXPath: job.tbsElementXPath,
+            signatureParentElementXPath: job.signatureParentElementXPath,
+          }),
+        );
+      }
+      return signed;
+    }
   }
 }

@@ -1,8 +1,9 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { fromPemOrDer, signatureValueOf, verifySignedData } from "@qoltanba/pki";
+import { fromPemOrDer, signatureValueOf, verifySignedData, verifyXmlSignature } from "@qoltanba/pki";
 import { connect, type ProtocolClient, startTestAgent, type TestAgent } from "../testing/testAgent.ts";
 import { AUTH_EXTENSIONS, type IssuedKey, SIGN_EXTENSIONS, TestPki } from "../testing/testPki.ts";
 import { startTestTsa, type TestTsa } from "../testing/testTsa.ts";
@@ -417,4 +418,86 @@ test("getKeyInfo describes the chosen key's certificate", async (t) => {
   );
   assert.equal(info.keyId, ski);
   assert.equal(info.authorityKeyIdentifier, aki);
+});
+
+/** xmlsec1 --verify against the test CA (the signer's certificate comes from KeyInfo). */
+function xmlsecVerify(xml: string, idAttributes: string[] = []): void {
+  const path = writeTemporary(Buffer.from(xml));
+  const result = spawnSync(
+    "xmlsec1",
+    [
+      "--verify",
+      "--trusted-pem",
+      pki.caPath,
+      ...idAttributes.flatMap((node) => ["--id-attr:Id", node]),
+      path,
+    ],
+    { encoding: "utf8" },
+  );
+  assert.equal(result.status, 0, result.stdout + result.stderr);
+}
+
+test("signXml and signXmls: enveloped XMLDSig verified by xmlsec1 and verifyXmlSignature; bad XML is refused before any key is used", async () => {
+  const xml = `<?xml version="1.0" encoding="UTF-8"?><login><timeTicket>1700000000000</timeTicket><text>Қазақша мәтін</text></login>`;
+  const reply = await common("signXml", ["PKCS12", "SIGNATURE", xml, "", ""]);
+  assert.equal(reply.code, "200", reply.message);
+  const signed = reply.responseObject as string;
+  assert.match(signed, /^<\?xml version="1\.0" encoding="UTF-8" standalone="no"\?><login>/);
+  assert.match(
+    signed,
+    /<ds:SignatureMethod Algorithm="http:\/\/www\.w3\.org\/2001\/04\/xmldsig-more#rsa-sha256"\/>/,
+  );
+  xmlsecVerify(signed);
+  const verification = verifyXmlSignature(signed);
+  assert.equal(verification.valid, true);
+  assert.deepEqual(verification.certificate, derOf(keys.personSign));
+
+  const element = `<root><data Id="part1"><amount>100</amount></data><signatures/></root>`;
+  const partial = await common("signXml", [
+    "PKCS12",
+    "AUTHENTICATION",
+    element,
+    "/root/data",
+    "/root/signatures",
+  ]);
+  assert.equal(partial.code, "200", partial.message);
+  assert.match(partial.responseObject as string, /<signatures><ds:Signature/);
+  xmlsecVerify(partial.responseObject as string, ["data"]);
+  assert.deepEqual(verifyXmlSignature(partial.responseObject as string).certificate, derOf(keys.personAuth));
+
+  const several = await common("signXmls", ["PKCS12", "SIGNATURE", ["<a>1</a>", "<b>2</b>"], "", ""]);
+  assert.equal(several.code, "200", several.message);
+  for (const document of several.responseObject as string[]) xmlsecVerify(document);
+
+  const broken = await common("signXml", ["PKCS12", "SIGNATURE", "<this>is not a valid XML", "", ""]);
+  assert.equal(broken.code, "500");
+  assert.match(broken.message!, /not well-formed XML/);
+  const wrongType = await common("signXml", ["PKCS12", "SIGNATURE", 555, "", ""]);
+  assert.match(wrongType.message!, /^argument type mismatch\. Method: signXml/);
+});
+
+test("basics sign, xml: always a list of signed documents, checked by xmlsec1", async () => {
+  for (const data of ["<tag>data</tag>", ["<first>1</first>", "<second>2</second>"]]) {
+    const reply = await basicsSign(client, {
+      format: "xml",
+      data,
+      signingParams: {},
+      signerParams: { extKeyUsageOids: ["1.3.6.1.5.5.7.3.4"] },
+    });
+    assert.equal(reply.status, true, reply.details);
+    const documents = reply.body!.result as string[];
+    assert.ok(Array.isArray(documents));
+    assert.equal(documents.length, Array.isArray(data) ? 2 : 1);
+    for (const document of documents) {
+      xmlsecVerify(document);
+      assert.equal(verifyXmlSignature(document).valid, true);
+    }
+  }
+  const bad = await basicsSign(client, {
+    format: "xml",
+    data: "<unclosed>",
+    signingParams: {},
+    signerParams: { extKeyUsageOids: [] },
+  });
+  assert.deepEqual([bad.status, bad.code, bad.details], [false, "SIGNING_FAILURE", "xml_malformed"]);
 });
