@@ -13,3 +13,5 @@ export * from "./http/server.ts";
 export * from "./revocation.ts";
 export * from "./revocationWatcher.ts";
 export * from "./crl/crlPublisher.ts";
+export * from "./tsa/timeStampAuthority.ts";
+export * from "./storage/timeStampLog.ts";

@@ -18,7 +18,7 @@ import {
   type PolicyOids,
   type ProfileName,
 } from "@qoltanba/pki";
-import { certificatePath, configPath, type CaConfig } from "./caFolder.ts";
+import { certificatePath, configPath, DEFAULT_TSA_ACCURACY, DEFAULT_TSA_POLICY, type CaConfig } from "./caFolder.ts";
 import { writeRootCrl } from "./crl/crlPublisher.ts";
 import { DEFAULT_DATABASE_URL, openDatabase } from "./storage/database.ts";
 import { CertificateStore } from "./storage/certificateStore.ts";
@@ -77,6 +77,8 @@ export async function initCertificateAuthority(options: InitOptions): Promise<Ca
     database: options.databaseUrl ?? DEFAULT_DATABASE_URL,
     policyOids,
     acceptTestIin: options.acceptTestIin ?? false,
+    tsaPolicy: DEFAULT_TSA_POLICY,
+    tsaAccuracy: DEFAULT_TSA_ACCURACY,
   };
   try {
     const keys = await generateKeys(options.issuingKeyBits ?? 2048);
