@@ -15,6 +15,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: "ca crl", summary: "Write the current full or delta CRL (DER) to stdout.", load: async () => (await import("./commands/caCrl.ts")).caCrl },
   { name: "ca audit", summary: "Verify the audit log's hash chain.", load: async () => (await import("./commands/caAudit.ts")).caAudit },
   { name: "serve", summary: "Serve the CA over HTTP: certificates, CRLs and the signing services.", load: async () => (await import("./commands/serve.ts")).serve },
+  { name: "verify", summary: "Verify a certificate, CRL, OCSP response, time-stamp or CMS signature as a relying party.", load: async () => (await import("./commands/verify.ts")).verify },
   { name: "demo", summary: "Create (or reuse) a demo CA in a local folder and serve it.", load: async () => (await import("./commands/demo.ts")).demo },
 ];
 
