@@ -88,7 +88,8 @@ function validatePath(path: readonly CertificateFacts[], anchored: boolean, opti
     if (at < cert.info.notBefore) findings.problem(`${cert.subject}: not valid before ${cert.info.notBefore.toISOString()}`);
     if (at > cert.info.notAfter) findings.problem(`${cert.subject}: expired on ${cert.info.notAfter.toISOString()}`);
     for (const oid of cert.unknownCriticalExtensions) findings.problem(`${cert.subject}: unsupported critical extension ${oid}`);
-    const issuer = path[index + 1];
+    // A trusted root verified by itself still has its self-signature checked: the file may be damaged.
+    const issuer = path[index + 1] ?? (path.length === 1 && cert.selfIssued ? cert : undefined);
     if (issuer) {
       const outcome = checkSignature(cert.info.signatureAlgorithmOid, cert.info.tbs, cert.info.signature, issuer);
       if ("unsupported" in outcome) findings.cannotCheck(outcome.unsupported);
