@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import { InputError, type RevocationReason } from "@qoltanba/pki";
 import { chainAuditEvents, GENESIS_HASH, type AuditEntry, type AuditEvent } from "../audit.ts";
 import type { OpenedDatabase } from "./database.ts";
@@ -44,6 +44,15 @@ export interface RevocationChange {
 
 export interface RevokedCertificate extends RevocationChange {
   readonly serial: string;
+}
+
+export interface RevokedEntryShape {
+  readonly serialOctets: number;
+  readonly topBit: boolean;
+  readonly hasReason: boolean;
+  readonly hasInvalidityDate: boolean;
+  readonly generalizedTime: boolean;
+  readonly count: number;
 }
 
 export interface CrlRecord {
@@ -210,18 +219,11 @@ export class CertificateStore {
   ): AsyncIterable<RevokedCertificate[]> {
     const pageSize = options.pageSize ?? 20_000;
     for (let after = ""; ; ) {
-      let query = this.db
-        .selectFrom("certificates")
+      const query = this.revokedSelection(options)
         .select(["serial", "revoked_at", "revocation_reason", "invalidity_date"])
         .where("serial", ">", after)
-        .where("revoked_at", "is not", null)
         .orderBy("serial")
         .limit(pageSize);
-      query =
-        options.changedAfterSeq === undefined
-          ? query.where("revocation_reason", "!=", "removeFromCRL")
-          : query.where("revocation_seq", ">", options.changedAfterSeq);
-      if (options.upToSeq !== undefined) query = query.where("revocation_seq", "<=", options.upToSeq);
       let rows: Array<Pick<CertificatesTable, "serial" | "revoked_at" | "revocation_reason" | "invalidity_date">>;
       if (this.sqlite) {
         // Kysely's per-row promise chain costs more than the read itself at a million rows.
@@ -242,6 +244,44 @@ export class CertificateStore {
       if (rows.length < pageSize) return;
       after = rows[rows.length - 1]!.serial;
     }
+  }
+
+  /**
+   * How many entries of each encoded shape `revokedCertificatePages` would yield (serial length and
+   * top bit, reason, invalidity date, time type): one aggregate query, so a CRL's length is known
+   * before its entries are read.
+   */
+  async revokedEntryShapes(options: { changedAfterSeq?: number; upToSeq?: number } = {}): Promise<RevokedEntryShape[]> {
+    const rows = await this.revokedSelection(options)
+      .select([
+        sql<number>`length(serial)`.as("hex_length"),
+        sql<number>`case when substr(serial, 1, 1) >= '8' then 1 else 0 end`.as("top_bit"),
+        sql<number>`case when revocation_reason <> 'unspecified' then 1 else 0 end`.as("has_reason"),
+        sql<number>`case when invalidity_date is not null then 1 else 0 end`.as("has_invalidity_date"),
+        sql<number>`case when revoked_at >= '2050' then 1 else 0 end`.as("generalized_time"),
+        sql<number>`count(*)`.as("count"),
+      ])
+      .groupBy(sql`1, 2, 3, 4, 5`)
+      .execute();
+    return rows.map((row) => ({
+      serialOctets: Number(row.hex_length) / 2,
+      topBit: Number(row.top_bit) === 1,
+      hasReason: Number(row.has_reason) === 1,
+      hasInvalidityDate: Number(row.has_invalidity_date) === 1,
+      generalizedTime: Number(row.generalized_time) === 1,
+      count: Number(row.count),
+    }));
+  }
+
+  /** The revoked certificates a full CRL (or a delta, with changedAfterSeq) lists. */
+  private revokedSelection(options: { changedAfterSeq?: number; upToSeq?: number }) {
+    let query = this.db.selectFrom("certificates").where("revoked_at", "is not", null);
+    query =
+      options.changedAfterSeq === undefined
+        ? query.where("revocation_reason", "!=", "removeFromCRL")
+        : query.where("revocation_seq", ">", options.changedAfterSeq);
+    if (options.upToSeq !== undefined) query = query.where("revocation_seq", "<=", options.upToSeq);
+    return query;
   }
 
   /** Certificates whose revocation state changed after an audit sequence, oldest change first. */
