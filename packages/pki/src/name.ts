@@ -66,10 +66,15 @@ function decodeString(element: Element): string {
   switch (element.tag) {
     case 0x1e: // BMPString
       return Buffer.from(element.content).swap16().toString("utf16le");
-    case 0x1c: // UniversalString
-      return String.fromCodePoint(
-        ...Array.from({ length: element.content.length >> 2 }, (_, i) => element.content.readUInt32BE(i * 4)),
-      );
+    case 0x1c: {
+      // UniversalString: UTF-32BE; what is no code point shows as U+FFFD
+      let text = "";
+      for (let offset = 0; offset + 4 <= element.content.length; offset += 4) {
+        const codePoint = element.content.readUInt32BE(offset);
+        text += String.fromCodePoint(codePoint <= 0x10ffff ? codePoint : 0xfffd);
+      }
+      return text;
+    }
     case 0x14: // TeletexString: in practice Latin-1
       return element.content.toString("latin1");
     default:

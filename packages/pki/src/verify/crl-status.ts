@@ -1,7 +1,7 @@
 // A certificate's status from its issuer's CRLs: the newest current full CRL, completed by the
 // newest delta CRL over it (RFC 5280 6.3, for CRLs signed by the certificate's issuer itself).
 import type { ParsedCrl, RevokedEntry } from "../crl.ts";
-import { children, readSingle, Tag } from "../der.ts";
+import { children, DerError, readSingle, Tag } from "../der.ts";
 import { namesMatch } from "../name.ts";
 import type { RevocationReason } from "../revocation.ts";
 import type { CertificateFacts } from "./certificate-facts.ts";
@@ -66,7 +66,16 @@ function newest(crls: readonly ParsedCrl[]): ParsedCrl | undefined {
 /** Why a CRL does not cover the certificate, from its issuingDistributionPoint (RFC 5280 5.2.5). */
 function scopeProblem(crl: ParsedCrl, cert: CertificateFacts): string | undefined {
   if (!crl.issuingDistributionPoint) return undefined;
-  const parts = children(readSingle(crl.issuingDistributionPoint, Tag.Sequence));
+  try {
+    return readScope(crl.issuingDistributionPoint, crl, cert);
+  } catch (error) {
+    if (error instanceof DerError) return `its issuingDistributionPoint is malformed: ${error.message}`;
+    throw error;
+  }
+}
+
+function readScope(issuingDistributionPoint: Buffer, crl: ParsedCrl, cert: CertificateFacts): string | undefined {
+  const parts = children(readSingle(issuingDistributionPoint, Tag.Sequence));
   const flag = (tag: number) => parts.some((part) => part.tag === tag && part.content[0] !== 0);
   const isCa = cert.basicConstraints?.ca === true;
   if (flag(0x81) && isCa) return "it covers end-entity certificates only";

@@ -1,6 +1,7 @@
 // Verifying a CMS SignedData (CAdES as NCALayer makes it): each signer's digest and signature,
 // the signer certificate's path, purpose and revocation, and any signature time-stamps.
 import { verifySignedData } from "../cms-verify.ts";
+import { InputError } from "../errors.ts";
 import { parseTimeStampToken } from "../tsp.ts";
 import { certificateFacts } from "./certificate-facts.ts";
 import type { Purpose } from "./chain.ts";
@@ -46,11 +47,16 @@ export async function verifyCms(cms: Buffer, options: CmsVerifyOptions): Promise
     }
     const timestamps: Date[] = [];
     for (const token of signer.timestampTokens) {
-      const info = parseTimeStampToken(token);
       const stamp = new Findings();
-      await checkToken(token, info, options, info.genTime, stamp);
+      try {
+        const info = parseTimeStampToken(token);
+        await checkToken(token, info, options, info.genTime, stamp);
+        if (stamp.ok) timestamps.push(info.genTime);
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        stamp.problem(error.message);
+      }
       findings.absorb(stamp, "signature time-stamp: ");
-      if (stamp.ok) timestamps.push(info.genTime);
     }
     if (!signer.certificate) {
       signers.push({ ...findings.verdict(), chain: [], at, timestamps, ...(signer.signingTime ? { signingTime: signer.signingTime } : {}) });
