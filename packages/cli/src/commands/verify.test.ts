@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createPrivateKey } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -408,4 +408,21 @@ describe("qoltanba verify against a live CA", { concurrency: true }, () => {
     assert.equal(help.status, 0);
     assert.match(help.stdout, /Usage: qoltanba verify cert\|crl\|ocsp\|tsr\|cms FILE/);
   });
+});
+
+test("qoltanba verify on real NCA material: the RSA OCSP response is valid, a GOST time-stamp is unsupported", async (t) => {
+  const repoRoot = resolve(import.meta.dirname, "../../../..");
+  const fixtures = resolve(repoRoot, "../shared/fixtures/nca");
+  if (!existsSync(fixtures)) {
+    t.diagnostic(`NCA fixtures folder ${fixtures} is absent: interop not checked`);
+    return;
+  }
+  const [rsa, gost] = await Promise.all([
+    qoltanba(["verify", "ocsp", join(fixtures, "ocsp/ocsp_response_individual_sign_2004.bin"), "--trust", join(fixtures, "test-ca-2022/nca_rsa_test.crt")]),
+    qoltanba(["verify", "tsr", join(fixtures, "tsp/tsp_response.bin"), "--trust", join(fixtures, "test-ca-2022/nca_gost_test.crt")]),
+  ]);
+  assert.equal(rsa.status, 0, rsa.stdout + rsa.stderr);
+  assert.match(rsa.stdout, /^VALID\n[\s\S]*: good\n/);
+  assert.equal(gost.status, 1, gost.stdout + gost.stderr);
+  assert.match(gost.stdout, /^UNSUPPORTED\n[\s\S]*- GOST signature: not supported yet\n$/);
 });
