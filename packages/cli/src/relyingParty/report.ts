@@ -39,14 +39,16 @@ function chainLines(verdict: Verdict): string[] {
 }
 
 export function formatVerdict(verdict: AnyVerdict): string {
+  const checks = verdict.revocation?.checks.map(describeCheck) ?? [];
   const lines = [
     ...subjectLines(verdict),
     `checked for ${iso(verdict.at)}`,
     ...chainLines(verdict),
     ...(verdict.revocation
-      ? [`revocation: ${verdict.revocation.status}${verdict.revocation.method ? ` by ${verdict.revocation.method.toUpperCase()}` : ""}`, ...verdict.revocation.checks.map((check) => `  ${describeCheck(check)}`)]
+      ? [`revocation: ${verdict.revocation.status}${verdict.revocation.method ? ` by ${verdict.revocation.method.toUpperCase()}` : ""}`, ...checks.map((check) => `  ${check}`)]
       : []),
-    ...verdict.reasons.map((reason) => `- ${reason}`),
+    // a revocation check that decided the verdict is shown once, above
+    ...verdict.reasons.filter((reason) => !checks.includes(reason)).map((reason) => `- ${reason}`),
   ];
   return `${verdict.verdict.toUpperCase()}\n${lines.map((line) => `  ${line}`).join("\n")}\n`;
 }
