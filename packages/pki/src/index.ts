@@ -24,3 +24,4 @@ export * from "./cms.ts";
 export * from "./cms-verify.ts";
 export * from "./tsp.ts";
 export * from "./verify/index.ts";
+export * from "./xmldsig.ts";
