@@ -371,6 +371,23 @@ describe("qoltanba verify against a live CA", { concurrency: true }, () => {
     assert.equal(notTsa.verdict.verdict, "valid", "trusting the TSA certificate itself is enough");
   });
 
+  test("a time-stamp from the CA's own TSA verifies, as openssl ts -verify says", async () => {
+    const data = join(work, "qoltanba-stamped.bin");
+    writeFileSync(data, "stamped by Qoltanba's TSA");
+    const query = join(work, "qoltanba.tsq");
+    await openssl(["ts", "-query", "-data", data, "-sha256", "-cert", "-out", query]);
+    const response = await fetch(ca.urls.tsa, { method: "POST", headers: { "content-type": "application/timestamp-query" }, body: readFileSync(query) });
+    assert.equal(response.status, 200);
+    const reply = join(work, "qoltanba.tsr");
+    writeFileSync(reply, Buffer.from(await response.arrayBuffer()));
+    const chainFile = join(work, "qoltanba-tsa-chain.pem");
+    writeFileSync(chainFile, readFileSync(paths.root!, "utf8") + readFileSync(paths.issuing!, "utf8"));
+    assert.match((await opensslStatus(["ts", "-verify", "-in", reply, "-data", data, "-CAfile", chainFile])).output, /Verification: OK/);
+    const { status, verdict } = await verdictOf(["tsr", reply, ...withIssuing(), "--content", data, "--revocation", "crl"]);
+    assert.equal(status, 0, JSON.stringify(verdict.reasons));
+    assert.equal(verdict.tsa, await subjectByOpenssl(paths.tsa!));
+  });
+
   test("CRLs and OCSP responses fetched from the CA verify as files", async () => {
     const crl = await verdictOf(["crl", join(work, "issuing.crl"), ...withIssuing(), "--revocation", "crl"]);
     assert.equal(crl.status, 0, JSON.stringify(crl.verdict.reasons));
