@@ -17,6 +17,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: "serve", summary: "Serve the CA over HTTP: certificates, CRLs and the signing services.", load: async () => (await import("./commands/serve.ts")).serve },
   { name: "agent", summary: "Run the local signing agent (NCALayer's protocol on wss://127.0.0.1).", load: async () => (await import("./commands/agent.ts")).agent },
   { name: "agent origins", summary: "List the websites allowed to use the signing agent, or revoke one.", load: async () => (await import("./commands/agentOrigins.ts")).agentOrigins },
+  { name: "verify", summary: "Verify a certificate, CRL, OCSP response, time-stamp or CMS signature as a relying party.", load: async () => (await import("./commands/verify.ts")).verify },
   { name: "demo", summary: "Create (or reuse) a demo CA in a local folder and serve it.", load: async () => (await import("./commands/demo.ts")).demo },
   { name: "agent trust", summary: "Make browsers trust the agent's local CA (and given CA roots) for wss://127.0.0.1.", load: async () => (await import("./commands/agentTrust.ts")).agentTrust },
   { name: "agent install", summary: "Start the agent at every login (XDG autostart, LaunchAgent, Run key).", load: async () => (await import("./commands/agentInstall.ts")).agentInstall },

@@ -24,5 +24,6 @@ export * from "./ber-to-der.ts";
 export * from "./cms.ts";
 export * from "./cms-verify.ts";
 export * from "./tsp.ts";
+export * from "./verify/index.ts";
 export * from "./xmldsig.ts";
 export { parseXml } from "./xml-tree.ts";
