@@ -1,0 +1,249 @@
+// Issuance throughput of the library call (CSR in, certificate recorded) on SQLite and PostgreSQL,
+// measured in one run next to `openssl speed rsa2048` and Node's raw RSA-2048 signing.
+// Run: node --import tsx bench/issuance.bench.ts [--seconds N] [--repeats N] [--concurrency 8,16,32,64,128]
+//        [--workers N] [--worker-concurrency 16,32] [--postgres URL]
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { initCertificateAuthority, openCertificateAuthority, verifyAuditChain, type CertificateAuthority } from "@qoltanba/ca";
+import { makeApplicants, type Applicant } from "./csrPool.ts";
+import { IssuanceLoad, type IssuedSample } from "./issuanceLoad.ts";
+import { describeMachine } from "./machine.ts";
+import { opensslRsa2048SignsPerSecond, opensslVerify, opensslVersion } from "./openssl.ts";
+import { serverCpuFor } from "./serverCpu.ts";
+import { rawSignOneCore, rawSignThreadPool, rawSigningKey } from "./rawSign.ts";
+import { medianSummary, summarize, type RunResult, type RunSummary } from "./stats.ts";
+import { WorkerPool } from "./workerPool.ts";
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "5" },
+    repeats: { type: "string", default: "3" },
+    concurrency: { type: "string", default: "8,16,32,64,128" },
+    workers: { type: "string", default: "2" },
+    "worker-concurrency": { type: "string", default: "16,32" },
+    postgres: { type: "string", default: "postgres://postgres@127.0.0.1:5432/test" },
+  },
+});
+const positive = (text: string, name: string) => {
+  const value = Number(text);
+  if (!(value > 0)) throw new Error(`--${name} must be a positive number, got ${text}`);
+  return value;
+};
+const seconds = positive(values.seconds, "seconds");
+const repeats = Math.round(positive(values.repeats, "repeats"));
+const concurrencies = values.concurrency.split(",").map((text) => Math.round(positive(text, "concurrency")));
+const workerCount = Math.round(positive(values.workers, "workers"));
+const workerConcurrencies = values["worker-concurrency"].split(",").map((text) => Math.round(positive(text, "worker-concurrency")));
+
+const OPENSSL_SPEED_SECONDS = 5;
+const APPLICANTS = 200;
+const WARMUP_SECONDS = 1;
+const SAMPLE_PER_RUN = 5;
+const RAW_THREAD_POOL_CONCURRENCY = 8;
+const NOT_MEASURED: RunSummary = {
+  perSecond: Number.NaN,
+  p50: Number.NaN,
+  p99: Number.NaN,
+  cpuPerOperation: Number.NaN,
+  mainThreadPerOperation: Number.NaN,
+  serverPerOperation: Number.NaN,
+  machineBusy: Number.NaN,
+  ownShare: Number.NaN,
+};
+
+interface Engine {
+  readonly name: "SQLite" | "PostgreSQL";
+  readonly dir: string;
+  readonly databaseUrl: string;
+  readonly ca: CertificateAuthority;
+  readonly load: IssuanceLoad;
+  readonly version: string;
+  readonly samples: IssuedSample[];
+  workers?: WorkerPool;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const machine = await describeMachine();
+  const loadBefore = loadavg();
+  const workDir = await mkdtemp(join(tmpdir(), "qoltanba-bench-"));
+  const password = randomBytes(18).toString("base64url");
+  const runId = randomBytes(6).toString("hex");
+  const schema = `bench_${runId}`;
+  const engines: Engine[] = [];
+  try {
+    log(`making ${APPLICANTS} RSA-2048 keys and CSRs…`);
+    const applicants = await makeApplicants(APPLICANTS);
+    engines.push(await openEngine("SQLite", join(workDir, "sqlite"), "sqlite:ca.sqlite", password, applicants));
+    // The application name finds this run's backends in pg_stat_activity, to count their CPU.
+    const postgresUrl = (process: string) => `${values.postgres}?schema=${schema}&application_name=qoltanba-bench-${runId}-${process}`;
+    engines.push(await openEngine("PostgreSQL", join(workDir, "postgres"), postgresUrl("main"), password, applicants));
+    for (const engine of engines) {
+      const databaseUrl = (worker: number) => (engine.name === "SQLite" ? engine.databaseUrl : postgresUrl(`worker${worker}`));
+      engine.workers = await WorkerPool.open(workerCount, { dir: engine.dir, password, databaseUrl }, applicants);
+    }
+    const rawKey = rawSigningKey();
+
+    const measured = new Map<string, RunSummary[]>();
+    const record = (key: string, result: RunResult) => {
+      const summary = summarize(result);
+      measured.set(key, [...(measured.get(key) ?? []), summary]);
+      return summary;
+    };
+    // Rounds interleave every measurement, so a noisy neighbour skews one round of each, not all of one.
+    for (let round = 1; round <= repeats; round++) {
+      log(`round ${round}/${repeats}`);
+      const opensslRate = await opensslRsa2048SignsPerSecond(OPENSSL_SPEED_SECONDS);
+      measured.set("openssl", [...(measured.get("openssl") ?? []), { ...NOT_MEASURED, perSecond: opensslRate }]);
+      log(`  openssl speed rsa2048: ${opensslRate.toFixed(0)} sign/s`);
+      log(`  node sign, 1 core: ${record("node-sync", rawSignOneCore(rawKey, seconds)).perSecond.toFixed(0)}/s`);
+      log(`  node sign, thread pool: ${record("node-pool", await rawSignThreadPool(rawKey, seconds, RAW_THREAD_POOL_CONCURRENCY)).perSecond.toFixed(0)}/s`);
+      for (const engine of engines) {
+        for (const concurrency of concurrencies) {
+          const { result, sample } = await engine.load.run({ concurrency, seconds, warmupSeconds: WARMUP_SECONDS, sampleSize: SAMPLE_PER_RUN });
+          engine.samples.push(...sample);
+          log(`  ${engine.name}, 1 process, ${concurrency} in flight: ${record(`${engine.name}/1/${concurrency}`, result).perSecond.toFixed(0)}/s`);
+        }
+        for (const concurrency of workerConcurrencies) {
+          const { result, sample } = await engine.workers!.run({ concurrency, seconds, warmupSeconds: WARMUP_SECONDS, sampleSize: SAMPLE_PER_RUN });
+          engine.samples.push(...sample);
+          const key = `${engine.name}/${workerCount}/${concurrency}`;
+          log(`  ${engine.name}, ${workerCount} processes × ${concurrency} in flight: ${record(key, result).perSecond.toFixed(0)}/s`);
+        }
+      }
+    }
+
+    log("checking the issued certificates…");
+    const checks: string[] = [];
+    for (const engine of engines) {
+      const workerIssued = await engine.workers!.close();
+      engine.workers = undefined;
+      checks.push(await checkEngine(engine, workerIssued, workDir));
+    }
+    printReport(machine, await opensslVersion(), engines, measured, checks, { before: loadBefore, after: loadavg() });
+  } finally {
+    for (const engine of engines) {
+      await engine.workers?.close().catch(() => 0);
+      if (engine.name === "PostgreSQL") await engine.ca.store.db.schema.dropSchema(schema).ifExists().cascade().execute();
+      await engine.ca.close();
+    }
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function openEngine(name: Engine["name"], dir: string, databaseUrl: string, password: string, applicants: readonly Applicant[]): Promise<Engine> {
+  log(`initialising a CA on ${name}…`);
+  await mkdir(dir);
+  await initCertificateAuthority({ dir, password, databaseUrl });
+  const ca = await openCertificateAuthority(dir, { password, databaseUrl });
+  const db = ca.store.db;
+  const version =
+    name === "SQLite"
+      ? (await db.selectNoFrom((eb) => eb.fn<string>("sqlite_version", []).as("version")).executeTakeFirstOrThrow()).version
+      : (await db.selectNoFrom((eb) => eb.fn<string>("current_setting", [eb.val("server_version")]).as("version")).executeTakeFirstOrThrow()).version;
+  return { name, dir, databaseUrl, ca, load: new IssuanceLoad(ca, applicants, serverCpuFor(databaseUrl)), version, samples: [] };
+}
+
+/**
+ * Honesty checks: openssl verifies the sampled certificates up to the CA's root, the database holds
+ * exactly those bytes, every certificate returned is recorded, and the audit chain is intact with
+ * one entry per certificate.
+ */
+async function checkEngine(engine: Engine, workerIssued: number, workDir: string): Promise<string> {
+  const { ca, samples } = engine;
+  const verifyDir = join(workDir, `verify-${engine.name}`);
+  await mkdir(verifyDir);
+  const verified = await opensslVerify(verifyDir, ca.certificates.root, ca.certificates.issuing, samples.map((sample) => sample.certificate));
+  for (const sample of samples) {
+    const stored = await ca.store.certificate(sample.serial);
+    if (!stored?.der.equals(sample.certificate)) throw new Error(`${engine.name}: certificate ${sample.serial} is not recorded as returned`);
+  }
+  const issued = engine.load.issued + workerIssued;
+  const recorded = await ca.store.countCertificates();
+  if (recorded !== issued) throw new Error(`${engine.name}: ${issued} certificates returned but ${recorded} recorded`);
+  const audit = await verifyAuditChain(ca.store.auditEntries(), await ca.store.auditHead());
+  const initEntries = 4;
+  if (audit.problems.length > 0 || audit.count !== issued + initEntries) {
+    throw new Error(`${engine.name}: audit chain of ${audit.count} entries for ${issued} certificates: ${JSON.stringify(audit.problems.slice(0, 3))}`);
+  }
+  return `${engine.name}: ${verified} sampled certificates pass \`openssl verify\` to the root and match the database; ${recorded} certificates returned = recorded; audit chain intact (${audit.count} entries)`;
+}
+
+function printReport(
+  machine: Awaited<ReturnType<typeof describeMachine>>,
+  openssl: string,
+  engines: readonly Engine[],
+  measured: Map<string, RunSummary[]>,
+  checks: readonly string[],
+  load: { before: number[]; after: number[] },
+): void {
+  const medianOf = (key: string) => medianSummary(measured.get(key)!);
+  const opensslRate = medianOf("openssl").perSecond;
+  const nodeRate = medianOf("node-sync").perSecond;
+  const fixed = (value: number, digits = 0) => (Number.isNaN(value) ? "–" : value.toFixed(digits));
+  const percent = (value: number) => (Number.isNaN(value) ? "–" : `${Math.round(value * 100)}%`);
+  const rows: string[] = [];
+  const row = (setup: string, inFlight: string, key: string, processes?: number) => {
+    const m = medianOf(key);
+    // What the CPU cost alone allows: every core busy, or the main thread(s) saturated.
+    const ceiling = processes
+      ? Math.min((processes * 1e6) / m.mainThreadPerOperation, (machine.cores * 1e6) / (m.cpuPerOperation + m.serverPerOperation))
+      : Number.NaN;
+    rows.push(
+      `| ${setup} | ${inFlight} | **${fixed(m.perSecond)}** | ${m.runs.map((rate) => fixed(rate)).join(", ")} | ` +
+        `${fixed(m.perSecond / opensslRate, 2)} | ${fixed(m.perSecond / nodeRate, 2)} | ${fixed(m.p50, 1)} | ${fixed(m.p99, 1)} | ` +
+        `${fixed(m.cpuPerOperation)} | ${fixed(m.mainThreadPerOperation)} | ${fixed(m.serverPerOperation)} | ${percent(m.machineBusy)} | ${percent(m.ownShare)} | ${fixed(ceiling)} |`,
+    );
+  };
+  row("`openssl speed rsa2048`, 1 core", "1", "openssl");
+  row("Node `crypto.sign` sync, 1 core", "1", "node-sync");
+  row("Node `crypto.sign` callback, thread pool", String(RAW_THREAD_POOL_CONCURRENCY), "node-pool");
+  const best = new Map<string, number>();
+  for (const engine of engines) {
+    for (const concurrency of concurrencies) row(`${engine.name} issuance, 1 process`, String(concurrency), `${engine.name}/1/${concurrency}`, 1);
+    for (const concurrency of workerConcurrencies) {
+      row(`${engine.name} issuance, ${workerCount} processes`, `${workerCount}×${concurrency}`, `${engine.name}/${workerCount}/${concurrency}`, workerCount);
+    }
+    const bestOf = (processes: number, list: readonly number[]) => Math.max(...list.map((concurrency) => medianOf(`${engine.name}/${processes}/${concurrency}`).perSecond));
+    best.set(`${engine.name}/1`, bestOf(1, concurrencies));
+    best.set(`${engine.name}/n`, bestOf(workerCount, workerConcurrencies));
+  }
+  const sqliteBest = best.get("SQLite/1")!;
+  const pgBest = best.get("PostgreSQL/1")!;
+  const pgWorkersBest = best.get("PostgreSQL/n")!;
+  const verdict = (met: boolean) => (met ? "met" : "NOT met");
+  const loadText = (values: number[]) => values.map((value) => value.toFixed(2)).join(" / ");
+  const lines = [
+    "## Machine",
+    "",
+    `- CPU: ${machine.cpu}, ${machine.cores} cores; RAM ${machine.memoryGiB} GiB`,
+    `- Node ${machine.node} (its OpenSSL ${machine.nodeOpenssl}); CLI ${openssl}`,
+    ...engines.map((engine) => `- ${engine.name} ${engine.version}`),
+    `- load average (1/5/15 min) before: ${loadText(load.before)}, after: ${loadText(load.after)}`,
+    "",
+    `## Results (median of ${repeats} runs of ${seconds} s each after ${WARMUP_SECONDS} s of warm-up; openssl speed runs ${OPENSSL_SPEED_SECONDS} s)`,
+    "",
+    "| setup | in flight | per second | runs | × openssl 1 core | × Node 1 core | p50 ms | p99 ms | CPU µs/op | main thread µs/op | PG backends µs/op | machine busy | used by run | CPU-bound ceiling /s |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...rows,
+    "",
+    "## Targets",
+    "",
+    `- SQLite ≥ 0.5 × one core's RSA-2048 sign rate: best ${sqliteBest.toFixed(0)}/s = ${(sqliteBest / opensslRate).toFixed(2)} × openssl ` +
+      `(${opensslRate.toFixed(0)}/s), ${(sqliteBest / nodeRate).toFixed(2)} × Node (${nodeRate.toFixed(0)}/s): ` +
+      `${verdict(sqliteBest >= 0.5 * opensslRate)} against openssl, ${verdict(sqliteBest >= 0.5 * nodeRate)} against Node`,
+    `- PostgreSQL ≥ 1,000/s on both cores: best ${pgBest.toFixed(0)}/s with 1 process (${verdict(pgBest >= 1000)}), ` +
+      `${pgWorkersBest.toFixed(0)}/s with ${workerCount} processes (${verdict(pgWorkersBest >= 1000)})`,
+    "",
+    "## Checks",
+    "",
+    ...checks.map((check) => `- ${check}`),
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+await main();

@@ -1,0 +1,51 @@
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+/** Cumulative CPU microseconds of each process, by pid (processes that vanished are left out). */
+export type CpuByPid = ReadonlyMap<number, number>;
+
+const TICK_MICROSECONDS = 1e6 / Number((await run("getconf", ["CLK_TCK"])).stdout.trim());
+
+async function processMicroseconds(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+  if (stat === undefined) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MICROSECONDS;
+}
+
+/**
+ * For a `postgres://…?application_name=NAME` database URL, reads the CPU of the backends serving
+ * that name; undefined for SQLite, which runs inside the process.
+ */
+export function serverCpuFor(databaseUrl: string): (() => Promise<CpuByPid>) | undefined {
+  if (!databaseUrl.startsWith("postgres")) return undefined;
+  const url = new URL(databaseUrl);
+  const applicationName = url.searchParams.get("application_name");
+  if (!applicationName) throw new Error("give the PostgreSQL URL an application_name to find its backends");
+  url.search = "";
+  return postgresBackendCpu(url.toString(), applicationName);
+}
+
+/**
+ * The CPU the PostgreSQL backends serving one application name have used: the server's share of
+ * the work, which runs on the same cores. Reads pids from pg_stat_activity with psql.
+ */
+export function postgresBackendCpu(serverUrl: string, applicationName: string): () => Promise<CpuByPid> {
+  return async () => {
+    const query = `select pid from pg_stat_activity where application_name = '${applicationName}'`;
+    const { stdout } = await run("psql", [serverUrl, "-tAc", query]);
+    const pids = stdout.split("\n").filter(Boolean).map(Number);
+    const entries = await Promise.all(pids.map(async (pid) => [pid, await processMicroseconds(pid)] as const));
+    return new Map(entries.filter((entry): entry is readonly [number, number] => entry[1] !== undefined));
+  };
+}
+
+/** CPU used between two readings; a process that appeared in between counts from its start. */
+export function cpuBetween(before: CpuByPid, after: CpuByPid): number {
+  let total = 0;
+  for (const [pid, microseconds] of after) total += microseconds - (before.get(pid) ?? 0);
+  return total;
+}
