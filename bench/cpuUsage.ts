@@ -16,9 +16,14 @@ export interface CpuUse extends CpuSnapshot {
 
 const TICK_MICROSECONDS = 1e6 / Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
 
-/** utime + stime of the main thread (its task id is the process id), from /proc. */
-function mainThreadMicroseconds(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+/** utime + stime from a /proc/…/stat file (a process or one thread); undefined once it is gone. */
+export function statCpuMicroseconds(statPath: string): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(statPath, "utf8");
+  } catch {
+    return undefined;
+  }
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) * TICK_MICROSECONDS;
 }
@@ -34,7 +39,7 @@ function machineMicroseconds(): { busy: number; total: number } {
 export function cpuSnapshot(): CpuSnapshot {
   const usage = process.cpuUsage();
   const machine = machineMicroseconds();
-  return { process: usage.user + usage.system, mainThread: mainThreadMicroseconds(), machineBusy: machine.busy, machineTotal: machine.total };
+  return { process: usage.user + usage.system, mainThread: statCpuMicroseconds(`/proc/self/task/${process.pid}/stat`)!, machineBusy: machine.busy, machineTotal: machine.total };
 }
 
 export function cpuSince(start: CpuSnapshot): CpuSnapshot {

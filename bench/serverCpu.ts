@@ -1,20 +1,11 @@
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
+import { statCpuMicroseconds } from "./cpuUsage.ts";
 
 const run = promisify(execFile);
 
 /** Cumulative CPU microseconds of each process, by pid (processes that vanished are left out). */
 export type CpuByPid = ReadonlyMap<number, number>;
-
-const TICK_MICROSECONDS = 1e6 / Number((await run("getconf", ["CLK_TCK"])).stdout.trim());
-
-async function processMicroseconds(pid: number): Promise<number | undefined> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
-  if (stat === undefined) return undefined;
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MICROSECONDS;
-}
 
 /**
  * For a `postgres://…?application_name=NAME` database URL, reads the CPU of the backends serving
@@ -38,7 +29,7 @@ export function postgresBackendCpu(serverUrl: string, applicationName: string): 
     const query = `select pid from pg_stat_activity where application_name = '${applicationName}'`;
     const { stdout } = await run("psql", [serverUrl, "-tAc", query]);
     const pids = stdout.split("\n").filter(Boolean).map(Number);
-    const entries = await Promise.all(pids.map(async (pid) => [pid, await processMicroseconds(pid)] as const));
+    const entries = pids.map((pid) => [pid, statCpuMicroseconds(`/proc/${pid}/stat`)] as const);
     return new Map(entries.filter((entry): entry is readonly [number, number] => entry[1] !== undefined));
   };
 }
