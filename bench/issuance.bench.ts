@@ -14,7 +14,8 @@ import { describeMachine } from "./machine.ts";
 import { opensslRsa2048SignsPerSecond, opensslVerify, opensslVersion } from "./openssl.ts";
 import { serverCpuFor } from "./serverCpu.ts";
 import { rawSignOneCore, rawSignThreadPool, rawSigningKey } from "./rawSign.ts";
-import { medianSummary, summarize, type RunResult, type RunSummary } from "./stats.ts";
+import { ceilings, formatReport, type ReportRow } from "./report.ts";
+import { summarize, type RunResult, type RunSummary } from "./stats.ts";
 import { WorkerPool } from "./workerPool.ts";
 
 const { values } = parseArgs({
@@ -43,6 +44,7 @@ const APPLICANTS = 200;
 const WARMUP_SECONDS = 1;
 const SAMPLE_PER_RUN = 5;
 const RAW_THREAD_POOL_CONCURRENCY = 8;
+const POSTGRES_TARGET = 1000;
 const NOT_MEASURED: RunSummary = {
   perSecond: Number.NaN,
   p50: Number.NaN,
@@ -88,31 +90,50 @@ async function main(): Promise<void> {
     }
     const rawKey = rawSigningKey();
 
-    const measured = new Map<string, RunSummary[]>();
-    const record = (key: string, result: RunResult) => {
+    const cores = machine.cores;
+    const row = (setup: string, inFlight: string, ceiling: ReportRow["ceiling"], extra: Pick<ReportRow, "target" | "processes"> = {}) => ({
+      setup,
+      inFlight,
+      ceiling,
+      ...extra,
+      runs: [] as RunSummary[],
+    });
+    const openssl = row("`openssl speed rsa2048`, 1 core", "1", ceilings.measured);
+    const nodeOneCore = row("Node `crypto.sign` sync, 1 core", "1", ceilings.oneThread);
+    const nodeThreadPool = row("Node `crypto.sign` callback, thread pool", String(RAW_THREAD_POOL_CONCURRENCY), ceilings.cores(cores, cores));
+    const issuanceRows = engines.map((engine) => {
+      const target = engine.name === "SQLite" ? ("sqlite" as const) : ("postgres" as const);
+      return {
+        engine,
+        single: concurrencies.map((concurrency) => row(`${engine.name} issuance, 1 process`, String(concurrency), ceilings.cores(cores, 1), { target, processes: 1 })),
+        workers: workerConcurrencies.map((concurrency) =>
+          row(`${engine.name} issuance, ${workerCount} processes`, `${workerCount}×${concurrency}`, ceilings.cores(cores, workerCount), { target, processes: workerCount }),
+        ),
+      };
+    });
+    const record = (target: { runs: RunSummary[] }, result: RunResult) => {
       const summary = summarize(result);
-      measured.set(key, [...(measured.get(key) ?? []), summary]);
-      return summary;
+      target.runs.push(summary);
+      return `${summary.perSecond.toFixed(0)}/s, ${summary.cpuPerOperation.toFixed(0)} CPU µs/op`;
     };
     // Rounds interleave every measurement, so a noisy neighbour skews one round of each, not all of one.
     for (let round = 1; round <= repeats; round++) {
       log(`round ${round}/${repeats}`);
       const opensslRate = await opensslRsa2048SignsPerSecond(OPENSSL_SPEED_SECONDS);
-      measured.set("openssl", [...(measured.get("openssl") ?? []), { ...NOT_MEASURED, perSecond: opensslRate }]);
+      openssl.runs.push({ ...NOT_MEASURED, perSecond: opensslRate });
       log(`  openssl speed rsa2048: ${opensslRate.toFixed(0)} sign/s`);
-      log(`  node sign, 1 core: ${record("node-sync", rawSignOneCore(rawKey, seconds)).perSecond.toFixed(0)}/s`);
-      log(`  node sign, thread pool: ${record("node-pool", await rawSignThreadPool(rawKey, seconds, RAW_THREAD_POOL_CONCURRENCY)).perSecond.toFixed(0)}/s`);
-      for (const engine of engines) {
-        for (const concurrency of concurrencies) {
+      log(`  node sign, 1 core: ${record(nodeOneCore, rawSignOneCore(rawKey, seconds))}`);
+      log(`  node sign, thread pool: ${record(nodeThreadPool, await rawSignThreadPool(rawKey, seconds, RAW_THREAD_POOL_CONCURRENCY))}`);
+      for (const { engine, single, workers } of issuanceRows) {
+        for (const [index, concurrency] of concurrencies.entries()) {
           const { result, sample } = await engine.load.run({ concurrency, seconds, warmupSeconds: WARMUP_SECONDS, sampleSize: SAMPLE_PER_RUN });
           engine.samples.push(...sample);
-          log(`  ${engine.name}, 1 process, ${concurrency} in flight: ${record(`${engine.name}/1/${concurrency}`, result).perSecond.toFixed(0)}/s`);
+          log(`  ${engine.name}, 1 process, ${concurrency} in flight: ${record(single[index]!, result)}`);
         }
-        for (const concurrency of workerConcurrencies) {
+        for (const [index, concurrency] of workerConcurrencies.entries()) {
           const { result, sample } = await engine.workers!.run({ concurrency, seconds, warmupSeconds: WARMUP_SECONDS, sampleSize: SAMPLE_PER_RUN });
           engine.samples.push(...sample);
-          const key = `${engine.name}/${workerCount}/${concurrency}`;
-          log(`  ${engine.name}, ${workerCount} processes × ${concurrency} in flight: ${record(key, result).perSecond.toFixed(0)}/s`);
+          log(`  ${engine.name}, ${workerCount} processes × ${concurrency} in flight: ${record(workers[index]!, result)}`);
         }
       }
     }
@@ -124,7 +145,19 @@ async function main(): Promise<void> {
       engine.workers = undefined;
       checks.push(await checkEngine(engine, workerIssued, workDir));
     }
-    printReport(machine, await opensslVersion(), engines, measured, checks, { before: loadBefore, after: loadavg() });
+    const loadText = (values: number[]) => values.map((value) => value.toFixed(2)).join(" / ");
+    const header = [
+      "## Machine",
+      "",
+      `- CPU: ${machine.cpu}, ${machine.cores} cores; RAM ${machine.memoryGiB} GiB`,
+      `- Node ${machine.node} (its OpenSSL ${machine.nodeOpenssl}); CLI ${await opensslVersion()}`,
+      ...engines.map((engine) => `- ${engine.name} ${engine.version}`),
+      `- load average (1/5/15 min) before: ${loadText(loadBefore)}, after: ${loadText(loadavg())}`,
+      "",
+      `## Results: median of ${repeats} runs of ${seconds} s each (after ${WARMUP_SECONDS} s of warm-up; openssl speed runs ${OPENSSL_SPEED_SECONDS} s)`,
+    ];
+    const rows = [openssl, nodeOneCore, nodeThreadPool, ...issuanceRows.flatMap(({ single, workers }) => [...single, ...workers])];
+    process.stdout.write(formatReport({ header, openssl, nodeOneCore, rows, checks, postgresTarget: POSTGRES_TARGET }));
   } finally {
     for (const engine of engines) {
       await engine.workers?.close().catch(() => 0);
@@ -171,79 +204,6 @@ async function checkEngine(engine: Engine, workerIssued: number, workDir: string
     throw new Error(`${engine.name}: audit chain of ${audit.count} entries for ${issued} certificates: ${JSON.stringify(audit.problems.slice(0, 3))}`);
   }
   return `${engine.name}: ${verified} sampled certificates pass \`openssl verify\` to the root and match the database; ${recorded} certificates returned = recorded; audit chain intact (${audit.count} entries)`;
-}
-
-function printReport(
-  machine: Awaited<ReturnType<typeof describeMachine>>,
-  openssl: string,
-  engines: readonly Engine[],
-  measured: Map<string, RunSummary[]>,
-  checks: readonly string[],
-  load: { before: number[]; after: number[] },
-): void {
-  const medianOf = (key: string) => medianSummary(measured.get(key)!);
-  const opensslRate = medianOf("openssl").perSecond;
-  const nodeRate = medianOf("node-sync").perSecond;
-  const fixed = (value: number, digits = 0) => (Number.isNaN(value) ? "–" : value.toFixed(digits));
-  const percent = (value: number) => (Number.isNaN(value) ? "–" : `${Math.round(value * 100)}%`);
-  const rows: string[] = [];
-  const row = (setup: string, inFlight: string, key: string, processes?: number) => {
-    const m = medianOf(key);
-    // What the CPU cost alone allows: every core busy, or the main thread(s) saturated.
-    const ceiling = processes
-      ? Math.min((processes * 1e6) / m.mainThreadPerOperation, (machine.cores * 1e6) / (m.cpuPerOperation + m.serverPerOperation))
-      : Number.NaN;
-    rows.push(
-      `| ${setup} | ${inFlight} | **${fixed(m.perSecond)}** | ${m.runs.map((rate) => fixed(rate)).join(", ")} | ` +
-        `${fixed(m.perSecond / opensslRate, 2)} | ${fixed(m.perSecond / nodeRate, 2)} | ${fixed(m.p50, 1)} | ${fixed(m.p99, 1)} | ` +
-        `${fixed(m.cpuPerOperation)} | ${fixed(m.mainThreadPerOperation)} | ${fixed(m.serverPerOperation)} | ${percent(m.machineBusy)} | ${percent(m.ownShare)} | ${fixed(ceiling)} |`,
-    );
-  };
-  row("`openssl speed rsa2048`, 1 core", "1", "openssl");
-  row("Node `crypto.sign` sync, 1 core", "1", "node-sync");
-  row("Node `crypto.sign` callback, thread pool", String(RAW_THREAD_POOL_CONCURRENCY), "node-pool");
-  const best = new Map<string, number>();
-  for (const engine of engines) {
-    for (const concurrency of concurrencies) row(`${engine.name} issuance, 1 process`, String(concurrency), `${engine.name}/1/${concurrency}`, 1);
-    for (const concurrency of workerConcurrencies) {
-      row(`${engine.name} issuance, ${workerCount} processes`, `${workerCount}×${concurrency}`, `${engine.name}/${workerCount}/${concurrency}`, workerCount);
-    }
-    const bestOf = (processes: number, list: readonly number[]) => Math.max(...list.map((concurrency) => medianOf(`${engine.name}/${processes}/${concurrency}`).perSecond));
-    best.set(`${engine.name}/1`, bestOf(1, concurrencies));
-    best.set(`${engine.name}/n`, bestOf(workerCount, workerConcurrencies));
-  }
-  const sqliteBest = best.get("SQLite/1")!;
-  const pgBest = best.get("PostgreSQL/1")!;
-  const pgWorkersBest = best.get("PostgreSQL/n")!;
-  const verdict = (met: boolean) => (met ? "met" : "NOT met");
-  const loadText = (values: number[]) => values.map((value) => value.toFixed(2)).join(" / ");
-  const lines = [
-    "## Machine",
-    "",
-    `- CPU: ${machine.cpu}, ${machine.cores} cores; RAM ${machine.memoryGiB} GiB`,
-    `- Node ${machine.node} (its OpenSSL ${machine.nodeOpenssl}); CLI ${openssl}`,
-    ...engines.map((engine) => `- ${engine.name} ${engine.version}`),
-    `- load average (1/5/15 min) before: ${loadText(load.before)}, after: ${loadText(load.after)}`,
-    "",
-    `## Results (median of ${repeats} runs of ${seconds} s each after ${WARMUP_SECONDS} s of warm-up; openssl speed runs ${OPENSSL_SPEED_SECONDS} s)`,
-    "",
-    "| setup | in flight | per second | runs | × openssl 1 core | × Node 1 core | p50 ms | p99 ms | CPU µs/op | main thread µs/op | PG backends µs/op | machine busy | used by run | CPU-bound ceiling /s |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ...rows,
-    "",
-    "## Targets",
-    "",
-    `- SQLite ≥ 0.5 × one core's RSA-2048 sign rate: best ${sqliteBest.toFixed(0)}/s = ${(sqliteBest / opensslRate).toFixed(2)} × openssl ` +
-      `(${opensslRate.toFixed(0)}/s), ${(sqliteBest / nodeRate).toFixed(2)} × Node (${nodeRate.toFixed(0)}/s): ` +
-      `${verdict(sqliteBest >= 0.5 * opensslRate)} against openssl, ${verdict(sqliteBest >= 0.5 * nodeRate)} against Node`,
-    `- PostgreSQL ≥ 1,000/s on both cores: best ${pgBest.toFixed(0)}/s with 1 process (${verdict(pgBest >= 1000)}), ` +
-      `${pgWorkersBest.toFixed(0)}/s with ${workerCount} processes (${verdict(pgWorkersBest >= 1000)})`,
-    "",
-    "## Checks",
-    "",
-    ...checks.map((check) => `- ${check}`),
-  ];
-  process.stdout.write(lines.join("\n") + "\n");
 }
 
 await main();
