@@ -16,7 +16,10 @@ export interface ClosedLoopOptions {
  * next one), after a warm-up of `warmupSeconds` that is not counted. Calls still running at the
  * deadline are awaited: they count in the CPU figures but not in the throughput.
  */
-export async function closedLoop(operation: (index: number) => Promise<void>, options: ClosedLoopOptions): Promise<RunResult> {
+export async function closedLoop(
+  operation: (index: number) => Promise<void>,
+  options: ClosedLoopOptions,
+): Promise<RunResult> {
   let next = 0;
   const lanes = (until: number, latencies?: number[]) =>
     Promise.all(
@@ -37,5 +40,11 @@ export async function closedLoop(operation: (index: number) => Promise<void>, op
   await lanes(performance.now() + options.seconds * 1000, latencies);
   const cpu = cpuSince(cpuStart);
   const server = serverBefore ? cpuBetween(serverBefore, await options.serverCpu!()) : 0;
-  return { completed: latencies.length, operations: next - firstOperation, seconds: options.seconds, latencies, cpu: { ...cpu, server } };
+  return {
+    completed: latencies.length,
+    operations: next - firstOperation,
+    seconds: options.seconds,
+    latencies,
+    cpu: { ...cpu, server },
+  };
 }

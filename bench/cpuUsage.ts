@@ -39,7 +39,12 @@ function machineMicroseconds(): { busy: number; total: number } {
 export function cpuSnapshot(): CpuSnapshot {
   const usage = process.cpuUsage();
   const machine = machineMicroseconds();
-  return { process: usage.user + usage.system, mainThread: statCpuMicroseconds(`/proc/self/task/${process.pid}/stat`)!, machineBusy: machine.busy, machineTotal: machine.total };
+  return {
+    process: usage.user + usage.system,
+    mainThread: statCpuMicroseconds(`/proc/self/task/${process.pid}/stat`)!,
+    machineBusy: machine.busy,
+    machineTotal: machine.total,
+  };
 }
 
 export function cpuSince(start: CpuSnapshot): CpuSnapshot {

@@ -1,5 +1,15 @@
 import { generateKeyPair, sign, type KeyObject } from "node:crypto";
-import { bitString, contextConstructed, derNull, encodeName, integer, makeIin, OID, oid, sequence } from "@qoltanba/pki";
+import {
+  bitString,
+  contextConstructed,
+  derNull,
+  encodeName,
+  integer,
+  makeIin,
+  OID,
+  oid,
+  sequence,
+} from "@qoltanba/pki";
 
 /** One applicant: a verified identity and a CSR for the applicant's own key. */
 export interface Applicant {

@@ -7,7 +7,12 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { initCertificateAuthority, openCertificateAuthority, verifyAuditChain, type CertificateAuthority } from "@qoltanba/ca";
+import {
+  initCertificateAuthority,
+  openCertificateAuthority,
+  verifyAuditChain,
+  type CertificateAuthority,
+} from "@qoltanba/ca";
 import { makeApplicants, type Applicant } from "./csrPool.ts";
 import { IssuanceLoad, type IssuedSample } from "./issuanceLoad.ts";
 import { describeMachine } from "./machine.ts";
@@ -37,7 +42,9 @@ const seconds = positive(values.seconds, "seconds");
 const repeats = Math.round(positive(values.repeats, "repeats"));
 const concurrencies = values.concurrency.split(",").map((text) => Math.round(positive(text, "concurrency")));
 const workerCount = Math.round(positive(values.workers, "workers"));
-const workerConcurrencies = values["worker-concurrency"].split(",").map((text) => Math.round(positive(text, "worker-concurrency")));
+const workerConcurrencies = values["worker-concurrency"]
+  .split(",")
+  .map((text) => Math.round(positive(text, "worker-concurrency")));
 
 const OPENSSL_SPEED_SECONDS = 5;
 const APPLICANTS = 200;
@@ -80,18 +87,33 @@ async function main(): Promise<void> {
   try {
     log(`making ${APPLICANTS} RSA-2048 keys and CSRs…`);
     const applicants = await makeApplicants(APPLICANTS);
-    engines.push(await openEngine("SQLite", join(workDir, "sqlite"), "sqlite:ca.sqlite", password, applicants));
+    engines.push(
+      await openEngine("SQLite", join(workDir, "sqlite"), "sqlite:ca.sqlite", password, applicants),
+    );
     // The application name finds this run's backends in pg_stat_activity, to count their CPU.
-    const postgresUrl = (process: string) => `${values.postgres}?schema=${schema}&application_name=qoltanba-bench-${runId}-${process}`;
-    engines.push(await openEngine("PostgreSQL", join(workDir, "postgres"), postgresUrl("main"), password, applicants));
+    const postgresUrl = (process: string) =>
+      `${values.postgres}?schema=${schema}&application_name=qoltanba-bench-${runId}-${process}`;
+    engines.push(
+      await openEngine("PostgreSQL", join(workDir, "postgres"), postgresUrl("main"), password, applicants),
+    );
     for (const engine of engines) {
-      const databaseUrl = (worker: number) => (engine.name === "SQLite" ? engine.databaseUrl : postgresUrl(`worker${worker}`));
-      engine.workers = await WorkerPool.open(workerCount, { dir: engine.dir, password, databaseUrl }, applicants);
+      const databaseUrl = (worker: number) =>
+        engine.name === "SQLite" ? engine.databaseUrl : postgresUrl(`worker${worker}`);
+      engine.workers = await WorkerPool.open(
+        workerCount,
+        { dir: engine.dir, password, databaseUrl },
+        applicants,
+      );
     }
     const rawKey = rawSigningKey();
 
     const cores = machine.cores;
-    const row = (setup: string, inFlight: string, ceiling: ReportRow["ceiling"], extra: Pick<ReportRow, "target" | "processes"> = {}) => ({
+    const row = (
+      setup: string,
+      inFlight: string,
+      ceiling: ReportRow["ceiling"],
+      extra: Pick<ReportRow, "target" | "processes"> = {},
+    ) => ({
       setup,
       inFlight,
       ceiling,
@@ -100,14 +122,28 @@ async function main(): Promise<void> {
     });
     const openssl = row("`openssl speed rsa2048`, 1 core", "1", ceilings.measured);
     const nodeOneCore = row("Node `crypto.sign` sync, 1 core", "1", ceilings.oneThread);
-    const nodeThreadPool = row("Node `crypto.sign` callback, thread pool", String(RAW_THREAD_POOL_CONCURRENCY), ceilings.cores(cores, cores));
+    const nodeThreadPool = row(
+      "Node `crypto.sign` callback, thread pool",
+      String(RAW_THREAD_POOL_CONCURRENCY),
+      ceilings.cores(cores, cores),
+    );
     const issuanceRows = engines.map((engine) => {
       const target = engine.name === "SQLite" ? ("sqlite" as const) : ("postgres" as const);
       return {
         engine,
-        single: concurrencies.map((concurrency) => row(`${engine.name} issuance, 1 process`, String(concurrency), ceilings.cores(cores, 1), { target, processes: 1 })),
+        single: concurrencies.map((concurrency) =>
+          row(`${engine.name} issuance, 1 process`, String(concurrency), ceilings.cores(cores, 1), {
+            target,
+            processes: 1,
+          }),
+        ),
         workers: workerConcurrencies.map((concurrency) =>
-          row(`${engine.name} issuance, ${workerCount} processes`, `${workerCount}×${concurrency}`, ceilings.cores(cores, workerCount), { target, processes: workerCount }),
+          row(
+            `${engine.name} issuance, ${workerCount} processes`,
+            `${workerCount}×${concurrency}`,
+            ceilings.cores(cores, workerCount),
+            { target, processes: workerCount },
+          ),
         ),
       };
     });
@@ -123,17 +159,31 @@ async function main(): Promise<void> {
       openssl.runs.push({ ...NOT_MEASURED, perSecond: opensslRate });
       log(`  openssl speed rsa2048: ${opensslRate.toFixed(0)} sign/s`);
       log(`  node sign, 1 core: ${record(nodeOneCore, rawSignOneCore(rawKey, seconds))}`);
-      log(`  node sign, thread pool: ${record(nodeThreadPool, await rawSignThreadPool(rawKey, seconds, RAW_THREAD_POOL_CONCURRENCY))}`);
+      log(
+        `  node sign, thread pool: ${record(nodeThreadPool, await rawSignThreadPool(rawKey, seconds, RAW_THREAD_POOL_CONCURRENCY))}`,
+      );
       for (const { engine, single, workers } of issuanceRows) {
         for (const [index, concurrency] of concurrencies.entries()) {
-          const { result, sample } = await engine.load.run({ concurrency, seconds, warmupSeconds: WARMUP_SECONDS, sampleSize: SAMPLE_PER_RUN });
+          const { result, sample } = await engine.load.run({
+            concurrency,
+            seconds,
+            warmupSeconds: WARMUP_SECONDS,
+            sampleSize: SAMPLE_PER_RUN,
+          });
           engine.samples.push(...sample);
           log(`  ${engine.name}, 1 process, ${concurrency} in flight: ${record(single[index]!, result)}`);
         }
         for (const [index, concurrency] of workerConcurrencies.entries()) {
-          const { result, sample } = await engine.workers!.run({ concurrency, seconds, warmupSeconds: WARMUP_SECONDS, sampleSize: SAMPLE_PER_RUN });
+          const { result, sample } = await engine.workers!.run({
+            concurrency,
+            seconds,
+            warmupSeconds: WARMUP_SECONDS,
+            sampleSize: SAMPLE_PER_RUN,
+          });
           engine.samples.push(...sample);
-          log(`  ${engine.name}, ${workerCount} processes × ${concurrency} in flight: ${record(workers[index]!, result)}`);
+          log(
+            `  ${engine.name}, ${workerCount} processes × ${concurrency} in flight: ${record(workers[index]!, result)}`,
+          );
         }
       }
     }
@@ -156,19 +206,33 @@ async function main(): Promise<void> {
       "",
       `## Results: median of ${repeats} runs of ${seconds} s each (after ${WARMUP_SECONDS} s of warm-up; openssl speed runs ${OPENSSL_SPEED_SECONDS} s)`,
     ];
-    const rows = [openssl, nodeOneCore, nodeThreadPool, ...issuanceRows.flatMap(({ single, workers }) => [...single, ...workers])];
-    process.stdout.write(formatReport({ header, openssl, nodeOneCore, rows, checks, postgresTarget: POSTGRES_TARGET }));
+    const rows = [
+      openssl,
+      nodeOneCore,
+      nodeThreadPool,
+      ...issuanceRows.flatMap(({ single, workers }) => [...single, ...workers]),
+    ];
+    process.stdout.write(
+      formatReport({ header, openssl, nodeOneCore, rows, checks, postgresTarget: POSTGRES_TARGET }),
+    );
   } finally {
     for (const engine of engines) {
       await engine.workers?.close().catch(() => 0);
-      if (engine.name === "PostgreSQL") await engine.ca.store.db.schema.dropSchema(schema).ifExists().cascade().execute();
+      if (engine.name === "PostgreSQL")
+        await engine.ca.store.db.schema.dropSchema(schema).ifExists().cascade().execute();
       await engine.ca.close();
     }
     await rm(workDir, { recursive: true, force: true });
   }
 }
 
-async function openEngine(name: Engine["name"], dir: string, databaseUrl: string, password: string, applicants: readonly Applicant[]): Promise<Engine> {
+async function openEngine(
+  name: Engine["name"],
+  dir: string,
+  databaseUrl: string,
+  password: string,
+  applicants: readonly Applicant[],
+): Promise<Engine> {
   log(`initialising a CA on ${name}…`);
   await mkdir(dir);
   await initCertificateAuthority({ dir, password, databaseUrl });
@@ -176,9 +240,25 @@ async function openEngine(name: Engine["name"], dir: string, databaseUrl: string
   const db = ca.store.db;
   const version =
     name === "SQLite"
-      ? (await db.selectNoFrom((eb) => eb.fn<string>("sqlite_version", []).as("version")).executeTakeFirstOrThrow()).version
-      : (await db.selectNoFrom((eb) => eb.fn<string>("current_setting", [eb.val("server_version")]).as("version")).executeTakeFirstOrThrow()).version;
-  return { name, dir, databaseUrl, ca, load: new IssuanceLoad(ca, applicants, serverCpuFor(databaseUrl)), version, samples: [] };
+      ? (
+          await db
+            .selectNoFrom((eb) => eb.fn<string>("sqlite_version", []).as("version"))
+            .executeTakeFirstOrThrow()
+        ).version
+      : (
+          await db
+            .selectNoFrom((eb) => eb.fn<string>("current_setting", [eb.val("server_version")]).as("version"))
+            .executeTakeFirstOrThrow()
+        ).version;
+  return {
+    name,
+    dir,
+    databaseUrl,
+    ca,
+    load: new IssuanceLoad(ca, applicants, serverCpuFor(databaseUrl)),
+    version,
+    samples: [],
+  };
 }
 
 /**
@@ -190,18 +270,27 @@ async function checkEngine(engine: Engine, workerIssued: number, workDir: string
   const { ca, samples } = engine;
   const verifyDir = join(workDir, `verify-${engine.name}`);
   await mkdir(verifyDir);
-  const verified = await opensslVerify(verifyDir, ca.certificates.root, ca.certificates.issuing, samples.map((sample) => sample.certificate));
+  const verified = await opensslVerify(
+    verifyDir,
+    ca.certificates.root,
+    ca.certificates.issuing,
+    samples.map((sample) => sample.certificate),
+  );
   for (const sample of samples) {
     const stored = await ca.store.certificate(sample.serial);
-    if (!stored?.der.equals(sample.certificate)) throw new Error(`${engine.name}: certificate ${sample.serial} is not recorded as returned`);
+    if (!stored?.der.equals(sample.certificate))
+      throw new Error(`${engine.name}: certificate ${sample.serial} is not recorded as returned`);
   }
   const issued = engine.load.issued + workerIssued;
   const recorded = await ca.store.countCertificates();
-  if (recorded !== issued) throw new Error(`${engine.name}: ${issued} certificates returned but ${recorded} recorded`);
+  if (recorded !== issued)
+    throw new Error(`${engine.name}: ${issued} certificates returned but ${recorded} recorded`);
   const audit = await verifyAuditChain(ca.store.auditEntries(), await ca.store.auditHead());
   const initEntries = 4;
   if (audit.problems.length > 0 || audit.count !== issued + initEntries) {
-    throw new Error(`${engine.name}: audit chain of ${audit.count} entries for ${issued} certificates: ${JSON.stringify(audit.problems.slice(0, 3))}`);
+    throw new Error(
+      `${engine.name}: audit chain of ${audit.count} entries for ${issued} certificates: ${JSON.stringify(audit.problems.slice(0, 3))}`,
+    );
   }
   return `${engine.name}: ${verified} sampled certificates pass \`openssl verify\` to the root and match the database; ${recorded} certificates returned = recorded; audit chain intact (${audit.count} entries)`;
 }

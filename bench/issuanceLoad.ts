@@ -38,12 +38,21 @@ export class IssuanceLoad {
 
   async run(options: LoadOptions): Promise<{ result: RunResult; sample: IssuedSample[] }> {
     const sample: IssuedSample[] = [];
-    const result = await closedLoop(async (index) => {
-      const applicant = this.applicants[index % this.applicants.length]!;
-      const issued = await this.issuer.issueCertificate({ csr: applicant.csr, profile: "individual-auth", subject: applicant.subject, storage: "file" });
-      this.issued++;
-      if (index % SAMPLE_EVERY === 0 && sample.length < options.sampleSize) sample.push({ serial: issued.serial, certificate: issued.certificate });
-    }, { ...options, ...(this.serverCpu ? { serverCpu: this.serverCpu } : {}) });
+    const result = await closedLoop(
+      async (index) => {
+        const applicant = this.applicants[index % this.applicants.length]!;
+        const issued = await this.issuer.issueCertificate({
+          csr: applicant.csr,
+          profile: "individual-auth",
+          subject: applicant.subject,
+          storage: "file",
+        });
+        this.issued++;
+        if (index % SAMPLE_EVERY === 0 && sample.length < options.sampleSize)
+          sample.push({ serial: issued.serial, certificate: issued.certificate });
+      },
+      { ...options, ...(this.serverCpu ? { serverCpu: this.serverCpu } : {}) },
+    );
     return { result, sample };
   }
 }

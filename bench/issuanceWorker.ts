@@ -6,7 +6,16 @@ import { serverCpuFor } from "./serverCpu.ts";
 import type { RunResult } from "./stats.ts";
 
 export type WorkerRequest =
-  | { type: "open"; dir: string; password: string; databaseUrl: string; applicants: Array<{ subject: { iin: string; surname: string; givenName: string; patronymic: string }; csr: string }> }
+  | {
+      type: "open";
+      dir: string;
+      password: string;
+      databaseUrl: string;
+      applicants: Array<{
+        subject: { iin: string; surname: string; givenName: string; patronymic: string };
+        csr: string;
+      }>;
+    }
   | { type: "run"; options: LoadOptions; startAt: number }
   | { type: "close" };
 
@@ -20,14 +29,28 @@ const reply = (message: WorkerReply) => process.send!(message);
 let opened: { close(): Promise<void>; load: IssuanceLoad } | undefined;
 
 process.on("message", (request: WorkerRequest) => {
-  handle(request).catch((error: unknown) => reply({ type: "failed", message: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
+  handle(request).catch((error: unknown) =>
+    reply({
+      type: "failed",
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    }),
+  );
 });
 
 async function handle(request: WorkerRequest): Promise<void> {
   if (request.type === "open") {
-    const ca = await openCertificateAuthority(request.dir, { password: request.password, databaseUrl: request.databaseUrl });
-    const applicants = request.applicants.map((applicant) => ({ subject: applicant.subject, csr: Buffer.from(applicant.csr, "base64") }));
-    opened = { close: () => ca.close(), load: new IssuanceLoad(ca, applicants, serverCpuFor(request.databaseUrl)) };
+    const ca = await openCertificateAuthority(request.dir, {
+      password: request.password,
+      databaseUrl: request.databaseUrl,
+    });
+    const applicants = request.applicants.map((applicant) => ({
+      subject: applicant.subject,
+      csr: Buffer.from(applicant.csr, "base64"),
+    }));
+    opened = {
+      close: () => ca.close(),
+      load: new IssuanceLoad(ca, applicants, serverCpuFor(request.databaseUrl)),
+    };
     reply({ type: "opened" });
   } else if (request.type === "run") {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, request.startAt - Date.now())));
@@ -35,7 +58,10 @@ async function handle(request: WorkerRequest): Promise<void> {
     reply({
       type: "ran",
       result,
-      sample: sample.map((entry) => ({ serial: entry.serial, certificate: entry.certificate.toString("base64") })),
+      sample: sample.map((entry) => ({
+        serial: entry.serial,
+        certificate: entry.certificate.toString("base64"),
+      })),
     });
   } else {
     await opened?.close();

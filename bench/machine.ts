@@ -2,7 +2,13 @@ import { readFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 
 /** What the numbers were measured on. */
-export async function describeMachine(): Promise<{ cpu: string; cores: number; memoryGiB: number; node: string; nodeOpenssl: string }> {
+export async function describeMachine(): Promise<{
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  nodeOpenssl: string;
+}> {
   const cpuinfo = await readFile("/proc/cpuinfo", "utf8").catch(() => "");
   const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.+)$`, "m").exec(cpuinfo)?.[1]?.trim();
   const model = field("model name") ?? cpus()[0]?.model ?? "unknown";

@@ -21,7 +21,10 @@ export const ceilings = {
   cores:
     (cores: number, mainThreads: number) =>
     (median: RunSummary): number =>
-      Math.min((mainThreads * 1e6) / median.mainThreadPerOperation, (cores * 1e6) / (median.cpuPerOperation + median.serverPerOperation)),
+      Math.min(
+        (mainThreads * 1e6) / median.mainThreadPerOperation,
+        (cores * 1e6) / (median.cpuPerOperation + median.serverPerOperation),
+      ),
 };
 
 export interface ReportInput {
@@ -50,8 +53,16 @@ export function formatReport(input: ReportInput): string {
       `${fixed(median.perSecond / opensslRate, 2)} | **${fixed(ceiling)}** | ${fixed(ceiling / opensslRate, 2)} | ${fixed(ceiling / nodeRate, 2)} |`
     );
   });
-  const best = (target: "sqlite" | "postgres", processes: (count: number) => boolean, pick: (row: ReportRow, median: RunSummary) => number) =>
-    Math.max(...input.rows.filter((row) => row.target === target && processes(row.processes ?? 1)).map((row) => pick(row, medianSummary(row.runs))));
+  const best = (
+    target: "sqlite" | "postgres",
+    processes: (count: number) => boolean,
+    pick: (row: ReportRow, median: RunSummary) => number,
+  ) =>
+    Math.max(
+      ...input.rows
+        .filter((row) => row.target === target && processes(row.processes ?? 1))
+        .map((row) => pick(row, medianSummary(row.runs))),
+    );
   const wall = (_row: ReportRow, median: RunSummary) => median.perSecond;
   const estimate = (row: ReportRow, median: RunSummary) => row.ceiling(median);
   const single = (count: number) => count === 1;

@@ -18,7 +18,9 @@ export class WorkerPool {
     ca: { dir: string; password: string; databaseUrl: (worker: number) => string },
     applicants: readonly Applicant[],
   ): Promise<WorkerPool> {
-    const workers = Array.from({ length: count }, () => fork(WORKER, [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+    const workers = Array.from({ length: count }, () =>
+      fork(WORKER, [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] }),
+    );
     const pool = new WorkerPool(workers);
     await Promise.all(
       workers.map((worker, index) => {
@@ -28,7 +30,10 @@ export class WorkerPool {
           dir: ca.dir,
           password: ca.password,
           databaseUrl: ca.databaseUrl(index),
-          applicants: share.map((applicant) => ({ subject: applicant.subject, csr: applicant.csr.toString("base64") })),
+          applicants: share.map((applicant) => ({
+            subject: applicant.subject,
+            csr: applicant.csr.toString("base64"),
+          })),
         });
       }),
     );
@@ -38,18 +43,28 @@ export class WorkerPool {
   /** Every worker runs `options.concurrency` calls in flight over the same time window. */
   async run(options: LoadOptions): Promise<{ result: RunResult; sample: IssuedSample[] }> {
     const startAt = Date.now() + START_DELAY_MS;
-    const replies = await Promise.all(this.workers.map((worker) => this.ask(worker, { type: "run", options, startAt })));
+    const replies = await Promise.all(
+      this.workers.map((worker) => this.ask(worker, { type: "run", options, startAt })),
+    );
     const ran = replies.map((reply) => reply as Extract<WorkerReply, { type: "ran" }>);
     return {
       result: combineParallel(ran.map((reply) => reply.result)),
-      sample: ran.flatMap((reply) => reply.sample.map((entry) => ({ serial: entry.serial, certificate: Buffer.from(entry.certificate, "base64") }))),
+      sample: ran.flatMap((reply) =>
+        reply.sample.map((entry) => ({
+          serial: entry.serial,
+          certificate: Buffer.from(entry.certificate, "base64"),
+        })),
+      ),
     };
   }
 
   /** Closes every worker's CA; returns how many certificates they got back in all. */
   async close(): Promise<number> {
     const replies = await Promise.all(this.workers.map((worker) => this.ask(worker, { type: "close" })));
-    return replies.reduce((sum, reply) => sum + (reply as Extract<WorkerReply, { type: "closed" }>).issued, 0);
+    return replies.reduce(
+      (sum, reply) => sum + (reply as Extract<WorkerReply, { type: "closed" }>).issued,
+      0,
+    );
   }
 
   private ask(worker: ChildProcess, request: WorkerRequest): Promise<WorkerReply> {
