@@ -17,6 +17,7 @@ import { makeApplicants, type Applicant } from "./csrPool.ts";
 import { IssuanceLoad, type IssuedSample } from "./issuanceLoad.ts";
 import { describeMachine } from "./machine.ts";
 import { opensslRsa2048SignsPerSecond, opensslVerify, opensslVersion } from "./openssl.ts";
+import { psql } from "./psql.ts";
 import { serverCpuFor } from "./serverCpu.ts";
 import { rawSignOneCore, rawSignThreadPool, rawSigningKey } from "./rawSign.ts";
 import { ceilings, formatReport, type ReportRow } from "./report.ts";
@@ -82,7 +83,10 @@ async function main(): Promise<void> {
   const workDir = await mkdtemp(join(tmpdir(), "qoltanba-bench-"));
   const password = randomBytes(18).toString("base64url");
   const runId = randomBytes(6).toString("hex");
-  const schema = `bench_${runId}`;
+  // A database of its own rather than a schema: Kysely's migrator (used by openDatabase) takes
+  // migration tables in any schema of the database for its own, so a fresh schema beside another
+  // CA's fails to migrate.
+  const database = `qoltanba_bench_${runId}`;
   const engines: Engine[] = [];
   try {
     log(`making ${APPLICANTS} RSA-2048 keys and CSRs…`);
@@ -90,9 +94,14 @@ async function main(): Promise<void> {
     engines.push(
       await openEngine("SQLite", join(workDir, "sqlite"), "sqlite:ca.sqlite", password, applicants),
     );
+    await psql(values.postgres, `create database ${database}`);
     // The application name finds this run's backends in pg_stat_activity, to count their CPU.
-    const postgresUrl = (process: string) =>
-      `${values.postgres}?schema=${schema}&application_name=qoltanba-bench-${runId}-${process}`;
+    const postgresUrl = (process: string) => {
+      const url = new URL(values.postgres);
+      url.pathname = `/${database}`;
+      url.searchParams.set("application_name", `qoltanba-bench-${runId}-${process}`);
+      return url.toString();
+    };
     engines.push(
       await openEngine("PostgreSQL", join(workDir, "postgres"), postgresUrl("main"), password, applicants),
     );
@@ -218,10 +227,9 @@ async function main(): Promise<void> {
   } finally {
     for (const engine of engines) {
       await engine.workers?.close().catch(() => 0);
-      if (engine.name === "PostgreSQL")
-        await engine.ca.store.db.schema.dropSchema(schema).ifExists().cascade().execute();
       await engine.ca.close();
     }
+    await psql(values.postgres, `drop database if exists ${database} with (force)`);
     await rm(workDir, { recursive: true, force: true });
   }
 }

@@ -1,8 +1,5 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { statCpuMicroseconds } from "./cpuUsage.ts";
-
-const run = promisify(execFile);
+import { psql } from "./psql.ts";
 
 /** Cumulative CPU microseconds of each process, by pid (processes that vanished are left out). */
 export type CpuByPid = ReadonlyMap<number, number>;
@@ -24,11 +21,10 @@ export function serverCpuFor(databaseUrl: string): (() => Promise<CpuByPid>) | u
  * The CPU the PostgreSQL backends serving one application name have used: the server's share of
  * the work, which runs on the same cores. Reads pids from pg_stat_activity with psql.
  */
-export function postgresBackendCpu(serverUrl: string, applicationName: string): () => Promise<CpuByPid> {
+function postgresBackendCpu(serverUrl: string, applicationName: string): () => Promise<CpuByPid> {
   return async () => {
     const query = `select pid from pg_stat_activity where application_name = '${applicationName}'`;
-    const { stdout } = await run("psql", [serverUrl, "-tAc", query]);
-    const pids = stdout.split("\n").filter(Boolean).map(Number);
+    const pids = (await psql(serverUrl, query)).split("\n").filter(Boolean).map(Number);
     const entries = pids.map((pid) => [pid, statCpuMicroseconds(`/proc/${pid}/stat`)] as const);
     return new Map(entries.filter((entry): entry is readonly [number, number] => entry[1] !== undefined));
   };
