@@ -66,9 +66,8 @@ export function formatReport(input: ReportInput): string {
   const wall = (_row: ReportRow, median: RunSummary) => median.perSecond;
   const estimate = (row: ReportRow, median: RunSummary) => row.ceiling(median);
   const single = (count: number) => count === 1;
+  const several = (count: number) => count > 1;
   const any = () => true;
-  const sqliteWall = best("sqlite", single, wall);
-  const sqliteEstimate = best("sqlite", single, estimate);
   const postgresWall = best("postgres", any, wall);
   const postgresEstimate = best("postgres", any, estimate);
   const halfOpenssl = 0.5 * opensslRate;
@@ -82,10 +81,19 @@ export function formatReport(input: ReportInput): string {
     "",
     "## Targets",
     "",
-    `- SQLite, one process, ≥ 0.5 × one core's RSA-2048 sign rate (openssl ${fixed(opensslRate)}/s → ${fixed(halfOpenssl)}/s; Node ${fixed(nodeRate)}/s → ${fixed(halfNode)}/s): ` +
-      `measured best ${fixed(sqliteWall)}/s = ${fixed(sqliteWall / opensslRate, 2)} × openssl, ${verdict(sqliteWall >= halfOpenssl)}; ` +
-      `CPU-bound estimate ${fixed(sqliteEstimate)}/s = ${fixed(sqliteEstimate / opensslRate, 2)} × openssl, ${fixed(sqliteEstimate / nodeRate, 2)} × Node, ` +
-      `${verdict(sqliteEstimate >= halfOpenssl)} against openssl, ${verdict(sqliteEstimate >= halfNode)} against Node`,
+    `- SQLite ≥ 0.5 × one core's RSA-2048 sign rate: openssl ${fixed(opensslRate)}/s → ${fixed(halfOpenssl)}/s; Node ${fixed(nodeRate)}/s → ${fixed(halfNode)}/s`,
+    ...[
+      { label: "one process", processes: single },
+      { label: "several processes", processes: several },
+    ].map(({ label, processes }) => {
+      const measured = best("sqlite", processes, wall);
+      const estimated = best("sqlite", processes, estimate);
+      return (
+        `  - ${label}: measured best ${fixed(measured)}/s = ${fixed(measured / opensslRate, 2)} × openssl, ${verdict(measured >= halfOpenssl)}; ` +
+        `CPU-bound estimate ${fixed(estimated)}/s = ${fixed(estimated / opensslRate, 2)} × openssl, ${fixed(estimated / nodeRate, 2)} × Node, ` +
+        `${verdict(estimated >= halfOpenssl)} against openssl, ${verdict(estimated >= halfNode)} against Node`
+      );
+    }),
     `- PostgreSQL ≥ ${input.postgresTarget.toLocaleString("en")}/s on both cores (one process or several): measured best ${fixed(postgresWall)}/s, ` +
       `${verdict(postgresWall >= input.postgresTarget)}; CPU-bound estimate ${fixed(postgresEstimate)}/s, ${verdict(postgresEstimate >= input.postgresTarget)}`,
     "",
