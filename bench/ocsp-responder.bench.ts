@@ -52,6 +52,21 @@ async function listensOn(port: number): Promise<void> {
   throw new Error(`nothing listens on port ${port}`);
 }
 
+const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+
+/** CPU seconds (user + system) used so far by a process and its living children. */
+function cpuSeconds(pid: number): number {
+  const ticks = (id: number) => {
+    try {
+      const fields = readFileSync(`/proc/${id}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+      return Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return 0;
+    }
+  };
+  return [pid, ...childrenOf(pid)].reduce((sum, id) => sum + ticks(id), 0) / TICKS_PER_SECOND;
+}
+
 /** Resident memory of a process and its children (the cluster workers, openssl's -multi children). */
 function residentMebibytes(pid: number): number[] {
   const rss = (id: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${id}/status`, "utf8"))?.[1] ?? 0) / 1024;
@@ -94,20 +109,30 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.le
 
 interface Measured {
   readonly rate: number;
+  /** Requests per CPU second of the server's processes: what other load on the machine does not move. */
+  readonly perCpuSecond: number;
   readonly p99: number;
   readonly runs: WrkResult[];
 }
 
-async function measure(label: string, url: string, env: Record<string, string>, around?: () => Promise<() => Promise<void>>): Promise<Measured> {
+/** RUNS wrk runs against a server; `start` (re)starts it for each run and returns its pid and a stop. */
+async function measure(label: string, url: string, env: Record<string, string>, start: () => Promise<{ pid: number; stop?: () => Promise<void> }>): Promise<Measured> {
   const runs: WrkResult[] = [];
+  const perCpu: number[] = [];
   for (let run = 0; run < RUNS; run++) {
-    const after = await around?.();
+    const server = await start();
+    const cpuBefore = cpuSeconds(server.pid);
     const result = runWrk({ url, threads: THREADS, connections: CONNECTIONS, seconds: SECONDS, script: SCRIPT, env });
-    await after?.();
-    log(`  ${label} run ${run + 1}: ${result.requestsPerSecond.toFixed(0)} requests/s, p99 ${result.p99Milliseconds.toFixed(2)} ms, non-2xx ${result.non2xx}, socket errors ${result.socketErrors}`);
+    const cpu = cpuSeconds(server.pid) - cpuBefore;
+    await server.stop?.();
+    perCpu.push(result.requests / cpu);
+    log(
+      `  ${label} run ${run + 1}: ${result.requestsPerSecond.toFixed(0)} requests/s, ${(result.requests / cpu).toFixed(0)} per server CPU second, ` +
+        `p99 ${result.p99Milliseconds.toFixed(2)} ms, non-2xx ${result.non2xx}, socket errors ${result.socketErrors}, load ${loadavg()[0]!.toFixed(1)}`,
+    );
     runs.push(result);
   }
-  return { rate: median(runs.map((run) => run.requestsPerSecond)), p99: median(runs.map((run) => run.p99Milliseconds)), runs };
+  return { rate: median(runs.map((run) => run.requestsPerSecond)), perCpuSecond: median(perCpu), p99: median(runs.map((run) => run.p99Milliseconds)), runs };
 }
 
 /**
@@ -238,10 +263,11 @@ try {
 
   const url = `http://127.0.0.1:${port}`;
   const host = `127.0.0.1:${port}`;
+  const running = async () => ({ pid: serve.pid! });
   const ours = {
-    post: await measure("qoltanba POST", url, { OCSP_MODE: "post", OCSP_REQUESTS: postFile, OCSP_HOST: host }),
-    get: await measure("qoltanba GET", url, { OCSP_MODE: "get", OCSP_REQUESTS: getFile, OCSP_HOST: host }),
-    close: await measure("qoltanba POST, new connection each", url, { OCSP_MODE: "post", OCSP_REQUESTS: postFile, OCSP_HOST: host, OCSP_CLOSE: "1" }),
+    post: await measure("qoltanba POST", url, { OCSP_MODE: "post", OCSP_REQUESTS: postFile, OCSP_HOST: host }, running),
+    get: await measure("qoltanba GET", url, { OCSP_MODE: "get", OCSP_REQUESTS: getFile, OCSP_HOST: host }, running),
+    close: await measure("qoltanba POST, new connection each", url, { OCSP_MODE: "post", OCSP_REQUESTS: postFile, OCSP_HOST: host, OCSP_CLOSE: "1" }, running),
   };
   log(`resident MiB after the runs (primary, workers): ${residentMebibytes(serve.pid!).join(", ")}`);
   await stop(serve);
@@ -260,16 +286,16 @@ try {
     children.push(responder);
     await listensOn(opensslPort);
     await sleep(500); // the -multi children start after the parent listens
-    return () => kill(responder);
+    return { pid: responder.pid!, stop: () => kill(responder) };
   };
   log(`openssl ocsp -multi ${WORKERS} on port ${opensslPort}, restarted for each run`);
   const theirs = await measure("openssl POST, new connection each", opensslUrl, { OCSP_MODE: "post", OCSP_REQUESTS: postFile, OCSP_HOST: `127.0.0.1:${opensslPort}`, OCSP_CLOSE: "1" }, startOpenssl);
 
   const row = (label: string, result: Measured) =>
-    `| ${label} | ${result.rate.toFixed(0)} | ${(result.rate / theirs.rate).toFixed(1)}× | ${result.p99.toFixed(2)} | ${result.runs.map((run) => run.requestsPerSecond.toFixed(0)).join(", ")} |`;
+    `| ${label} | ${result.rate.toFixed(0)} | ${(result.rate / theirs.rate).toFixed(1)}× | ${result.perCpuSecond.toFixed(0)} | ${(result.perCpuSecond / theirs.perCpuSecond).toFixed(1)}× | ${result.p99.toFixed(2)} | ${result.runs.map((run) => run.requestsPerSecond.toFixed(0)).join(", ")} |`;
   console.log(`\n${CERTIFICATES} certificates, wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s, medians of ${RUNS} runs; ${tools}\n`);
-  console.log("| server | requests/s | vs openssl | p99 ms | runs (requests/s) |");
-  console.log("|---|---|---|---|---|");
+  console.log("| server | requests/s | vs openssl | per server CPU second | vs openssl | p99 ms | runs (requests/s) |");
+  console.log("|---|---|---|---|---|---|---|");
   console.log(row(`qoltanba serve --workers ${WORKERS}, POST`, ours.post));
   console.log(row(`qoltanba serve --workers ${WORKERS}, GET`, ours.get));
   console.log(row(`qoltanba serve --workers ${WORKERS}, POST, Connection: close`, ours.close));

@@ -2,6 +2,7 @@
 import { execFileSync } from "node:child_process";
 
 export interface WrkResult {
+  readonly requests: number;
   readonly requestsPerSecond: number;
   readonly p99Milliseconds: number;
   readonly non2xx: number;
@@ -32,6 +33,7 @@ export function runWrk(options: { url: string; threads: number; connections: num
   if (!rate || !p99) throw new Error(`cannot read wrk's output:\n${output}`);
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
   return {
+    requests: Number(/(\d+) requests in /.exec(output)?.[1] ?? 0),
     requestsPerSecond: Number(rate[1]),
     p99Milliseconds: Number(p99[1]) * MILLISECONDS[p99[2]!]!,
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0),
