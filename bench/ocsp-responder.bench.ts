@@ -39,17 +39,17 @@ function freePort(): Promise<number> {
 }
 
 /**
- * Waits for a listening socket on the port, read from /proc/net: a probe connection would not do,
+ * Waits for a listening socket on the port (or for it to go), read from /proc/net: a probe connection would not do,
  * as an empty connection sends an openssl responder process into that endless loop.
  */
-async function listensOn(port: number): Promise<void> {
+async function listensOn(port: number, listening = true): Promise<void> {
   const local = `:${port.toString(16).toUpperCase().padStart(4, "0")} `;
   for (let attempt = 0; attempt < 100; attempt++) {
     const tables = ["/proc/net/tcp", "/proc/net/tcp6"].map((file) => readFileSync(file, "utf8")).join("\n");
-    if (tables.split("\n").some((line) => line.includes(local) && / 0A /.test(line))) return;
+    if (tables.split("\n").some((line) => line.includes(local) && / 0A /.test(line)) === listening) return;
     await sleep(100);
   }
-  throw new Error(`nothing listens on port ${port}`);
+  throw new Error(`port ${port} is ${listening ? "not listened on" : "still listened on"}`);
 }
 
 const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
@@ -182,6 +182,7 @@ async function warmUp(port: number, requests: Buffer[]): Promise<void> {
 
 const work = mkdtempSync(join(tmpdir(), "qoltanba-ocsp-bench-"));
 const children: ChildProcess[] = [];
+const groups: number[] = [];
 try {
   log(`machine: ${cpus()[0]?.model} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load ${loadavg().map((load) => load.toFixed(1)).join(" ")}`);
   const tools = `Node ${process.version}, ${execFileSync("openssl", ["version"], { encoding: "utf8" }).trim()}, ${wrkVersion()}`;
@@ -281,12 +282,19 @@ try {
     const responder = spawn(
       "openssl",
       ["ocsp", "-index", files.index, "-CA", files.issuing, "-rsigner", files.ocsp, "-rkey", files.key, "-port", String(opensslPort), "-multi", String(WORKERS), "-ndays", "1"],
-      { stdio: ["ignore", "ignore", "ignore"] },
+      // Its own process group: the parent replaces children that die, so they all go at once.
+      { stdio: ["ignore", "ignore", "ignore"], detached: true },
     );
-    children.push(responder);
+    groups.push(responder.pid!);
     await listensOn(opensslPort);
     await sleep(500); // the -multi children start after the parent listens
-    return { pid: responder.pid!, stop: () => kill(responder) };
+    const stopGroup = async () => {
+      const exited = exitOf(responder);
+      process.kill(-responder.pid!, "SIGKILL");
+      await exited;
+      await listensOn(opensslPort, false);
+    };
+    return { pid: responder.pid!, stop: stopGroup };
   };
   log(`openssl ocsp -multi ${WORKERS} on port ${opensslPort}, restarted for each run`);
   const theirs = await measure("openssl POST, new connection each", opensslUrl, { OCSP_MODE: "post", OCSP_REQUESTS: postFile, OCSP_HOST: `127.0.0.1:${opensslPort}`, OCSP_CLOSE: "1" }, startOpenssl);
@@ -302,5 +310,12 @@ try {
   console.log(row(`openssl ocsp -multi ${WORKERS}, POST, Connection: close (signs each)`, theirs));
 } finally {
   for (const child of children) if (running(child)) await kill(child);
+  for (const group of groups) {
+    try {
+      process.kill(-group, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
   rmSync(work, { recursive: true, force: true });
 }

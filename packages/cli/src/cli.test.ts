@@ -68,9 +68,23 @@ test("the script contract: init, cert, issue, audit verify, serve", async () => 
   assert.equal(bad.stdout, "");
   assert.match(bad.stderr, /expected PEM label CERTIFICATE REQUEST/);
 
+  const serial = /serial ([0-9a-f]+)/.exec(issue.stderr)![1]!;
+  const revoke = qoltanba(["ca", "revoke", "--dir", dir, "--serial", serial, "--reason", "superseded"]);
+  assert.equal(revoke.status, 0, revoke.stderr);
+  const twice = qoltanba(["ca", "revoke", "--dir", dir, "--serial", serial, "--reason", "keyCompromise"]);
+  assert.equal(twice.status, 2);
+  assert.match(twice.stderr, /already revoked/);
+  const badReason = qoltanba(["ca", "revoke", "--dir", dir, "--serial", serial, "--reason", "lost"]);
+  assert.match(badReason.stderr, /unknown revocation reason "lost"/);
+  const crl = spawnSync(process.execPath, [BIN, "ca", "crl", "--dir", dir], { env: { ...process.env, ...env } });
+  assert.equal(crl.status, 0, crl.stderr.toString());
+  const crlText = openssl(["crl", "-inform", "DER", "-noout", "-text", "-CAfile", issuingPath], crl.stdout);
+  assert.equal(crlText.status, 0, crlText.stderr.toString());
+  assert.match(crlText.stdout.toString(), new RegExp(`Serial Number: ${serial.toUpperCase()}[\\s\\S]*Superseded`));
+
   const audit = qoltanba(["ca", "audit", "verify", "--dir", dir]);
   assert.equal(audit.status, 0, audit.stderr);
-  assert.match(audit.stdout, /audit log intact: 6 entries/);
+  assert.match(audit.stdout, /audit log intact: 8 entries/);
 
   const server = spawn(process.execPath, [BIN, "serve", "--dir", dir, "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "pipe"] });
   try {

@@ -9,8 +9,6 @@ export class UsageError extends Error {
 }
 
 export interface Command {
-  readonly name: string;
-  readonly summary: string;
   readonly usage: string;
   readonly options: NonNullable<ParseArgsConfig["options"]>;
   readonly allowPositionals?: boolean;
@@ -30,8 +28,8 @@ export function parseCommandLine(command: Command, args: string[]) {
   }
 }
 
-export function helpText(command: Command): string {
-  return `${command.summary}\n\nUsage: ${command.usage}\n`;
+export function helpText(summary: string, command: Command): string {
+  return `${summary}\n\nUsage: ${command.usage}\n`;
 }
 
 export function required(values: Record<string, unknown>, name: string): string {

@@ -159,6 +159,11 @@ function writeEntry(entry: RevokedEntry, shape: EntryShape, target: Buffer, offs
 }
 
 /** One revokedCertificates element (RFC 5280 5.1.2.6) with its reasonCode and invalidityDate extensions. */
+/** The encoded length of an entry, without encoding it. */
+export function revokedEntryLength(entry: RevokedEntry): number {
+  return entryShape(entry).length;
+}
+
 export function encodeRevokedEntry(entry: RevokedEntry): Buffer {
   const shape = entryShape(entry);
   const encoded = Buffer.allocUnsafe(shape.length);
@@ -296,22 +301,27 @@ const MAX_ENTRY_LENGTH = 128;
 
 /**
  * Streams a signed CRL to `sink`. `entries()` is iterated twice and must yield the same entries both
- * times: once to learn the length for the DER headers, once to write and hash. Signs with
- * `signDigest`, so the key must be RSA. Chunks handed to `sink` are not reused.
+ * times: once to learn the length for the DER headers, once to write and hash — unless `known`
+ * gives the count and length (computed from a database aggregate with `revokedEntryLength`), which
+ * skips the first pass; a mismatch is still caught. Signs with `signDigest`, so the key must be RSA.
+ * Chunks handed to `sink` are not reused.
  */
 export async function writeCrl(
   params: CrlParameters,
   signingKey: SigningKey,
   entries: () => AsyncIterable<RevokedEntry>,
   sink: (chunk: Buffer) => void | Promise<void>,
+  known?: { entryCount: number; entriesLength: number },
 ): Promise<{ entryCount: number; byteLength: number }> {
   checkParameters(params);
   const signatureSize = await signatureLength(signingKey); // first: a key that cannot signDigest fails fast
-  let entryCount = 0;
-  let entriesLength = 0;
-  for await (const entry of entries()) {
-    entriesLength += checkEntryFits(entry, params).length;
-    entryCount++;
+  let entryCount = known?.entryCount ?? 0;
+  let entriesLength = known?.entriesLength ?? 0;
+  if (!known) {
+    for await (const entry of entries()) {
+      entriesLength += checkEntryFits(entry, params).length;
+      entryCount++;
+    }
   }
   const { algorithm } = signingKey;
   const frame = crlFrame(params, algorithm.identifier, entriesLength);

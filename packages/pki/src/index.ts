@@ -1,6 +1,7 @@
 export * from "./algorithms.ts";
 export * from "./certificate.ts";
 export * from "./certificateInfo.ts";
+export * from "./certificationRequest.ts";
 export * from "./crl.ts";
 export * from "./csr.ts";
 export * from "./der-parsing.ts";
@@ -19,3 +20,9 @@ export * from "./revocation.ts";
 export * from "./subject.ts";
 export * from "./x509-extensions.ts";
 export * from "./ocsp.ts";
+export * from "./ber-to-der.ts";
+export * from "./cms.ts";
+export * from "./cms-verify.ts";
+export * from "./tsp.ts";
+export * from "./xmldsig.ts";
+export { parseXml } from "./xml-tree.ts";

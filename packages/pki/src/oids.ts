@@ -100,4 +100,13 @@ export const OID = {
   aes192Cbc: "2.16.840.1.101.3.4.1.22",
   aes256Cbc: "2.16.840.1.101.3.4.1.42",
   desEde3Cbc: "1.2.840.113549.3.7",
+  // CMS (RFC 5652), ESS (RFC 2634, RFC 5035) and time-stamping (RFC 3161)
+  pkcs7SignedData: "1.2.840.113549.1.7.2",
+  contentType: "1.2.840.113549.1.9.3",
+  messageDigest: "1.2.840.113549.1.9.4",
+  signingTime: "1.2.840.113549.1.9.5",
+  signingCertificate: "1.2.840.113549.1.9.16.2.12",
+  signatureTimeStampToken: "1.2.840.113549.1.9.16.2.14",
+  signingCertificateV2: "1.2.840.113549.1.9.16.2.47",
+  tstInfo: "1.2.840.113549.1.9.16.1.4",
 } as const;

@@ -15,7 +15,7 @@ import {
   toIndefiniteBer,
   toIndefiniteBerPfx,
 } from "./pkcs12-test-files.ts";
-import { seededRandom } from "./test-support/seeded-random.ts";
+import { seededRandom } from "./test-support/fuzz.ts";
 
 const PASSWORD = "Fuzz-Key-2026";
 const EXPECTED_CODES = new Set(["wrong_password", "bad_pkcs12"]);

@@ -15,7 +15,7 @@ import {
   responderKeyHash,
 } from "./ocsp.ts";
 import { type IssuedCertificate, OpensslCa } from "./test-support/openssl-ca.ts";
-import { seededRandom } from "./test-support/seeded-random.ts";
+import { seededRandom } from "./test-support/fuzz.ts";
 
 let ca: OpensslCa;
 let leaves: IssuedCertificate[];

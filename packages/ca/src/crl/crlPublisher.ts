@@ -3,9 +3,9 @@ import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { finished } from "node:stream/promises";
-import { describeIssuer, writeCrl, type RevokedEntry, type SigningKey } from "@qoltanba/pki";
+import { describeIssuer, revokedEntryLength, writeCrl, type RevokedEntry, type SigningKey } from "@qoltanba/pki";
 import type { CertificateAuthority } from "../authority.ts";
-import type { CrlRecord } from "../storage/certificateStore.ts";
+import type { CrlRecord, RevokedEntryShape } from "../storage/certificateStore.ts";
 
 export type CrlKind = "full" | "delta" | "root";
 
@@ -84,6 +84,25 @@ const toEntry = (revoked: { serial: string; revokedAt: Date; reason: RevokedEntr
   ...(revoked.invalidityDate ? { invalidityDate: revoked.invalidityDate } : {}),
 });
 
+/** The CRL's entry count and encoded length from the database's shape counts: one read of the entries, not two. */
+function entriesLength(shapes: readonly RevokedEntryShape[]): { entryCount: number; entriesLength: number } {
+  let entryCount = 0;
+  let total = 0;
+  for (const shape of shapes) {
+    const serial = Buffer.alloc(shape.serialOctets, 1);
+    serial[0] = shape.topBit ? 0x80 : 0x01;
+    const sample: RevokedEntry = {
+      serial,
+      revokedAt: new Date(Date.UTC(shape.generalizedTime ? 2050 : 2000, 0, 1)),
+      ...(shape.hasReason ? { reason: "keyCompromise" as const } : {}),
+      ...(shape.hasInvalidityDate ? { invalidityDate: new Date(Date.UTC(2000, 0, 1)) } : {}),
+    };
+    entryCount += shape.count;
+    total += shape.count * revokedEntryLength(sample);
+  }
+  return { entryCount, entriesLength: total };
+}
+
 /**
  * Makes the issuing CA's full and delta CRLs from the database, streaming (memory stays flat for
  * millions of entries), and records each with its audit entry.
@@ -119,14 +138,11 @@ export class CrlPublisher {
     const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
     const validity = kind === "full" ? this.schedule.fullValidityMinutes : this.schedule.deltaValidityMinutes;
     const nextUpdate = new Date(thisUpdate.getTime() + validity * 60_000);
-    const entries = () => {
-      const revoked = store.revokedCertificates(
-        kind === "full" ? { upToSeq: revocationMark } : { changedAfterSeq: base!.revocationMark, upToSeq: revocationMark },
-      );
-      return (async function* () {
-        for await (const entry of revoked) yield toEntry(entry);
-      })();
+    const selection = kind === "full" ? { upToSeq: revocationMark } : { changedAfterSeq: base!.revocationMark, upToSeq: revocationMark };
+    const entries = async function* () {
+      for await (const page of store.revokedCertificatePages(selection)) yield* page.map(toEntry);
     };
+    const known = entriesLength(await store.revokedEntryShapes(selection));
     const written = await writeCrlFile(crlFilePath(this.ca.dir, kind), (sink) =>
       writeCrl(
         {
@@ -140,6 +156,7 @@ export class CrlPublisher {
         signer.key("issuing"),
         entries,
         sink,
+        known,
       ),
     );
     const record: CrlRecord = {

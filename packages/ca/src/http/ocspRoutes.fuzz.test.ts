@@ -22,7 +22,7 @@ import {
   type HashName,
   type OcspRequest,
 } from "@qoltanba/pki";
-import { seededRandom } from "../../../pki/src/test-support/seeded-random.ts";
+import { seededRandom } from "../../../pki/src/test-support/fuzz.ts";
 import { openCertificateAuthority, type CertificateAuthority } from "../authority.ts";
 import { initCertificateAuthority } from "../init.ts";
 import { CertificateIssuer } from "../issuance.ts";

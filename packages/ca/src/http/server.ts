@@ -5,9 +5,11 @@ import type { CertificateAuthority } from "../authority.ts";
 import { CrlPublisher, DEFAULT_CRL_SCHEDULE, type CrlSchedule } from "../crl/crlPublisher.ts";
 import { OcspResponder, type OcspResponderOptions } from "../ocsp/ocspResponder.ts";
 import { RevocationWatcher } from "../revocationWatcher.ts";
+import { TimeStampAuthority, type TimeStampAuthorityOptions } from "../tsa/timeStampAuthority.ts";
 import { crlRoutes } from "./crlRoutes.ts";
 import { ocspRequestListener } from "./ocspRoutes.ts";
 import { publicationRoutes } from "./publication.ts";
+import { tsaRoutes } from "./tsaRoutes.ts";
 
 export interface CaServerOptions {
   readonly logger?: boolean;
@@ -17,6 +19,7 @@ export interface CaServerOptions {
   /** False in the workers of `serve --workers`: their primary process makes the CRLs, once. */
   readonly publishCrls?: boolean;
   readonly ocsp?: OcspResponderOptions;
+  readonly tsa?: TimeStampAuthorityOptions;
 }
 
 /** A running set of CA services behind one HTTP server. */
@@ -26,6 +29,8 @@ export interface CaServer {
   readonly crlPublisher?: CrlPublisher;
   /** Present when the CA keys are unlocked: this node answers OCSP. */
   readonly ocspResponder?: OcspResponder;
+  /** Present when the CA keys are unlocked: this node issues time-stamps. */
+  readonly tsa?: TimeStampAuthority;
   readonly revocationWatcher: RevocationWatcher;
   close(): Promise<void>;
 }
@@ -56,16 +61,20 @@ export async function createCaServer(ca: CertificateAuthority, options: CaServer
   await revocationWatcher.start();
   await app.register(publicationRoutes, { ca });
   await app.register(crlRoutes, { ca });
+  const tsa = ca.signer ? new TimeStampAuthority(ca, options.tsa) : undefined;
+  if (tsa) await app.register(tsaRoutes, { tsa, path: new URL(ca.urls.tsa).pathname });
   return {
     app,
     ...(crlPublisher ? { crlPublisher } : {}),
     ...(ocspResponder ? { ocspResponder } : {}),
+    ...(tsa ? { tsa } : {}),
     revocationWatcher,
     async close() {
       await app.close();
       await revocationWatcher.stop();
       await ocspResponder?.stop();
       await crlPublisher?.stop();
+      await tsa?.stop();
     },
   };
 }

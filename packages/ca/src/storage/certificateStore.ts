@@ -1,8 +1,8 @@
-import type { Kysely, Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import { InputError, type RevocationReason } from "@qoltanba/pki";
 import { chainAuditEvents, GENESIS_HASH, type AuditEntry, type AuditEvent } from "../audit.ts";
 import type { OpenedDatabase } from "./database.ts";
-import type { CrlsTable, Database } from "./schema.ts";
+import type { CertificatesTable, CrlsTable, Database } from "./schema.ts";
 
 export interface IssuedCertificate {
   readonly serial: string;
@@ -46,6 +46,15 @@ export interface RevokedCertificate extends RevocationChange {
   readonly serial: string;
 }
 
+export interface RevokedEntryShape {
+  readonly serialOctets: number;
+  readonly topBit: boolean;
+  readonly hasReason: boolean;
+  readonly hasInvalidityDate: boolean;
+  readonly generalizedTime: boolean;
+  readonly count: number;
+}
+
 export interface CrlRecord {
   readonly number: number;
   readonly kind: "full" | "delta";
@@ -86,10 +95,13 @@ function stateOf(row: { revoked_at: string | null; revocation_reason: string | n
 export class CertificateStore {
   readonly db: Kysely<Database>;
   readonly engine: OpenedDatabase["engine"];
+  /** The SQLite handle under Kysely, for hot paths; use it inside `db.connection()` so no Kysely transaction is open. */
+  readonly sqlite: OpenedDatabase["sqlite"];
 
   constructor(opened: OpenedDatabase) {
     this.db = opened.db;
     this.engine = opened.engine;
+    this.sqlite = opened.sqlite;
   }
 
   async keyOwner(spkiSha256: string): Promise<string | undefined> {
@@ -198,39 +210,79 @@ export class CertificateStore {
   }
 
   /**
-   * Revoked certificates in serial order, read in pages (keyset pagination) so memory stays flat
+   * Revoked certificates in serial order, a page at a time (keyset pagination) so memory stays flat
    * for a CRL of millions. With `changedAfterSeq`, only changes after that audit sequence (delta CRL),
    * including hold releases (removeFromCRL); without it, only certificates revoked now (full CRL).
+   * `upToSeq` pins the result to one moment, so two reads agree.
    */
-  async *revokedCertificates(
+  async *revokedCertificatePages(
     options: { changedAfterSeq?: number; upToSeq?: number; pageSize?: number } = {},
-  ): AsyncIterable<RevokedCertificate> {
-    const pageSize = options.pageSize ?? 10_000;
+  ): AsyncIterable<RevokedCertificate[]> {
+    const pageSize = options.pageSize ?? 20_000;
     for (let after = ""; ; ) {
-      let query = this.db
-        .selectFrom("certificates")
+      const query = this.revokedSelection(options)
         .select(["serial", "revoked_at", "revocation_reason", "invalidity_date"])
         .where("serial", ">", after)
-        .where("revoked_at", "is not", null)
         .orderBy("serial")
         .limit(pageSize);
-      query =
-        options.changedAfterSeq === undefined
-          ? query.where("revocation_reason", "!=", "removeFromCRL")
-          : query.where("revocation_seq", ">", options.changedAfterSeq);
-      if (options.upToSeq !== undefined) query = query.where("revocation_seq", "<=", options.upToSeq);
-      const page = await query.execute();
-      for (const row of page) {
-        yield {
+      let rows: Array<Pick<CertificatesTable, "serial" | "revoked_at" | "revocation_reason" | "invalidity_date">>;
+      if (this.sqlite) {
+        // Kysely's per-row promise chain costs more than the read itself at a million rows.
+        const { sql, parameters } = query.compile();
+        rows = this.sqlite.prepare(sql).all(...parameters) as typeof rows;
+        await new Promise((resolve) => setImmediate(resolve));
+      } else {
+        rows = await query.execute();
+      }
+      if (rows.length > 0) {
+        yield rows.map((row) => ({
           serial: row.serial,
           revokedAt: new Date(row.revoked_at!),
           reason: row.revocation_reason as RevocationReason,
           ...(row.invalidity_date ? { invalidityDate: new Date(row.invalidity_date) } : {}),
-        };
+        }));
       }
-      if (page.length < pageSize) return;
-      after = page[page.length - 1]!.serial;
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1]!.serial;
     }
+  }
+
+  /**
+   * How many entries of each encoded shape `revokedCertificatePages` would yield (serial length and
+   * top bit, reason, invalidity date, time type): one aggregate query, so a CRL's length is known
+   * before its entries are read.
+   */
+  async revokedEntryShapes(options: { changedAfterSeq?: number; upToSeq?: number } = {}): Promise<RevokedEntryShape[]> {
+    const rows = await this.revokedSelection(options)
+      .select([
+        sql<number>`length(serial)`.as("hex_length"),
+        sql<number>`case when substr(serial, 1, 1) >= '8' then 1 else 0 end`.as("top_bit"),
+        sql<number>`case when revocation_reason <> 'unspecified' then 1 else 0 end`.as("has_reason"),
+        sql<number>`case when invalidity_date is not null then 1 else 0 end`.as("has_invalidity_date"),
+        sql<number>`case when revoked_at >= '2050' then 1 else 0 end`.as("generalized_time"),
+        sql<number>`count(*)`.as("count"),
+      ])
+      .groupBy(sql`1, 2, 3, 4, 5`)
+      .execute();
+    return rows.map((row) => ({
+      serialOctets: Number(row.hex_length) / 2,
+      topBit: Number(row.top_bit) === 1,
+      hasReason: Number(row.has_reason) === 1,
+      hasInvalidityDate: Number(row.has_invalidity_date) === 1,
+      generalizedTime: Number(row.generalized_time) === 1,
+      count: Number(row.count),
+    }));
+  }
+
+  /** The revoked certificates a full CRL (or a delta, with changedAfterSeq) lists. */
+  private revokedSelection(options: { changedAfterSeq?: number; upToSeq?: number }) {
+    let query = this.db.selectFrom("certificates").where("revoked_at", "is not", null);
+    query =
+      options.changedAfterSeq === undefined
+        ? query.where("revocation_reason", "!=", "removeFromCRL")
+        : query.where("revocation_seq", ">", options.changedAfterSeq);
+    if (options.upToSeq !== undefined) query = query.where("revocation_seq", "<=", options.upToSeq);
+    return query;
   }
 
   /** Certificates whose revocation state changed after an audit sequence, oldest change first. */

@@ -3,8 +3,6 @@ import { toPem } from "@qoltanba/pki";
 import { EXIT, required, UsageError, type Command } from "../command.ts";
 
 export const caCert: Command = {
-  name: "ca cert",
-  summary: "Print one of the CA's certificates as PEM.",
   usage: "qoltanba ca cert --dir DIR root|issuing|ocsp|tsa",
   options: { dir: { type: "string" } },
   allowPositionals: true,

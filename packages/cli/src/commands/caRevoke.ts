@@ -10,8 +10,6 @@ function parseDate(text: string | undefined, flag: string): Date | undefined {
 }
 
 export const caRevoke: Command = {
-  name: "ca revoke",
-  summary: "Revoke a certificate, put it on hold, or release a hold (removeFromCRL).",
   usage: `qoltanba ca revoke --dir DIR --serial HEX --reason REASON [--invalidity-date TIME]
 
   --reason   ${OPERATOR_REVOCATION_REASONS.join(", ")}

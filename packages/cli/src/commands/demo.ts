@@ -9,8 +9,6 @@ import { DEFAULT_LISTEN, serveCa } from "./serve.ts";
 const DEMO_PASSWORD_FILE = "demo-password";
 
 export const demo: Command = {
-  name: "demo",
-  summary: "Create (or reuse) a demo CA with embedded defaults in a local folder and serve it.",
   usage: `qoltanba demo [--dir DIR] [--listen HOST:PORT]
 
   --dir DIR      the CA folder (default ./qoltanba-ca); created on first run

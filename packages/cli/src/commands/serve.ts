@@ -1,5 +1,5 @@
 import cluster from "node:cluster";
-import { createCaServer, openCertificateAuthority, parseListen, PASSWORD_ENV, readKeyPassword, type CaServerOptions } from "@qoltanba/ca";
+import { createCaServer, HSM_PIN_ENV, openCertificateAuthority, parseListen, PASSWORD_ENV, readUnlockOptions, type CaServerOptions } from "@qoltanba/ca";
 import { EXIT, required, UsageError, type Command } from "../command.ts";
 import { MAX_WORKERS, serveWorkers, type WorkerReady } from "./serveWorkers.ts";
 
@@ -15,14 +15,16 @@ export async function serveCa(
   listen: string,
   passwordFile: string | undefined,
   onReady?: (address: string) => void,
+  pinFile?: string,
   serverOptions: CaServerOptions = {},
 ): Promise<void> {
   const { host, port } = parseListen(listen);
-  const unlocked = passwordFile !== undefined || Boolean(process.env[PASSWORD_ENV]);
-  const ca = await openCertificateAuthority(dir, unlocked ? { password: await readKeyPassword(passwordFile) } : {});
+  const unlock = await readUnlockOptions(dir, { passwordFile, pinFile }, false);
+  const unlocked = unlock !== undefined;
+  const ca = await openCertificateAuthority(dir, unlock ?? {});
   const server = await createCaServer(ca, { logger: true, ...serverOptions });
   const address = await server.app.listen({ host, port });
-  if (!unlocked) process.stderr.write(`no key password (${PASSWORD_ENV} or --password-file): publishing only, no signing services\n`);
+  if (!unlocked) process.stderr.write(`no key password (${PASSWORD_ENV} or --password-file) or HSM PIN (${HSM_PIN_ENV} or --pin-file): publishing only, no signing services\n`);
   onReady?.(address);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", () => resolve());
@@ -41,23 +43,23 @@ function workerCount(value: string | undefined): number {
 }
 
 export const serve: Command = {
-  name: "serve",
-  summary: "Serve the CA over HTTP: CA certificates (AIA), CRLs and delta CRLs, and with the key password the signing services.",
-  usage: `qoltanba serve --dir DIR [--listen HOST:PORT] [--password-file FILE] [--workers N]   (default ${DEFAULT_LISTEN})
+  usage: `qoltanba serve --dir DIR [--listen HOST:PORT] [--password-file FILE | --pin-file FILE] [--workers N]   (default ${DEFAULT_LISTEN})
 
-  The key password comes from --password-file or ${PASSWORD_ENV}; without it nothing is signed.
+  The key password comes from --password-file or ${PASSWORD_ENV}; for a CA on an HSM, the PIN from
+  --pin-file or ${HSM_PIN_ENV}. Without it nothing is signed.
   --workers N    N processes share the port (one per core serves the most OCSP requests); default 1`,
-  options: { dir: { type: "string" }, listen: { type: "string" }, "password-file": { type: "string" }, workers: { type: "string" } },
+  options: { dir: { type: "string" }, listen: { type: "string" }, "password-file": { type: "string" }, "pin-file": { type: "string" }, workers: { type: "string" } },
   async run(values) {
     const dir = required(values, "dir");
     const listen = (values.listen as string | undefined) ?? DEFAULT_LISTEN;
-    const passwordFile = values["password-file"] as string | undefined;
+    const secrets = { passwordFile: values["password-file"] as string | undefined, pinFile: values["pin-file"] as string | undefined };
     const workers = workerCount(values.workers as string | undefined);
     const announce = (address: string) => process.stderr.write(`serving on ${address}\n`);
-    if (workers === 1) await serveCa(dir, listen, passwordFile, announce);
-    else if (cluster.isPrimary) await serveWorkers(dir, listen, passwordFile, workers, announce);
+    if (workers === 1) await serveCa(dir, listen, secrets.passwordFile, announce, secrets.pinFile);
+    else if (cluster.isPrimary) await serveWorkers(dir, listen, secrets, workers, announce);
     else {
-      await serveCa(dir, listen, passwordFile, (address) => process.send?.({ ready: address } satisfies WorkerReady), { publishCrls: false });
+      const ready = (address: string) => process.send?.({ ready: address } satisfies WorkerReady);
+      await serveCa(dir, listen, secrets.passwordFile, ready, secrets.pinFile, { publishCrls: false });
       if (process.connected) process.disconnect(); // the channel to the primary would keep this worker alive
     }
     return EXIT.ok;

@@ -1,5 +1,5 @@
 import cluster from "node:cluster";
-import { openCertificateAuthority, parseListen, PASSWORD_ENV, readKeyPassword, startCrlService } from "@qoltanba/ca";
+import { openCertificateAuthority, parseListen, readUnlockOptions, startCrlService } from "@qoltanba/ca";
 
 export const MAX_WORKERS = 64;
 const RESTART_DELAY_MILLISECONDS = 1000;
@@ -15,10 +15,15 @@ export interface WorkerReady {
  * that dies. Each worker polls the database for revocations itself, so every OCSP cache hears of
  * them. Resolves when a signal has stopped every worker.
  */
-export async function serveWorkers(dir: string, listen: string, passwordFile: string | undefined, workers: number, onReady?: (address: string) => void): Promise<void> {
+export async function serveWorkers(
+  dir: string,
+  listen: string,
+  secrets: { passwordFile?: string | undefined; pinFile?: string | undefined },
+  workers: number,
+  onReady?: (address: string) => void,
+): Promise<void> {
   parseListen(listen);
-  const unlocked = passwordFile !== undefined || Boolean(process.env[PASSWORD_ENV]);
-  const ca = await openCertificateAuthority(dir, unlocked ? { password: await readKeyPassword(passwordFile) } : {});
+  const ca = await openCertificateAuthority(dir, (await readUnlockOptions(dir, secrets, false)) ?? {});
   const crls = await startCrlService(ca);
   let stopping = false;
   let ready = false;
