@@ -182,7 +182,6 @@ async function warmUp(port: number, requests: Buffer[]): Promise<void> {
 
 const work = mkdtempSync(join(tmpdir(), "qoltanba-ocsp-bench-"));
 const children: ChildProcess[] = [];
-const groups: number[] = [];
 try {
   log(`machine: ${cpus()[0]?.model} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load ${loadavg().map((load) => load.toFixed(1)).join(" ")}`);
   const tools = `Node ${process.version}, ${execFileSync("openssl", ["version"], { encoding: "utf8" }).trim()}, ${wrkVersion()}`;
@@ -282,19 +281,16 @@ try {
     const responder = spawn(
       "openssl",
       ["ocsp", "-index", files.index, "-CA", files.issuing, "-rsigner", files.ocsp, "-rkey", files.key, "-port", String(opensslPort), "-multi", String(WORKERS), "-ndays", "1"],
-      // Its own process group: the parent replaces children that die, so they all go at once.
-      { stdio: ["ignore", "ignore", "ignore"], detached: true },
+      { stdio: ["ignore", "ignore", "ignore"] },
     );
-    groups.push(responder.pid!);
+    children.push(responder);
     await listensOn(opensslPort);
     await sleep(500); // the -multi children start after the parent listens
-    const stopGroup = async () => {
-      const exited = exitOf(responder);
-      process.kill(-responder.pid!, "SIGKILL");
-      await exited;
+    const stopAll = async () => {
+      await kill(responder);
       await listensOn(opensslPort, false);
     };
-    return { pid: responder.pid!, stop: stopGroup };
+    return { pid: responder.pid!, stop: stopAll };
   };
   log(`openssl ocsp -multi ${WORKERS} on port ${opensslPort}, restarted for each run`);
   const theirs = await measure("openssl POST, new connection each", opensslUrl, { OCSP_MODE: "post", OCSP_REQUESTS: postFile, OCSP_HOST: `127.0.0.1:${opensslPort}`, OCSP_CLOSE: "1" }, startOpenssl);
@@ -310,12 +306,5 @@ try {
   console.log(row(`openssl ocsp -multi ${WORKERS}, POST, Connection: close (signs each)`, theirs));
 } finally {
   for (const child of children) if (running(child)) await kill(child);
-  for (const group of groups) {
-    try {
-      process.kill(-group, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
   rmSync(work, { recursive: true, force: true });
 }
