@@ -15,6 +15,7 @@ import {
   toIndefiniteBer,
   toIndefiniteBerPfx,
 } from "./pkcs12-test-files.ts";
+import { seededRandom } from "./test-support/fuzz.ts";
 
 const PASSWORD = "Fuzz-Key-2026";
 const EXPECTED_CODES = new Set(["wrong_password", "bad_pkcs12"]);
@@ -67,17 +68,6 @@ before(() => {
   );
 });
 after(() => folder.remove());
-
-/** mulberry32: a small seeded generator, so that a failure can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INTERESTING_BYTES = [0x00, 0x01, 0x7f, 0x80, 0x81, 0x84, 0xff, 0x04, 0x24, 0x30, 0xa0];
 

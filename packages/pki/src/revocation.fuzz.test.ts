@@ -15,6 +15,7 @@ import {
   responderKeyHash,
 } from "./ocsp.ts";
 import { type IssuedCertificate, OpensslCa } from "./test-support/openssl-ca.ts";
+import { seededRandom } from "./test-support/fuzz.ts";
 
 let ca: OpensslCa;
 let leaves: IssuedCertificate[];
@@ -72,16 +73,6 @@ before(async () => {
 });
 after(() => ca.dispose());
 
-/** mulberry32: small, fast and seeded, so a failure is reproducible. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const LENGTH_BYTES = [0x00, 0x01, 0x7f, 0x80, 0x81, 0x82, 0x84, 0x85, 0xff];
 
 function mutate(input: Buffer, next: () => number): Buffer {
@@ -128,7 +119,7 @@ function fuzz(
   seed: number,
   parse: (der: Buffer) => void,
 ): string {
-  const next = random(seed);
+  const next = seededRandom(seed);
   let accepted = 0;
   let refused = 0;
   for (let i = 0; i < count; i++) {

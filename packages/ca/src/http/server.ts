@@ -1,10 +1,13 @@
-import Fastify, { type FastifyInstance } from "fastify";
+import { createServer } from "node:http";
+import Fastify, { type FastifyInstance, type FastifyServerFactory } from "fastify";
 import { InputError } from "@qoltanba/pki";
 import type { CertificateAuthority } from "../authority.ts";
 import { CrlPublisher, DEFAULT_CRL_SCHEDULE, type CrlSchedule } from "../crl/crlPublisher.ts";
+import { OcspResponder, type OcspResponderOptions } from "../ocsp/ocspResponder.ts";
 import { RevocationWatcher } from "../revocationWatcher.ts";
 import { TimeStampAuthority, type TimeStampAuthorityOptions } from "../tsa/timeStampAuthority.ts";
 import { crlRoutes } from "./crlRoutes.ts";
+import { ocspRequestListener } from "./ocspRoutes.ts";
 import { publicationRoutes } from "./publication.ts";
 import { tsaRoutes } from "./tsaRoutes.ts";
 
@@ -13,6 +16,9 @@ export interface CaServerOptions {
   readonly crlSchedule?: CrlSchedule;
   /** How often to look for revocations made elsewhere (CLI, console, other nodes). */
   readonly revocationPollMilliseconds?: number;
+  /** False in the workers of `serve --workers`: their primary process makes the CRLs, once. */
+  readonly publishCrls?: boolean;
+  readonly ocsp?: OcspResponderOptions;
   readonly tsa?: TimeStampAuthorityOptions;
 }
 
@@ -21,6 +27,8 @@ export interface CaServer {
   readonly app: FastifyInstance;
   /** Present when the CA keys are unlocked: this node signs CRLs. */
   readonly crlPublisher?: CrlPublisher;
+  /** Present when the CA keys are unlocked: this node answers OCSP. */
+  readonly ocspResponder?: OcspResponder;
   /** Present when the CA keys are unlocked: this node issues time-stamps. */
   readonly tsa?: TimeStampAuthority;
   readonly revocationWatcher: RevocationWatcher;
@@ -32,16 +40,24 @@ export interface CaServer {
  * publication URL names. Without the key password it only publishes (certificates, CRL files).
  */
 export async function createCaServer(ca: CertificateAuthority, options: CaServerOptions = {}): Promise<CaServer> {
+  const ocspResponder = ca.signer
+    ? new OcspResponder(
+        { issuerCertificate: ca.certificates.issuing, responderCertificate: ca.certificates.ocsp, signingKey: ca.signer.key("ocsp"), states: ca.store },
+        options.ocsp,
+      )
+    : undefined;
+  const ocsp = ocspResponder && ocspRequestListener(ocspResponder, { path: new URL(ca.urls.ocsp).pathname });
+  // OCSP is answered before Fastify sees the request: see ocspRoutes.ts.
+  const serverFactory: FastifyServerFactory = (handler) =>
+    createServer((request, response) => ocsp?.(request, response) || handler(request, response));
   const app = Fastify({
     logger: options.logger ? { level: "info", redact: ["req.headers.authorization", "req.headers.cookie"] } : false,
     bodyLimit: 64 * 1024,
+    serverFactory,
   });
   const revocationWatcher = new RevocationWatcher(ca.store, options.revocationPollMilliseconds);
-  const crlPublisher = ca.signer ? new CrlPublisher(ca, options.crlSchedule ?? DEFAULT_CRL_SCHEDULE) : undefined;
-  if (crlPublisher) {
-    revocationWatcher.onChange(() => crlPublisher.revocationChanged());
-    await crlPublisher.start();
-  }
+  if (ocspResponder) revocationWatcher.onChange((serials) => ocspResponder.revocationsChanged(serials));
+  const crlPublisher = options.publishCrls === false ? undefined : await startCrlPublisher(ca, revocationWatcher, options.crlSchedule);
   await revocationWatcher.start();
   await app.register(publicationRoutes, { ca });
   await app.register(crlRoutes, { ca });
@@ -50,13 +66,41 @@ export async function createCaServer(ca: CertificateAuthority, options: CaServer
   return {
     app,
     ...(crlPublisher ? { crlPublisher } : {}),
+    ...(ocspResponder ? { ocspResponder } : {}),
     ...(tsa ? { tsa } : {}),
     revocationWatcher,
     async close() {
       await app.close();
       await revocationWatcher.stop();
+      await ocspResponder?.stop();
       await crlPublisher?.stop();
       await tsa?.stop();
+    },
+  };
+}
+
+/** The CRL publisher, told of revocations by the watcher; none without the CA keys. */
+async function startCrlPublisher(ca: CertificateAuthority, watcher: RevocationWatcher, schedule = DEFAULT_CRL_SCHEDULE): Promise<CrlPublisher | undefined> {
+  if (!ca.signer) return undefined;
+  const crlPublisher = new CrlPublisher(ca, schedule);
+  watcher.onChange(() => crlPublisher.revocationChanged());
+  await crlPublisher.start();
+  return crlPublisher;
+}
+
+/** CRL publication without an HTTP server: the primary process of `serve --workers` runs it once for all. */
+export async function startCrlService(
+  ca: CertificateAuthority,
+  options: Pick<CaServerOptions, "crlSchedule" | "revocationPollMilliseconds"> = {},
+): Promise<{ readonly crlPublisher?: CrlPublisher; close(): Promise<void> }> {
+  const revocationWatcher = new RevocationWatcher(ca.store, options.revocationPollMilliseconds);
+  const crlPublisher = await startCrlPublisher(ca, revocationWatcher, options.crlSchedule);
+  await revocationWatcher.start();
+  return {
+    ...(crlPublisher ? { crlPublisher } : {}),
+    async close() {
+      await revocationWatcher.stop();
+      await crlPublisher?.stop();
     },
   };
 }

@@ -1,5 +1,7 @@
-import { createCaServer, HSM_PIN_ENV, openCertificateAuthority, parseListen, PASSWORD_ENV, readUnlockOptions } from "@qoltanba/ca";
-import { EXIT, required, type Command } from "../command.ts";
+import cluster from "node:cluster";
+import { createCaServer, HSM_PIN_ENV, openCertificateAuthority, parseListen, PASSWORD_ENV, readUnlockOptions, type CaServerOptions } from "@qoltanba/ca";
+import { EXIT, required, UsageError, type Command } from "../command.ts";
+import { MAX_WORKERS, serveWorkers, type WorkerReady } from "./serveWorkers.ts";
 
 export const DEFAULT_LISTEN = "127.0.0.1:8080";
 
@@ -8,37 +10,58 @@ export const DEFAULT_LISTEN = "127.0.0.1:8080";
  * password (env or file) this node also signs CRLs, OCSP responses and timestamps; without it,
  * it only publishes.
  */
-export async function serveCa(dir: string, listen: string, passwordFile: string | undefined, onReady?: (address: string) => void, pinFile?: string): Promise<void> {
+export async function serveCa(
+  dir: string,
+  listen: string,
+  passwordFile: string | undefined,
+  onReady?: (address: string) => void,
+  pinFile?: string,
+  serverOptions: CaServerOptions = {},
+): Promise<void> {
   const { host, port } = parseListen(listen);
   const unlock = await readUnlockOptions(dir, { passwordFile, pinFile }, false);
   const unlocked = unlock !== undefined;
   const ca = await openCertificateAuthority(dir, unlock ?? {});
-  const server = await createCaServer(ca, { logger: true });
+  const server = await createCaServer(ca, { logger: true, ...serverOptions });
   const address = await server.app.listen({ host, port });
   if (!unlocked) process.stderr.write(`no key password (${PASSWORD_ENV} or --password-file) or HSM PIN (${HSM_PIN_ENV} or --pin-file): publishing only, no signing services\n`);
   onReady?.(address);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", () => resolve());
     process.once("SIGTERM", () => resolve());
+    process.once("disconnect", () => resolve()); // a `serve --workers` primary went away
   });
   await server.close();
   await ca.close();
 }
 
+function workerCount(value: string | undefined): number {
+  if (value === undefined) return 1;
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_WORKERS) throw new UsageError(`--workers must be 1 to ${MAX_WORKERS}, got ${value}`);
+  return count;
+}
+
 export const serve: Command = {
-  usage: `qoltanba serve --dir DIR [--listen HOST:PORT] [--password-file FILE | --pin-file FILE]   (default ${DEFAULT_LISTEN})
+  usage: `qoltanba serve --dir DIR [--listen HOST:PORT] [--password-file FILE | --pin-file FILE] [--workers N]   (default ${DEFAULT_LISTEN})
 
   The key password comes from --password-file or ${PASSWORD_ENV}; for a CA on an HSM, the PIN from
-  --pin-file or ${HSM_PIN_ENV}. Without it nothing is signed.`,
-  options: { dir: { type: "string" }, listen: { type: "string" }, "password-file": { type: "string" }, "pin-file": { type: "string" } },
+  --pin-file or ${HSM_PIN_ENV}. Without it nothing is signed.
+  --workers N    N processes share the port (one per core serves the most OCSP requests); default 1`,
+  options: { dir: { type: "string" }, listen: { type: "string" }, "password-file": { type: "string" }, "pin-file": { type: "string" }, workers: { type: "string" } },
   async run(values) {
-    await serveCa(
-      required(values, "dir"),
-      (values.listen as string | undefined) ?? DEFAULT_LISTEN,
-      values["password-file"] as string | undefined,
-      (address) => process.stderr.write(`serving on ${address}\n`),
-      values["pin-file"] as string | undefined,
-    );
+    const dir = required(values, "dir");
+    const listen = (values.listen as string | undefined) ?? DEFAULT_LISTEN;
+    const secrets = { passwordFile: values["password-file"] as string | undefined, pinFile: values["pin-file"] as string | undefined };
+    const workers = workerCount(values.workers as string | undefined);
+    const announce = (address: string) => process.stderr.write(`serving on ${address}\n`);
+    if (workers === 1) await serveCa(dir, listen, secrets.passwordFile, announce, secrets.pinFile);
+    else if (cluster.isPrimary) await serveWorkers(dir, listen, secrets, workers, announce);
+    else {
+      const ready = (address: string) => process.send?.({ ready: address } satisfies WorkerReady);
+      await serveCa(dir, listen, secrets.passwordFile, ready, secrets.pinFile, { publishCrls: false });
+      if (process.connected) process.disconnect(); // the channel to the primary would keep this worker alive
+    }
     return EXIT.ok;
   },
 };
