@@ -10,15 +10,44 @@ import { centerByCode, localityByCode, regionByCode } from "../locality/regions.
 import type { Application } from "../storage/portalStore.ts";
 
 const require = createRequire(import.meta.url);
-let fonts: Promise<{ regular: Uint8Array; bold: Uint8Array }> | undefined;
+interface Fonts {
+  readonly regular: Uint8Array;
+  readonly bold: Uint8Array;
+  readonly mono: Uint8Array;
+  /** fontkit that parses each font once per process: its glyph caches then serve every form (a form takes ms, not 300 ms). */
+  readonly fontkit: typeof fontkit;
+}
+let fonts: Promise<Fonts> | undefined;
 
 /** DejaVu from its npm package (not a system path): it covers the Kazakh letters ә ғ қ ң ө ұ ү һ і. */
-function loadFonts() {
-  fonts ??= Promise.all([
-    readFile(require.resolve("dejavu-fonts-ttf/ttf/DejaVuSans.ttf")),
-    readFile(require.resolve("dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf")),
-  ]).then(([regular, bold]) => ({ regular, bold }));
+function loadFonts(): Promise<Fonts> {
+  fonts ??= Promise.all(
+    ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf"].map((name) => readFile(require.resolve(`dejavu-fonts-ttf/ttf/${name}`))),
+  ).then(([regular, bold, mono]) => {
+    const parsed = new Map([regular!, bold!, mono!].map((bytes) => [bytes as Uint8Array, withLayoutCache(fontkit.create(bytes))]));
+    const cached = { ...fontkit, create: (bytes: Uint8Array) => parsed.get(bytes) ?? fontkit.create(bytes) } as typeof fontkit;
+    return { regular: regular!, bold: bold!, mono: mono!, fontkit: cached };
+  });
   return fonts;
+}
+
+type Font = ReturnType<typeof fontkit.create>;
+
+/** The form's labels repeat on every form: their shaped glyph runs are kept (a bounded cache). */
+function withLayoutCache(font: Font): Font {
+  const layouts = new Map<string, ReturnType<Font["layout"]>>();
+  const cached = Object.create(font) as Font;
+  cached.layout = (text: string, features?: Parameters<Font["layout"]>[1]) => {
+    const key = features ? `${JSON.stringify(features)}\u0000${text}` : text;
+    let layout = layouts.get(key);
+    if (!layout) {
+      if (layouts.size >= 5000) layouts.clear();
+      layout = font.layout(text, features);
+      layouts.set(key, layout);
+    }
+    return layout;
+  };
+  return cached;
 }
 
 const STORAGE_LABEL: Record<KeyStorageKind, keyof Messages> = {
@@ -31,7 +60,8 @@ const STORAGE_LABEL: Record<KeyStorageKind, keyof Messages> = {
 
 export const storageLabel = (t: Messages, storage: string) => t[STORAGE_LABEL[storage as KeyStorageKind] ?? "storageFile"];
 
-const fingerprint = (hex: string) => hex.toUpperCase().match(/.{2}/g)!.join(":");
+/** A SHA-256 fingerprint as two lines of 16 colon-separated bytes, as `openssl … -fingerprint` writes them. */
+const fingerprintLines = (hex: string) => [hex.slice(0, 32), hex.slice(32)].map((half) => half.toUpperCase().match(/.{2}/g)!.join(":"));
 
 /**
  * The application form (Өтініш) the person prints and brings to the Registration Center: their
@@ -42,16 +72,17 @@ export async function applicationFormPdf(application: Application, language: Lan
   const person = application.person;
   if (!person) throw new Error(`application ${application.number} was purged`);
   const t = messages(language);
-  const { regular, bold } = await loadFonts();
+  const { regular, bold, mono, fontkit: cachedFontkit } = await loadFonts();
   const document = await PDFDocument.create();
-  document.registerFontkit(fontkit);
+  document.registerFontkit(cachedFontkit);
   document.setTitle(`${t.formTitle} ${application.number}`);
   document.setLanguage(language);
   document.setCreator("Qoltanba");
   const font = await document.embedFont(regular, { subset: true });
   const boldFont = await document.embedFont(bold, { subset: true });
+  const monoFont = await document.embedFont(mono, { subset: true });
   const page = document.addPage([595.28, 841.89]);
-  const writer = new Writer(page, font, boldFont);
+  const writer = new Writer(page, font, boldFont, monoFont);
 
   writer.text(t.siteName, { size: 10, color: 0.35 });
   writer.gap(18);
@@ -81,8 +112,8 @@ export async function applicationFormPdf(application: Application, language: Lan
   writer.gap(12);
   writer.text(t.formKeys, { size: 11.5, bold: true });
   writer.gap(2);
-  writer.field("AUTH", fingerprint(application.authSpkiSha256!), 7.6);
-  writer.field("SIGN", fingerprint(application.signSpkiSha256!), 7.6);
+  writer.fingerprint("AUTH", fingerprintLines(application.authSpkiSha256!));
+  writer.fingerprint("SIGN", fingerprintLines(application.signSpkiSha256!));
   writer.gap(12);
   writer.paragraph(t.formDocuments, 10.5);
   writer.gap(40);
@@ -101,7 +132,10 @@ async function drawQrCode(page: PDFPage, text: string, x: number, y: number, siz
   for (let row = 0; row < modules.size; row++) {
     for (let column = 0; column < modules.size; column++) {
       if (!modules.get(row, column)) continue;
-      page.drawRectangle({ x: origin.x + column * cell, y: origin.y + (modules.size - 1 - row) * cell, width: cell, height: cell, color: rgb(0, 0, 0) });
+      let end = column;
+      while (end + 1 < modules.size && modules.get(row, end + 1)) end++;
+      page.drawRectangle({ x: origin.x + column * cell, y: origin.y + (modules.size - 1 - row) * cell, width: (end - column + 1) * cell, height: cell, color: rgb(0, 0, 0) });
+      column = end;
     }
   }
 }
@@ -116,16 +150,17 @@ class Writer {
     private readonly page: PDFPage,
     private readonly font: PDFFont,
     private readonly bold: PDFFont,
+    private readonly mono: PDFFont,
   ) {}
 
-  text(value: string, options: { size: number; bold?: boolean; color?: number; x?: number }): void {
+  text(value: string, options: { size: number; bold?: boolean; mono?: boolean; color?: number; x?: number }): void {
     const grey = options.color ?? 0;
     this.y -= options.size * 1.35;
     this.page.drawText(value, {
       x: options.x ?? this.left,
       y: this.y,
       size: options.size,
-      font: options.bold ? this.bold : this.font,
+      font: options.mono ? this.mono : options.bold ? this.bold : this.font,
       color: rgb(grey, grey, grey),
     });
   }
@@ -139,13 +174,19 @@ class Writer {
   }
 
   field(label: string, value: string, valueSize = 10.5): void {
-    const labelWidth = 170;
+    const labelWidth = 190;
     const top = this.y;
-    this.text(label, { size: 9.5, color: 0.35 });
+    for (const line of this.wrap(label, 9.5, labelWidth - 10, this.font)) this.text(line, { size: 9.5, color: 0.35 });
     const labelBottom = this.y;
     this.y = top;
     for (const line of this.wrap(value, valueSize, this.width - labelWidth, this.bold)) this.text(line, { size: valueSize, bold: true, x: this.left + labelWidth });
     this.y = Math.min(this.y, labelBottom) - 4;
+  }
+
+  fingerprint(label: string, lines: string[]): void {
+    this.text(label, { size: 9.5, color: 0.35 });
+    for (const line of lines) this.text(line, { size: 9, mono: true, x: this.left + 12 });
+    this.gap(4);
   }
 
   signatureLine(label: string): void {
