@@ -3,7 +3,7 @@ import { randomInt } from "node:crypto";
 /**
  * Application numbers: 16 digits, read aloud in groups of four (4821 0937 5512 8806). Fifteen
  * random digits (about 50 bits: not guessable among millions of applications) and a Luhn check
- * digit, so a mistyped digit or two swapped neighbours are caught before any lookup.
+ * digit, so a mistyped digit (and most swapped neighbours) is caught before any lookup.
  */
 export function newApplicationNumber(): string {
   let digits = String(randomInt(1, 10));

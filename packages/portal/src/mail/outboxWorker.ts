@@ -51,7 +51,7 @@ export class OutboxWorker {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.running;
+    await this.idle();
     this.transport.close();
   }
 
@@ -71,6 +71,11 @@ export class OutboxWorker {
           this.kick();
         }
       });
+  }
+
+  /** Resolves when no pass is running or queued (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
   }
 
   /** One pass over the due messages; resolves when each was sent or rescheduled. */
