@@ -13,3 +13,4 @@ export * from "./registry/httpRegistry.ts";
 export * from "./registry/personRegistry.ts";
 export * from "./storage/portalStore.ts";
 export type { ApplicationStatus } from "./storage/schema.ts";
+export * from "./portalForCa.ts";

@@ -1,4 +1,5 @@
 import { createCaServer, openCertificateAuthority, parseListen, PASSWORD_ENV, readKeyPassword } from "@qoltanba/ca";
+import { openPortalForCa } from "@qoltanba/portal";
 import { EXIT, required, type Command } from "../command.ts";
 
 export const DEFAULT_LISTEN = "127.0.0.1:8080";
@@ -13,6 +14,9 @@ export async function serveCa(dir: string, listen: string, passwordFile: string 
   const unlocked = passwordFile !== undefined || Boolean(process.env[PASSWORD_ENV]);
   const ca = await openCertificateAuthority(dir, unlocked ? { password: await readKeyPassword(passwordFile) } : {});
   const server = await createCaServer(ca, { logger: true });
+  const portal = await openPortalForCa(ca, process.env, (line) => server.app.log.warn(line));
+  await server.app.register(portal.plugin);
+  portal.start();
   const address = await server.app.listen({ host, port });
   if (!unlocked) process.stderr.write(`no key password (${PASSWORD_ENV} or --password-file): publishing only, no signing services\n`);
   onReady?.(address);
@@ -21,6 +25,7 @@ export async function serveCa(dir: string, listen: string, passwordFile: string 
     process.once("SIGTERM", () => resolve());
   });
   await server.close();
+  await portal.close();
   await ca.close();
 }
 

@@ -19,7 +19,7 @@ export function layout(context: PageContext, title: string, body: Html, options:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="csrf-token" content="${context.csrfToken}">
-<title>${title} — Qoltanba</title>
+<title>${title === t.siteName ? title : `${title} — Qoltanba`}</title>
 <link rel="stylesheet" href="/static/portal.css">
 ${options.script ? html`<script type="module" src="/static/portal.js"></script>` : ""}
 </head>
