@@ -7,6 +7,8 @@ export interface PageContext {
   readonly t: Messages;
   readonly csrfToken: string;
   readonly path: string;
+  /** The local agent's WebSocket URL, for the page script. */
+  readonly agentUrl: string;
 }
 
 export const csrfField = (context: PageContext) => html`<input type="hidden" name="_csrf" value="${context.csrfToken}">`;
@@ -19,7 +21,9 @@ export function layout(context: PageContext, title: string, body: Html, options:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="csrf-token" content="${context.csrfToken}">
+<meta name="agent-url" content="${context.agentUrl}">
 <title>${title === t.siteName ? title : `${title} — Qoltanba`}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/portal.css">
 ${options.script ? html`<script type="module" src="/static/portal.js"></script>` : ""}
 </head>

@@ -1,11 +1,13 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { toPem } from "@qoltanba/pki";
 import { parseApplicationNumber } from "../enrollment/applicationNumber.ts";
 import { Browser, captchaAnswer, csrPair, openssl, opensslResult, PERSON, startTestPortal, temporaryDirectory, testDatabases, validIin, type TestPortal } from "../testSupport.ts";
+
+const ARTIFACTS = resolve(import.meta.dirname, "../../../../test-artifacts/portal");
 
 /** Agreement → captcha + IIN → details: the seed's steps 1–4. */
 async function reachDetails(browser: Browser, env: TestPortal, iin = PERSON.iin) {
@@ -102,6 +104,14 @@ for (const makeDatabase of testDatabases()) {
       const text = execFileSync("pdftotext", ["-layout", path, "-"]).toString();
       assert.match(text, /ЗАЯВЛЕНИЕ/);
       assert.match(text, /ТЕСТОВ ТЕСТ ТЕСТОВИЧ/);
+      assert.match(text, new RegExp(`Номер заявки: ${number.replace(/(\d{4})(?=\d)/g, "$1 ")}`));
+      assert.match(text, /Файловая система \(PKCS12\)/);
+      const deadline = new Intl.DateTimeFormat("ru-RU", { timeZone: "Asia/Almaty", day: "2-digit", month: "2-digit", year: "numeric" }).format(new Date(Date.now() + 30 * 86_400_000));
+      assert.match(text, new RegExp(`Обратиться в Регистрационный[\\s\\S]*${deadline.replace(/\./g, "\\.")}`));
+      // A look at the page: pdftoppm renders it for a person to see under test-artifacts/portal/.
+      mkdirSync(ARTIFACTS, { recursive: true });
+      execFileSync("pdftoppm", ["-png", "-r", "60", "-singlefile", path, join(ARTIFACTS, `form-ru-${database.engine}`)]);
+      assert.ok(statSync(join(ARTIFACTS, `form-ru-${database.engine}.png`)).size > 10_000);
       const authSpki = openssl(["req", "-pubkey", "-noout"], csrs.auth);
       const fingerprint = openssl(["dgst", "-sha256", "-r"], openssl(["pkey", "-pubin", "-outform", "DER"], authSpki)).toString().split(" ")[0]!.toUpperCase();
       assert.ok(text.replace(/[\s:]+/g, "").includes(fingerprint), "the AUTH key's SHA-256 fingerprint, as openssl computes it");

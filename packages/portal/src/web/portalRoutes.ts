@@ -5,7 +5,7 @@ import { LIMITS, receiptHash } from "../enrollment/enrollment.ts";
 import { DEFAULT_LANGUAGE, errorMessage, fill, isLanguage, messages, type Language } from "../i18n/index.ts";
 import { MailCatcher } from "../mail/mailTransport.ts";
 import { applicationFormPdf } from "../pdf/applicationForm.ts";
-import type { Portal } from "../portal.ts";
+import { DEFAULT_AGENT_ORIGIN, type Portal } from "../portal.ts";
 import type { Application } from "../storage/portalStore.ts";
 import { browserBundle, portalStylesheet } from "./bundle.ts";
 import { readCookie, setCookie } from "./cookies.ts";
@@ -42,7 +42,8 @@ export async function portalRoutes(app: FastifyInstance, options: { portal: Port
     for (const [key, value] of new URLSearchParams(body as string)) form[key] ??= value;
     done(null, form);
   });
-  app.addHook("onSend", securityHeaders(portal.options.agentOrigin ?? "wss://127.0.0.1:13579", secure));
+  const agentOrigin = portal.options.agentOrigin ?? DEFAULT_AGENT_ORIGIN;
+  app.addHook("onSend", securityHeaders(agentOrigin, secure));
 
   const languageOf = (request: FastifyRequest): Language => {
     const cookie = readCookie(request, COOKIE.language);
@@ -55,7 +56,7 @@ export async function portalRoutes(app: FastifyInstance, options: { portal: Port
       setCookie(reply, COOKIE.csrf, cookie, { secure });
     }
     const language = languageOf(request);
-    return { language, t: messages(language), csrfToken: csrf.tokenFor(cookie), path: request.url.split("?")[0]! };
+    return { language, t: messages(language), csrfToken: csrf.tokenFor(cookie), path: request.url.split("?")[0]!, agentUrl: `${agentOrigin}/` };
   };
   const wantsJson = (request: FastifyRequest) => (request.headers.accept ?? "").includes("application/json");
   const send = (reply: FastifyReply, context: PageContext, title: string, body: Html, status = 200, script = false) =>
