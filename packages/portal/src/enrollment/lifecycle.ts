@@ -35,8 +35,10 @@ export class ApplicationLifecycle {
     }
     const subject = subjectOf(application);
     const storage = KEY_STORAGES[application.storage as KeyStorageKind].validity;
-    const auth = await this.ca.issueCertificate({ csr: application.authCsr!, profile: "individual-auth", subject, storage });
-    const sign = await this.ca.issueCertificate({ csr: application.signCsr!, profile: "individual-sign", subject, storage });
+    const csrs = await this.store.csrs(number);
+    if (!csrs) throw new Error(`application ${number} has lost its CSRs`);
+    const auth = await this.ca.issueCertificate({ csr: csrs.auth, profile: "individual-auth", subject, storage });
+    const sign = await this.ca.issueCertificate({ csr: csrs.sign, profile: "individual-sign", subject, storage });
     await this.store.recordIssued(number, { auth: auth.serial, sign: sign.serial }, new Date());
     return { auth, sign };
   }

@@ -40,8 +40,6 @@ export interface Application {
   readonly locality: string;
   readonly center: string;
   readonly storage: string;
-  readonly authCsr?: string;
-  readonly signCsr?: string;
   readonly authSpkiSha256?: string;
   readonly signSpkiSha256?: string;
   readonly submittedAt: Date;
@@ -91,8 +89,6 @@ function applicationOf(row: ApplicationsTable): Application {
     locality: row.locality,
     center: row.center,
     storage: row.storage,
-    ...optional("authCsr", row.auth_csr),
-    ...optional("signCsr", row.sign_csr),
     ...optional("authSpkiSha256", row.auth_spki_sha256),
     ...optional("signSpkiSha256", row.sign_spki_sha256),
     submittedAt: new Date(row.submitted_at),
@@ -261,8 +257,6 @@ export class PortalStore {
             locality: application.locality,
             center: application.center,
             storage: application.storage,
-            auth_csr: application.authCsr,
-            sign_csr: application.signCsr,
             auth_spki_sha256: application.authSpkiSha256,
             sign_spki_sha256: application.signSpkiSha256,
             receipt_hash: application.receiptHash,
@@ -279,6 +273,7 @@ export class PortalStore {
             sign_serial: null,
           })
           .execute();
+        await trx.insertInto("application_csrs").values({ number: application.number, auth_csr: application.authCsr, sign_csr: application.signCsr }).execute();
         if (application.email) await this.enqueueIn(trx, application.number, "submitted", application.email, application.language, application.submittedAt);
       });
     } catch (error) {
@@ -301,6 +296,12 @@ export class PortalStore {
       .where("receipt_hash", "=", receiptHash)
       .executeTakeFirst();
     return row && applicationOf(row);
+  }
+
+  /** The CSRs of an application that waits for its certificates. */
+  async csrs(number: string): Promise<{ auth: string; sign: string } | undefined> {
+    const row = await this.db.selectFrom("application_csrs").select(["auth_csr", "sign_csr"]).where("number", "=", number).executeTakeFirst();
+    return row && { auth: row.auth_csr, sign: row.sign_csr };
   }
 
   /** Whether a public key is in any application (a key goes into one application only). */
@@ -354,6 +355,7 @@ export class PortalStore {
           .where("name", "in", ["users_total", "users_individual"])
           .execute();
       }
+      await trx.deleteFrom("application_csrs").where("number", "=", number).execute();
       if (row.email) await this.enqueueIn(trx, number, "issued", row.email, row.language, now);
     });
   }
@@ -366,6 +368,7 @@ export class PortalStore {
         operator,
         rejection_reason: reason,
       });
+      await trx.deleteFrom("application_csrs").where("number", "=", number).execute();
       if (row.email) await this.enqueueIn(trx, number, "rejected", row.email, row.language, now);
     });
   }
@@ -395,6 +398,7 @@ export class PortalStore {
         .where("number", "in", due.map((row) => row.number))
         .where("status", "=", "submitted")
         .execute();
+      await trx.deleteFrom("application_csrs").where("number", "in", due.map((row) => row.number)).execute();
       for (const row of due) if (row.email) await this.enqueueIn(trx, row.number, "expired", row.email, row.language, now);
       return due.length;
     });
@@ -419,8 +423,6 @@ export class PortalStore {
         given_name: null,
         patronymic: null,
         email: null,
-        auth_csr: null,
-        sign_csr: null,
         auth_spki_sha256: null,
         sign_spki_sha256: null,
         receipt_hash: null,

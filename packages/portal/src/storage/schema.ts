@@ -16,8 +16,6 @@ export interface ApplicationsTable {
   locality: string;
   center: string;
   storage: string;
-  auth_csr: string | null;
-  sign_csr: string | null;
   auth_spki_sha256: string | null;
   sign_spki_sha256: string | null;
   /** SHA-256 of the receipt cookie that lets the submitting browser download the form. */
@@ -34,6 +32,13 @@ export interface ApplicationsTable {
   rejection_reason: string | null;
   auth_serial: string | null;
   sign_serial: string | null;
+}
+
+/** The CSRs of an application waiting for its certificates: kept apart so the hot rows stay small, deleted once issued or closed. */
+export interface ApplicationCsrsTable {
+  number: string;
+  auth_csr: string;
+  sign_csr: string;
 }
 
 export interface PersonsTable {
@@ -88,6 +93,7 @@ export interface UsersTable {
 
 export interface PortalDatabase {
   applications: ApplicationsTable;
+  application_csrs: ApplicationCsrsTable;
   persons: PersonsTable;
   captchas: CaptchasTable;
   outbox: OutboxTable;

@@ -214,7 +214,9 @@ for (const makeDatabase of testDatabases()) {
       const response = await browser.request("/apply/submit", { method: "POST", json: detailsForm("850702400128", csrs), headers: { "x-csrf-token": browser.csrfToken } });
       const { number } = (await response.json()) as { number: string };
       const before = await env.portal.store.counters();
+      assert.ok(await env.portal.store.csrs(number));
       const issued = await env.portal.lifecycle.confirmApplication(number, "operator-1");
+      assert.equal(await env.portal.store.csrs(number), undefined, "the CSRs go once the certificates exist");
       const root = join(work, "root.pem");
       const issuing = join(work, "issuing.pem");
       writeFileSync(root, toPem("CERTIFICATE", env.ca.certificates.root));
@@ -254,6 +256,7 @@ for (const makeDatabase of testDatabases()) {
       assert.ok(swept.expired >= 1);
       const expired = await env.portal.store.application(number);
       assert.equal(expired!.status, "expired");
+      assert.equal(await env.portal.store.csrs(number), undefined);
       assert.equal(expired!.person!.iin, "781123301050", "kept until the retention ends");
       assert.deepEqual(
         (await env.portal.store.outbox(number)).map((message) => message.kind),

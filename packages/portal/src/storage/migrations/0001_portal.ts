@@ -18,8 +18,6 @@ export function portalTables(engine: Engine): Migration {
         .addColumn("locality", "text", (column) => column.notNull())
         .addColumn("center", "text", (column) => column.notNull())
         .addColumn("storage", "text", (column) => column.notNull())
-        .addColumn("auth_csr", "text")
-        .addColumn("sign_csr", "text")
         .addColumn("auth_spki_sha256", "text")
         .addColumn("sign_spki_sha256", "text")
         .addColumn("receipt_hash", "text")
@@ -40,6 +38,12 @@ export function portalTables(engine: Engine): Migration {
       await db.schema.createIndex("applications_sign_key").unique().on("applications").column("sign_spki_sha256").execute();
       await db.schema.createIndex("applications_deadline").on("applications").columns(["status", "deadline_at"]).execute();
       await db.schema.createIndex("applications_closed").on("applications").columns(["status", "closed_at"]).execute();
+      await db.schema
+        .createTable("application_csrs")
+        .addColumn("number", "text", (column) => column.primaryKey())
+        .addColumn("auth_csr", "text", (column) => column.notNull())
+        .addColumn("sign_csr", "text", (column) => column.notNull())
+        .execute();
       await db.schema
         .createTable("persons")
         .addColumn("iin", "text", (column) => column.primaryKey())
