@@ -27,7 +27,9 @@ export function errorMessage(language: Language, code: string): string {
   return catalog[`err_${code}`] ?? catalog.err_generic!;
 }
 
+const DATE_FORMAT = new Intl.DateTimeFormat("ru-RU", { timeZone: "Asia/Almaty", day: "2-digit", month: "2-digit", year: "numeric" });
+
 /** Dates as people in Kazakhstan write them: 25.11.2026 (Asia/Almaty). */
 export function formatDate(date: Date): string {
-  return new Intl.DateTimeFormat("ru-RU", { timeZone: "Asia/Almaty", day: "2-digit", month: "2-digit", year: "numeric" }).format(date);
+  return DATE_FORMAT.format(date);
 }

@@ -107,6 +107,24 @@ function applicationOf(row: ApplicationsTable): Application {
 
 const MAX_ROWS_PER_INSERT = 400;
 
+/**
+ * Kysely prepares every SQLite statement anew; the portal's few query shapes are prepared once
+ * instead (a status lookup spends more time preparing than reading otherwise).
+ */
+function cachePreparedStatements(database: NonNullable<OpenedDatabase["sqlite"]>): void {
+  const prepare = database.prepare.bind(database);
+  const statements = new Map<string, ReturnType<typeof prepare>>();
+  database.prepare = ((source: string) => {
+    let statement = statements.get(source);
+    if (!statement) {
+      if (statements.size >= 500) statements.clear();
+      statement = prepare(source);
+      statements.set(source, statement);
+    }
+    return statement;
+  }) as typeof database.prepare;
+}
+
 /** A unique-index clash on one of the applications' key columns. */
 function isKeyClash(error: unknown): boolean {
   const { code, message, constraint } = error as { code?: string; message?: string; constraint?: string };
@@ -131,7 +149,9 @@ export class PortalStore {
   }
 
   static async open(url: string, baseDir: string): Promise<PortalStore> {
-    return new PortalStore(await openMigratedDatabase<PortalDatabase>(url, baseDir, portalMigrations, PORTAL_MIGRATION_TABLE));
+    const opened = await openMigratedDatabase<PortalDatabase>(url, baseDir, portalMigrations, PORTAL_MIGRATION_TABLE);
+    if (opened.sqlite) cachePreparedStatements(opened.sqlite);
+    return new PortalStore(opened);
   }
 
   close(): Promise<void> {
