@@ -17,7 +17,7 @@ class StatusLine {
     if (retry) {
       const button = document.createElement("button");
       button.type = "button";
-      button.textContent = document.documentElement.lang === "ru" ? "Проверить снова" : document.documentElement.lang === "en" ? "Check again" : "Қайта тексеру";
+      button.textContent = this.text("retry");
       button.addEventListener("click", retry);
       this.element.append(" ", button);
     }

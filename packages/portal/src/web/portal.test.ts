@@ -296,3 +296,24 @@ describe("rate limits", () => {
     assert.equal((await browser.post("/apply/identity", { captchaId: "x", captcha: "1", iin: PERSON.iin })).status, 429);
   });
 });
+
+describe("person registry outage", () => {
+  const database = testDatabases()[0]!();
+  let env: TestPortal;
+  before(async () => {
+    env = await startTestPortal(database, { registry: { kind: "http", url: "http://127.0.0.1:9/registry", timeoutMilliseconds: 300 } });
+  });
+  after(() => env.close());
+
+  test("the IIN check says to try later (503), nothing breaks and nothing is stored", async () => {
+    const browser = new Browser(env.url);
+    await browser.page("/apply");
+    const identity = await browser.post("/apply", { agree: "yes" });
+    const { id, answer } = await captchaAnswer(env.portal, identity.text);
+    const result = await browser.post("/apply/identity", { captchaId: id, captcha: answer, iin: PERSON.iin });
+    assert.equal(result.status, 503);
+    assert.match(result.text, /Жеке тұлғалар дерекқоры қазір жауап бермейді/);
+    assert.match(result.text, /name="captchaId"/, "a new picture to try again with");
+    assert.equal(await env.portal.store.countApplications(), 0);
+  });
+});

@@ -113,7 +113,7 @@ export function detailsPage(context: PageContext, person: Person, applicationNum
 export function agentStatus(t: Messages): Html {
   return html`<div class="agent-status" id="agent-status" aria-live="polite"
   data-checking="${t.agentChecking}" data-ready="${t.agentReady}" data-missing="${t.agentMissing}"
-  data-working="${t.agentWorking}" data-cancelled="${t.agentCancelled}" data-failed="${t.agentFailed}"
+  data-retry="${t.agentRetry}" data-working="${t.agentWorking}" data-cancelled="${t.agentCancelled}" data-failed="${t.agentFailed}"
   data-install-working="${t.installWorking}" data-installed="${t.installed}" data-not-connected="${t.storageNotConnected}"></div>`;
 }
 
