@@ -1,1 +1,10 @@
-export {};
+export * from "./state/agentHome.ts";
+export * from "./tls/agentTls.ts";
+export * from "./trust/certificates.ts";
+export * from "./trust/stores.ts";
+export * from "./trust/trust.ts";
+export * from "./autostart/autostart.ts";
+export * from "./autostart/launcher.ts";
+export * from "./doctor/doctor.ts";
+export * from "./doctor/finding.ts";
+export * from "./trust/run.ts";

@@ -2,6 +2,7 @@ import { CertificateBuilder, describeIssuer, type ProfileSettings } from "@qolta
 import { readCaCertificate, readCaConfig, type CaConfig } from "./caFolder.ts";
 import { issuingIssuerUrls, publicationUrls, type PublicationUrls } from "./publicationUrls.ts";
 import { openKeyFileSigner } from "./signer/keyFiles.ts";
+import { openPkcs11Signer } from "./signer/pkcs11Signer.ts";
 import { CA_KEY_NAMES, type CaKeyName, type CaSigner } from "./signer/signer.ts";
 import { openDatabase } from "./storage/database.ts";
 import { CertificateStore } from "./storage/certificateStore.ts";
@@ -22,17 +23,26 @@ export interface CertificateAuthority {
 }
 
 export interface OpenOptions {
-  /** Unlocks the CA keys (not needed to publish certificates). */
+  /** Unlocks the CA's key files (not needed to publish certificates). */
   readonly password?: string;
+  /** Logs in to the HSM of a CA whose ca.json names one (instead of `password`). */
+  readonly hsmPin?: string;
+  /** HSM sessions in the pool (default 8). */
+  readonly hsmSessions?: number;
   /** Overrides the database URL in ca.json (tests point one CA at another engine). */
   readonly databaseUrl?: string;
 }
 
-export async function openCertificateAuthority(dir: string, options: OpenOptions = {}): Promise<CertificateAuthority> {
+export async function openCertificateAuthority(
+  dir: string,
+  options: OpenOptions = {},
+): Promise<CertificateAuthority> {
   const config = await readCaConfig(dir);
-  const entries = await Promise.all(CA_KEY_NAMES.map(async (name) => [name, await readCaCertificate(dir, name)] as const));
+  const entries = await Promise.all(
+    CA_KEY_NAMES.map(async (name) => [name, await readCaCertificate(dir, name)] as const),
+  );
   const certificates = Object.fromEntries(entries) as Record<CaKeyName, Buffer>;
-  const signer = options.password === undefined ? undefined : await openKeyFileSigner(dir, options.password, ["issuing", "ocsp", "tsa"]);
+  const signer = await openSigner(dir, config, options);
   const urls = publicationUrls(config.baseUrl);
   const settings = { policyOids: config.policyOids, cpsUrl: urls.cps };
   const store = new CertificateStore(await openDatabase(options.databaseUrl ?? config.database, dir));
@@ -45,6 +55,32 @@ export async function openCertificateAuthority(dir: string, options: OpenOptions
     store,
     ...(signer ? { signer } : {}),
     builder: new CertificateBuilder(describeIssuer(certificates.issuing, issuingIssuerUrls(urls)), settings),
-    close: () => store.close(),
+    close: async () => {
+      await signer?.close?.();
+      await store.close();
+    },
   };
+}
+
+const ONLINE_KEYS: readonly CaKeyName[] = ["issuing", "ocsp", "tsa"];
+
+async function openSigner(
+  dir: string,
+  config: CaConfig,
+  options: OpenOptions,
+): Promise<CaSigner | undefined> {
+  if (config.hsm) {
+    if (options.hsmPin === undefined) return undefined;
+    const labels = Object.fromEntries(ONLINE_KEYS.map((name) => [name, config.hsm!.keyLabels[name]!]));
+    return openPkcs11Signer(
+      {
+        module: config.hsm.module,
+        slotLabel: config.hsm.slotLabel,
+        pin: options.hsmPin,
+        ...(options.hsmSessions ? { sessions: options.hsmSessions } : {}),
+      },
+      labels,
+    );
+  }
+  return options.password === undefined ? undefined : openKeyFileSigner(dir, options.password, ONLINE_KEYS);
 }

@@ -8,17 +8,26 @@ export const PASSWORD_ENV = "QOLTANBA_KEY_PASSWORD";
  * Never from a command-line argument, where other users of the machine could read it.
  */
 export async function readKeyPassword(passwordFile?: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  let password: string | undefined;
-  if (passwordFile) {
-    const text = await readFile(passwordFile, "utf8").catch(() => {
-      throw new InputError("password_file", `cannot read the password file ${passwordFile}`);
+  return readSecret("password", "the CA key password", PASSWORD_ENV, "--password-file", passwordFile, env);
+}
+
+export const HSM_PIN_ENV = "QOLTANBA_HSM_PIN";
+
+/** The HSM user PIN, by the same rules: a file (first line) or QOLTANBA_HSM_PIN, never a flag value. */
+export async function readHsmPin(pinFile?: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return readSecret("pin", "the HSM PIN", HSM_PIN_ENV, "--pin-file", pinFile, env);
+}
+
+async function readSecret(code: string, what: string, envName: string, flag: string, file: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
+  let secret: string | undefined;
+  if (file) {
+    const text = await readFile(file, "utf8").catch(() => {
+      throw new InputError(`${code}_file`, `cannot read the ${code} file ${file}`);
     });
-    password = text.split(/\r?\n/)[0];
+    secret = text.split(/\r?\n/)[0];
   } else {
-    password = env[PASSWORD_ENV];
+    secret = env[envName];
   }
-  if (!password) {
-    throw new InputError("no_password", `the CA key password is needed: set ${PASSWORD_ENV} or pass --password-file FILE`);
-  }
-  return password;
+  if (!secret) throw new InputError(`no_${code}`, `${what} is needed: set ${envName} or pass ${flag} FILE`);
+  return secret;
 }

@@ -16,6 +16,10 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: "ca audit", summary: "Verify the audit log's hash chain.", load: async () => (await import("./commands/caAudit.ts")).caAudit },
   { name: "serve", summary: "Serve the CA over HTTP: certificates, CRLs and the signing services.", load: async () => (await import("./commands/serve.ts")).serve },
   { name: "demo", summary: "Create (or reuse) a demo CA in a local folder and serve it.", load: async () => (await import("./commands/demo.ts")).demo },
+  { name: "agent trust", summary: "Make browsers trust the agent's local CA (and given CA roots) for wss://127.0.0.1.", load: async () => (await import("./commands/agentTrust.ts")).agentTrust },
+  { name: "agent install", summary: "Start the agent at every login (XDG autostart, LaunchAgent, Run key).", load: async () => (await import("./commands/agentInstall.ts")).agentInstall },
+  { name: "agent uninstall", summary: "Stop starting the agent at login and remove the trust it added.", load: async () => (await import("./commands/agentUninstall.ts")).agentUninstall },
+  { name: "agent doctor", summary: "Check why a website cannot reach the agent, with the fix for each finding.", load: async () => (await import("./commands/agentDoctor.ts")).agentDoctor },
 ];
 
 function overview(): string {

@@ -23,3 +23,4 @@ export * from "./ber-to-der.ts";
 export * from "./cms.ts";
 export * from "./cms-verify.ts";
 export * from "./tsp.ts";
+export * from "./xmldsig.ts";

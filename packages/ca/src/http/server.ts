@@ -3,14 +3,17 @@ import { InputError } from "@qoltanba/pki";
 import type { CertificateAuthority } from "../authority.ts";
 import { CrlPublisher, DEFAULT_CRL_SCHEDULE, type CrlSchedule } from "../crl/crlPublisher.ts";
 import { RevocationWatcher } from "../revocationWatcher.ts";
+import { TimeStampAuthority, type TimeStampAuthorityOptions } from "../tsa/timeStampAuthority.ts";
 import { crlRoutes } from "./crlRoutes.ts";
 import { publicationRoutes } from "./publication.ts";
+import { tsaRoutes } from "./tsaRoutes.ts";
 
 export interface CaServerOptions {
   readonly logger?: boolean;
   readonly crlSchedule?: CrlSchedule;
   /** How often to look for revocations made elsewhere (CLI, console, other nodes). */
   readonly revocationPollMilliseconds?: number;
+  readonly tsa?: TimeStampAuthorityOptions;
 }
 
 /** A running set of CA services behind one HTTP server. */
@@ -18,6 +21,8 @@ export interface CaServer {
   readonly app: FastifyInstance;
   /** Present when the CA keys are unlocked: this node signs CRLs. */
   readonly crlPublisher?: CrlPublisher;
+  /** Present when the CA keys are unlocked: this node issues time-stamps. */
+  readonly tsa?: TimeStampAuthority;
   readonly revocationWatcher: RevocationWatcher;
   close(): Promise<void>;
 }
@@ -40,14 +45,18 @@ export async function createCaServer(ca: CertificateAuthority, options: CaServer
   await revocationWatcher.start();
   await app.register(publicationRoutes, { ca });
   await app.register(crlRoutes, { ca });
+  const tsa = ca.signer ? new TimeStampAuthority(ca, options.tsa) : undefined;
+  if (tsa) await app.register(tsaRoutes, { tsa, path: new URL(ca.urls.tsa).pathname });
   return {
     app,
     ...(crlPublisher ? { crlPublisher } : {}),
+    ...(tsa ? { tsa } : {}),
     revocationWatcher,
     async close() {
       await app.close();
       await revocationWatcher.stop();
       await crlPublisher?.stop();
+      await tsa?.stop();
     },
   };
 }

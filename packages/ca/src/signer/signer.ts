@@ -5,9 +5,11 @@ export type CaKeyName = "root" | "issuing" | "ocsp" | "tsa";
 export const CA_KEY_NAMES: readonly CaKeyName[] = ["root", "issuing", "ocsp", "tsa"];
 
 /**
- * Signs bytes with a named CA key. Key files today, a PKCS#11 HSM later: callers never see the
+ * Signs bytes with a named CA key, held in key files or in a PKCS#11 HSM: callers never see the
  * private key, only this interface.
  */
 export interface CaSigner {
   key(name: CaKeyName): SigningKey;
+  /** Releases what the signer holds open (the HSM's sessions). */
+  close?(): Promise<void>;
 }

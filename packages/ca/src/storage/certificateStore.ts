@@ -95,7 +95,8 @@ function stateOf(row: { revoked_at: string | null; revocation_reason: string | n
 export class CertificateStore {
   readonly db: Kysely<Database>;
   readonly engine: OpenedDatabase["engine"];
-  private readonly sqlite: OpenedDatabase["sqlite"];
+  /** The SQLite handle under Kysely, for hot paths; use it inside `db.connection()` so no Kysely transaction is open. */
+  readonly sqlite: OpenedDatabase["sqlite"];
 
   constructor(opened: OpenedDatabase) {
     this.db = opened.db;

@@ -3,6 +3,7 @@ import type { Engine } from "./database.ts";
 import { certificatesAndAudit } from "./migrations/0001_certificatesAndAudit.ts";
 import { revocationSeq } from "./migrations/0002_revocationSeq.ts";
 import { crls } from "./migrations/0003_crls.ts";
+import { tsaTokens } from "./migrations/0004_tsaTokens.ts";
 
 /** Versioned migrations, applied in name order and recorded by Kysely's migrator. Append only. */
 export function migrations(engine: Engine): MigrationProvider {
@@ -10,6 +11,7 @@ export function migrations(engine: Engine): MigrationProvider {
     "0001_certificates_and_audit": certificatesAndAudit(engine),
     "0002_revocation_seq": revocationSeq,
     "0003_crls": crls,
+    "0004_tsa_tokens": tsaTokens,
   };
   return { getMigrations: async () => all };
 }

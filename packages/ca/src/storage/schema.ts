@@ -47,10 +47,20 @@ export interface CrlsTable {
   sha256: string;
 }
 
+export interface TsaTokensTable {
+  serial: string; // lowercase hex of the serial's magnitude
+  gen_time: string;
+  policy: string;
+  hash_algorithm: string;
+  message_imprint: string; // lowercase hex
+  audit_seq: number | null;
+}
+
 export interface Database {
   certificates: CertificatesTable;
   public_keys: PublicKeysTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   crls: CrlsTable;
+  tsa_tokens: TsaTokensTable;
 }

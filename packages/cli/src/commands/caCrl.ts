@@ -1,19 +1,21 @@
 import { readFile } from "node:fs/promises";
-import { CrlPublisher, crlFilePath, openCertificateAuthority, PASSWORD_ENV, readKeyPassword } from "@qoltanba/ca";
+import { CrlPublisher, crlFilePath, HSM_PIN_ENV, openCertificateAuthority, PASSWORD_ENV, readUnlockOptions } from "@qoltanba/ca";
 import { InputError } from "@qoltanba/pki";
 import { EXIT, required, type Command } from "../command.ts";
 
 export const caCrl: Command = {
-  usage: `qoltanba ca crl --dir DIR [--delta] [--password-file FILE] > issuing.crl
+  usage: `qoltanba ca crl --dir DIR [--delta] [--password-file FILE | --pin-file FILE] > issuing.crl
 
-  With the key password (--password-file or ${PASSWORD_ENV}) a new CRL is signed and published;
-  without it the CRL last published is written, if it is still current.`,
-  options: { dir: { type: "string" }, delta: { type: "boolean" }, "password-file": { type: "string" } },
+  With the key password (--password-file or ${PASSWORD_ENV}; for a CA on an HSM the PIN, --pin-file
+  or ${HSM_PIN_ENV}) a new CRL is signed and published; without it the CRL last published is
+  written, if it is still current.`,
+  options: { dir: { type: "string" }, delta: { type: "boolean" }, "password-file": { type: "string" }, "pin-file": { type: "string" } },
   async run(values) {
     const dir = required(values, "dir");
     const kind = values.delta ? "delta" : "full";
-    const unlocked = values["password-file"] !== undefined || Boolean(process.env[PASSWORD_ENV]);
-    const ca = await openCertificateAuthority(dir, unlocked ? { password: await readKeyPassword(values["password-file"] as string | undefined) } : {});
+    const unlock = await readUnlockOptions(dir, { passwordFile: values["password-file"] as string | undefined, pinFile: values["pin-file"] as string | undefined }, false);
+    const unlocked = unlock !== undefined;
+    const ca = await openCertificateAuthority(dir, unlock ?? {});
     try {
       if (unlocked) {
         await new CrlPublisher(ca).generate(kind);

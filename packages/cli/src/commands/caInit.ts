@@ -1,16 +1,24 @@
-import { initCertificateAuthority, readKeyPassword } from "@qoltanba/ca";
+import { HSM_PIN_ENV, initCertificateAuthority, PASSWORD_ENV, readHsmPin, readKeyPassword } from "@qoltanba/ca";
 import { EXIT, required, UsageError, type Command } from "../command.ts";
 
 export const caInit: Command = {
   usage: `qoltanba ca init --dir DIR [--db URL] [--base-url URL] [--password-file FILE]
                         [--root-cn NAME] [--issuing-cn NAME] [--organization NAME]
                         [--issuing-key-bits 2048|3072|4096] [--accept-test-iin]
+                        [--hsm MODULE --slot LABEL [--pin-file FILE] [--key-label-prefix P] [--root-offline DIR]]
 
   --dir DIR              the CA folder (created; must be empty)
   --db URL               sqlite:PATH (default sqlite:ca.sqlite in DIR) or postgres://HOST/DB[?schema=NAME]
   --base-url URL         where the CA publishes (default http://127.0.0.1:8080): CRL, OCSP, TSA, AIA and CPS URLs derive from it
   --password-file FILE   the key password (first line); otherwise env QOLTANBA_KEY_PASSWORD (never a flag)
-  --accept-test-iin      NCA-style test mode: accept the public test IIN 123456789011`,
+  --accept-test-iin      NCA-style test mode: accept the public test IIN 123456789011
+  --hsm MODULE           generate the keys inside this PKCS#11 module's token (never exported), e.g.
+                         /usr/lib/softhsm/libsofthsm2.so; no key files then
+  --slot LABEL           the token's label
+  --pin-file FILE        the token's user PIN (first line); otherwise env ${HSM_PIN_ENV} (never a flag)
+  --key-label-prefix P   the keys' CKA_LABEL prefix (default qoltanba-: qoltanba-issuing, ...)
+  --root-offline DIR     keep the root key off the HSM and out of DIR: in this empty folder on offline
+                         media, encrypted with the key password (${PASSWORD_ENV}); see docs/key-ceremony.md`,
   options: {
     dir: { type: "string" },
     db: { type: "string" },
@@ -21,14 +29,34 @@ export const caInit: Command = {
     organization: { type: "string" },
     "issuing-key-bits": { type: "string" },
     "accept-test-iin": { type: "boolean" },
+    hsm: { type: "string" },
+    slot: { type: "string" },
+    "pin-file": { type: "string" },
+    "key-label-prefix": { type: "string" },
+    "root-offline": { type: "string" },
   },
   async run(values) {
     const bits = values["issuing-key-bits"] === undefined ? 2048 : Number(values["issuing-key-bits"]);
     if (bits !== 2048 && bits !== 3072 && bits !== 4096) throw new UsageError("--issuing-key-bits must be 2048, 3072 or 4096");
     const dir = required(values, "dir");
+    const module = values.hsm as string | undefined;
+    const rootOffline = values["root-offline"] as string | undefined;
+    if (module === undefined && (values.slot !== undefined || values["pin-file"] !== undefined || rootOffline !== undefined)) {
+      throw new UsageError("--slot, --pin-file and --root-offline go with --hsm MODULE");
+    }
+    const hsm = module === undefined ? undefined : {
+      module,
+      slotLabel: required(values, "slot"),
+      pin: await readHsmPin(values["pin-file"] as string | undefined),
+      ...(values["key-label-prefix"] ? { keyLabelPrefix: values["key-label-prefix"] as string } : {}),
+    };
+    // With every key on the HSM, no key file is written, so no password is asked.
+    const needsPassword = hsm === undefined || rootOffline !== undefined;
     const config = await initCertificateAuthority({
       dir,
-      password: await readKeyPassword(values["password-file"] as string | undefined),
+      ...(needsPassword ? { password: await readKeyPassword(values["password-file"] as string | undefined) } : {}),
+      ...(hsm ? { hsm } : {}),
+      ...(rootOffline !== undefined ? { rootOffline } : {}),
       ...(values.db ? { databaseUrl: values.db as string } : {}),
       ...(values["base-url"] ? { baseUrl: values["base-url"] as string } : {}),
       names: {

@@ -1,5 +1,5 @@
 import { readFile, writeFile } from "node:fs/promises";
-import { CertificateIssuer, openCertificateAuthority, readKeyPassword } from "@qoltanba/ca";
+import { CertificateIssuer, openCertificateAuthority, readUnlockOptions } from "@qoltanba/ca";
 import { InputError, toPem } from "@qoltanba/pki";
 import { EXIT, required, UsageError, type Command } from "../command.ts";
 
@@ -10,7 +10,7 @@ async function readInput(path: string, what: string): Promise<Buffer> {
 }
 
 export const caIssue: Command = {
-  usage: `qoltanba ca issue --dir DIR --csr FILE --profile NAME --subject FILE [--storage file|token] [--out FILE] [--password-file FILE]
+  usage: `qoltanba ca issue --dir DIR --csr FILE --profile NAME --subject FILE [--storage file|token] [--out FILE] [--password-file FILE | --pin-file FILE]
 
   --profile NAME    individual-auth, individual-sign, legal-auth, legal-sign or tls-server
   --subject FILE    JSON {"iin","surname","givenName","patronymic"?,"email"?,"locality"?,"region"?}
@@ -25,6 +25,7 @@ export const caIssue: Command = {
     storage: { type: "string" },
     out: { type: "string" },
     "password-file": { type: "string" },
+    "pin-file": { type: "string" },
   },
   async run(values) {
     const storage = (values.storage as string | undefined) ?? "file";
@@ -38,8 +39,9 @@ export const caIssue: Command = {
       throw new InputError("subject_not_json", `the subject file ${values.subject} is not valid JSON`);
     }
     const profile = required(values, "profile");
-    const password = await readKeyPassword(values["password-file"] as string | undefined);
-    const ca = await openCertificateAuthority(required(values, "dir"), { password });
+    const dir = required(values, "dir");
+    const unlock = await readUnlockOptions(dir, { passwordFile: values["password-file"] as string | undefined, pinFile: values["pin-file"] as string | undefined }, true);
+    const ca = await openCertificateAuthority(dir, unlock);
     try {
       const issued = await new CertificateIssuer(ca).issueCertificate({ csr, profile, subject, storage });
       const pem = toPem("CERTIFICATE", issued.certificate);

@@ -1,0 +1,74 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export function temporaryFolder(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A root CA certificate made by openssl, written as DER like a CA's published root.cer. */
+export function opensslRootCa(folder: string, commonName: string): string {
+  const certificate = join(folder, `${commonName.replace(/\W/g, "_")}.cer`);
+  const result = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      join(folder, "root.key"),
+      "-subj",
+      `/CN=${commonName}`,
+      "-days",
+      "30",
+      "-outform",
+      "DER",
+      "-out",
+      certificate,
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    ],
+    { encoding: "utf8" },
+  );
+  if (result.status !== 0) throw new Error(result.stderr);
+  return certificate;
+}
+
+/** A Firefox-like profile folder with its own empty NSS database, as Firefox creates on first start. */
+export function firefoxProfile(homeDirectory: string, name: string): string {
+  const directory = join(homeDirectory, ".mozilla/firefox", name);
+  mkdirSync(directory, { recursive: true });
+  const result = spawnSync("certutil", ["-N", "-d", `sql:${directory}`, "--empty-password"], {
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(result.stderr);
+  return directory;
+}
+
+/** certutil -L of a database: nickname → trust flags. */
+export function nssListing(directory: string): Map<string, string> {
+  const result = spawnSync("certutil", ["-L", "-d", `sql:${directory}`], { encoding: "utf8" });
+  const entries = new Map<string, string>();
+  for (const line of result.stdout.split("\n")) {
+    const match = /^(.*\S)\s+(\S*,\S*,\S*)\s*$/.exec(line);
+    if (match) entries.set(match[1]!, match[2]!);
+  }
+  return entries;
+}
+
+/** NSS's own chain validation for a TLS server certificate against the database's trust. */
+export function vfychain(directory: string, certificatePem: string, folder: string) {
+  const file = join(mkdtempSync(join(folder, "leaf-")), "leaf.pem");
+  writeFileSync(file, certificatePem);
+  const result = spawnSync("vfychain", ["-d", `sql:${directory}`, "-u", "1", "-a", file], {
+    encoding: "utf8",
+  });
+  return { status: result.status, output: result.stdout + result.stderr };
+}

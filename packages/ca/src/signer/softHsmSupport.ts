@@ -1,0 +1,50 @@
+// Test support: throwaway SoftHSM2 tokens in a temporary token folder of this test process.
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { temporaryDirectory } from "../testSupport.ts";
+
+export const SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so";
+export const TEST_PIN = "test-user-pin-1234";
+
+let tokenDir: string | undefined;
+
+/** Points SoftHSM2 at a fresh token folder (once per process: the library reads SOFTHSM2_CONF at C_Initialize). */
+function softHsmTokenDir(): string {
+  if (tokenDir) return tokenDir;
+  const dir = temporaryDirectory("qoltanba-softhsm-");
+  tokenDir = join(dir, "tokens");
+  mkdirSync(tokenDir);
+  const conf = join(dir, "softhsm2.conf");
+  writeFileSync(conf, `directories.tokendir = ${tokenDir}\nobjectstore.backend = file\nlog.level = ERROR\n`);
+  process.env.SOFTHSM2_CONF = conf;
+  return tokenDir;
+}
+
+/** A new initialised token; returns its label and the folder SoftHSM2 keeps it in. */
+export function createSoftHsmToken(labelPrefix: string): { label: string; folder: string } {
+  const dir = softHsmTokenDir();
+  const before = new Set(readdirSync(dir));
+  const label = `${labelPrefix}-${randomBytes(4).toString("hex")}`;
+  // softhsm2-util takes PINs only as arguments; these are throwaway test PINs of a throwaway token.
+  execFileSync("softhsm2-util", ["--init-token", "--free", "--label", label, "--pin", TEST_PIN, "--so-pin", "test-so-pin-5678"], {
+    stdio: "pipe",
+  });
+  const folder = readdirSync(dir).find((entry) => !before.has(entry));
+  if (!folder) throw new Error("softhsm2-util created no token folder");
+  return { label, folder: join(dir, folder) };
+}
+
+/** `pkcs11-tool` against the test token (the throwaway test PIN on its command line is acceptable here). */
+export function pkcs11Tool(label: string, args: string[]): { status: number; output: string } {
+  try {
+    const output = execFileSync("pkcs11-tool", ["--module", SOFTHSM_MODULE, "--token-label", label, "--login", "--pin", TEST_PIN, ...args], {
+      stdio: "pipe",
+    });
+    return { status: 0, output: output.toString() };
+  } catch (error) {
+    const failure = error as { status: number; stdout: Buffer; stderr: Buffer };
+    return { status: failure.status, output: `${failure.stdout}${failure.stderr}` };
+  }
+}
