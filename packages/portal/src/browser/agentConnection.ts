@@ -1,5 +1,3 @@
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
 // The page's side of the NCALayer protocol: one WebSocket to the local agent, one request at a
 // time, answered in order (docs/agent-protocol.md).
 

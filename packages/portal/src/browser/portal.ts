@@ -1,5 +1,3 @@
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
 // The page script: asks the local agent for keys and CSRs on the application form, and installs
 // the issued certificates on the status page. Everything else is plain server-rendered HTML.
 import { activeTokens, AgentConnection, basics } from "./agentConnection.ts";
