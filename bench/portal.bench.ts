@@ -155,14 +155,14 @@ interface LoadRequest {
 const LOAD_WORKER = `
 const { parentPort, workerData } = require("node:worker_threads");
 const http = require("node:http");
-const { port, requests, concurrency } = workerData;
+const { port, requests, concurrency, rate } = workerData;
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 const latencies = new Float64Array(requests.length);
 let next = 0, failures = 0, firstFailure = "";
-function one(index) {
+function one(index, scheduled) {
   return new Promise((resolve) => {
     const request = requests[index];
-    const started = performance.now();
+    const started = scheduled ?? performance.now();
     const req = http.request({ host: "127.0.0.1", port, method: "POST", path: request.path, agent, headers: { ...request.headers, "content-length": Buffer.byteLength(request.body) } }, (res) => {
       let text = "";
       res.setEncoding("utf8");
@@ -178,17 +178,32 @@ function one(index) {
   });
 }
 async function lane() { while (next < requests.length) await one(next++); }
+/** Open loop: request i is due at start + i/rate and timed from then (no coordinated omission), with a bounded number in flight. */
+async function paced(started) {
+  const inFlight = new Set();
+  for (let index = 0; index < requests.length; index++) {
+    const due = started + (index * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    while (inFlight.size >= concurrency) await Promise.race(inFlight);
+    const done = one(index, due).then(() => inFlight.delete(done));
+    inFlight.add(done);
+  }
+  await Promise.all(inFlight);
+}
 (async () => {
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, lane));
+  if (rate) await paced(started);
+  else await Promise.all(Array.from({ length: concurrency }, lane));
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
   parentPort.postMessage({ latencies: Array.from(latencies), seconds, failures, firstFailure });
 })();`;
 
-function load(port: number, requests: LoadRequest[], concurrency: number): Promise<{ latencies: number[]; seconds: number; failures: number; firstFailure: string }> {
+/** Closed loop (`concurrency` requests always in flight) or, with `rate`, an open loop of that many requests per second. */
+function load(port: number, requests: LoadRequest[], concurrency: number, rate?: number): Promise<{ latencies: number[]; seconds: number; failures: number; firstFailure: string }> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(LOAD_WORKER, { eval: true, workerData: { port, requests, concurrency } });
+    const worker = new Worker(LOAD_WORKER, { eval: true, workerData: { port, requests, concurrency, rate } });
     worker.once("message", (message) => {
       resolve(message);
       void worker.terminate();
@@ -254,12 +269,21 @@ async function run(engine: "sqlite" | "postgres") {
   });
   await load(port, lookups.slice(0, 2000), CONCURRENCY);
   serverTimes.set("POST /status", []);
+  let busy = performance.eventLoopUtilization();
   const status = await load(port, lookups, CONCURRENCY);
+  const statusBusy = performance.eventLoopUtilization(busy).active / LOOKUPS;
   const statusLatencies = status.latencies.sort((a, b) => a - b);
   const statusServer = serverTimes.get("POST /status")!.sort((a, b) => a - b);
   console.log(
-    `${engine}: status lookups at ${CONCURRENCY} concurrent: ${(LOOKUPS / status.seconds).toFixed(0)}/s, latency p50 ${ms(percentile(statusLatencies, 0.5))}, p99 ${ms(percentile(statusLatencies, 0.99))}; server time p50 ${ms(percentile(statusServer, 0.5))}, p99 ${ms(percentile(statusServer, 0.99))}; failures ${status.failures} ${status.firstFailure}`,
+    `${engine}: status lookups, ${CONCURRENCY} always in flight: ${(LOOKUPS / status.seconds).toFixed(0)}/s, latency p50 ${ms(percentile(statusLatencies, 0.5))}, p99 ${ms(percentile(statusLatencies, 0.99))}; server time p50 ${ms(percentile(statusServer, 0.5))}, p99 ${ms(percentile(statusServer, 0.99))}; server thread busy ${ms(statusBusy)} per lookup; failures ${status.failures} ${status.firstFailure}`,
   );
+  for (const rate of [500, 1000, 2000]) {
+    const paced = await load(port, lookups.slice(0, Math.min(LOOKUPS, rate * 8)), CONCURRENCY, rate);
+    const latencies = paced.latencies.sort((a, b) => a - b);
+    console.log(
+      `${engine}: status lookups arriving at ${rate}/s (up to ${CONCURRENCY} in flight): latency p50 ${ms(percentile(latencies, 0.5))}, p99 ${ms(percentile(latencies, 0.99))}; failures ${paced.failures}`,
+    );
+  }
 
   // Submissions: each with its own IIN check (made beforehand, as the captcha step would) and fresh keys.
   const expires = new Date(Date.now() + 3_600_000).toISOString();
@@ -278,11 +302,13 @@ async function run(engine: "sqlite" | "postgres") {
   }));
   const before = await portal.store.countApplications();
   serverTimes.set("POST /apply/submit", []);
+  busy = performance.eventLoopUtilization();
   const submitted = await load(port, submissions, 20);
+  const submitBusy = performance.eventLoopUtilization(busy).active / SUBMISSIONS;
   const after = await portal.store.countApplications();
   const submitServer = serverTimes.get("POST /apply/submit")!.sort((a, b) => a - b);
   console.log(
-    `${engine}: submissions (2 CSR signatures, IIN, registry, key checks, one transaction): ${(SUBMISSIONS / submitted.seconds).toFixed(0)}/s at 20 concurrent; server time p50 ${ms(percentile(submitServer, 0.5))}, p99 ${ms(percentile(submitServer, 0.99))}; stored ${after - before}/${SUBMISSIONS}; failures ${submitted.failures} ${submitted.firstFailure}`,
+    `${engine}: submissions (2 CSR signatures, IIN, registry, key checks, one transaction): ${(SUBMISSIONS / submitted.seconds).toFixed(0)}/s at 20 concurrent; server time p50 ${ms(percentile(submitServer, 0.5))}, p99 ${ms(percentile(submitServer, 0.99))}; server thread busy ${ms(submitBusy)} per submission; stored ${after - before}/${SUBMISSIONS}; failures ${submitted.failures} ${submitted.firstFailure}`,
   );
 
   await server.close();
