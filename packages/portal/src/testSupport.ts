@@ -56,6 +56,8 @@ export async function startTestPortal(database: TestDatabase, options: Partial<P
 export class Browser {
   private cookies = new Map<string, string>();
   csrfToken = "";
+  /** Every path requested, redirects included: none may carry personal data. */
+  readonly visited: string[] = [];
 
   constructor(readonly baseUrl: string) {}
 
@@ -71,6 +73,7 @@ export class Browser {
       headers.set("accept", "application/json");
       body = JSON.stringify(init.json);
     }
+    this.visited.push(path);
     const response = await fetch(new URL(path, this.baseUrl), { ...init, headers, body: body ?? null, redirect: "manual" });
     for (const cookie of response.headers.getSetCookie()) {
       const [pair, ...attributes] = cookie.split(";");

@@ -128,6 +128,7 @@ for (const makeDatabase of testDatabases()) {
       assert.equal(found.status, 200);
       assert.match(found.text, /data-status="submitted"/);
       assert.match(found.text, /Берілді/);
+      for (const path of [...browser.visited, ...stranger.visited]) assert.doesNotMatch(path, new RegExp(`${PERSON.iin}|${number}|ТЕСТ|%D0`), path);
     });
 
     test("bad input: each gets a clear message and nothing is stored", async () => {
