@@ -38,10 +38,23 @@ const LOOKUPS = Number(values.lookups);
 const CONCURRENCY = Number(values.concurrency);
 const SUBMISSIONS = Number(values.submissions);
 const PASSWORD = "benchmark password for CA keys";
-const DEMO_IINS = readFileSync(DEMO_PERSONS_FILE, "utf8").trim().split("\n").slice(1).map((line) => line.split(",")[0]!);
+const DEMO_IINS = readFileSync(DEMO_PERSONS_FILE, "utf8")
+  .trim()
+  .split("\n")
+  .slice(1)
+  .map((line) => line.split(",")[0]!);
 
 /** Every 40th bulk application waits for confirmation (as the last 30 days' would); the rest are issued, installed or closed. */
-const statusOf = (i: number) => (i % 40 === 0 ? "submitted" : i % 40 === 1 ? "expired" : i % 40 === 2 ? "rejected" : i % 2 ? "issued" : "installed");
+const statusOf = (i: number) =>
+  i % 40 === 0
+    ? "submitted"
+    : i % 40 === 1
+      ? "expired"
+      : i % 40 === 2
+        ? "rejected"
+        : i % 2
+          ? "issued"
+          : "installed";
 const luhn = (digits: string) => {
   let sum = 0;
   for (let i = 0; i < digits.length; i++) {
@@ -57,9 +70,17 @@ const iinOf = (i: number) => String(800_000_000_000 + i);
 /** A PKCS#10 request with an empty subject, signed by its key (what the agent's generateCsr sends). */
 async function benchCsr(): Promise<string> {
   const { publicKey, privateKey } = await promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
-  const info = sequence(integer(0), sequence(), publicKey.export({ type: "spki", format: "der" }), contextConstructed(0));
+  const info = sequence(
+    integer(0),
+    sequence(),
+    publicKey.export({ type: "spki", format: "der" }),
+    contextConstructed(0),
+  );
   const signature = createSign("sha256").update(info).sign(privateKey);
-  return toPem("CERTIFICATE REQUEST", sequence(info, sequence(oid(OID.sha256WithRSAEncryption), derNull()), bitString(signature)));
+  return toPem(
+    "CERTIFICATE REQUEST",
+    sequence(info, sequence(oid(OID.sha256WithRSAEncryption), derNull()), bitString(signature)),
+  );
 }
 
 /**
@@ -73,7 +94,9 @@ async function benchCsrs(count: number): Promise<string[]> {
     const started = performance.now();
     kept.push(...(await Promise.all(Array.from({ length: count - kept.length }, () => benchCsr()))));
     writeFileSync(cache, JSON.stringify(kept));
-    console.log(`${count} CSRs (RSA-2048 keys) made in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `${count} CSRs (RSA-2048 keys) made in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
   }
   return kept.slice(0, count);
 }
@@ -84,46 +107,115 @@ function row(i: number, now: string) {
   const issued = status === "issued" || status === "installed";
   const hex = i.toString(16).padStart(62, "0");
   return [
-    numberOf(i), status, purged ? null : iinOf(i), purged ? null : "БЕНЧМАРКОВ", purged ? null : "ТЕСТ", purged ? null : "ТЕСТОВИЧ", null, "kk", "almaty",
-    "almaty.bostandyk", "almaty.bostandyk.rc", "file", purged ? null : `${hex}a1`, purged ? null : `${hex}b2`, null, now, now,
-    issued ? now : null, issued ? now : null, status === "installed" ? now : null, purged ? now : null, purged ? now : null, issued ? "bench" : null,
-    status === "rejected" ? "bench" : null, issued ? `${hex}01` : null, issued ? `${hex}02` : null,
+    numberOf(i),
+    status,
+    purged ? null : iinOf(i),
+    purged ? null : "БЕНЧМАРКОВ",
+    purged ? null : "ТЕСТ",
+    purged ? null : "ТЕСТОВИЧ",
+    null,
+    "kk",
+    "almaty",
+    "almaty.bostandyk",
+    "almaty.bostandyk.rc",
+    "file",
+    purged ? null : `${hex}a1`,
+    purged ? null : `${hex}b2`,
+    null,
+    now,
+    now,
+    issued ? now : null,
+    issued ? now : null,
+    status === "installed" ? now : null,
+    purged ? now : null,
+    purged ? now : null,
+    issued ? "bench" : null,
+    status === "rejected" ? "bench" : null,
+    issued ? `${hex}01` : null,
+    issued ? `${hex}02` : null,
   ];
 }
 const COLUMNS = [
-  "number", "status", "iin", "surname", "given_name", "patronymic", "email", "language", "region", "locality", "center", "storage",
-  "auth_spki_sha256", "sign_spki_sha256", "receipt_hash", "submitted_at", "deadline_at", "confirmed_at", "issued_at", "installed_at",
-  "closed_at", "purged_at", "operator", "rejection_reason", "auth_serial", "sign_serial",
+  "number",
+  "status",
+  "iin",
+  "surname",
+  "given_name",
+  "patronymic",
+  "email",
+  "language",
+  "region",
+  "locality",
+  "center",
+  "storage",
+  "auth_spki_sha256",
+  "sign_spki_sha256",
+  "receipt_hash",
+  "submitted_at",
+  "deadline_at",
+  "confirmed_at",
+  "issued_at",
+  "installed_at",
+  "closed_at",
+  "purged_at",
+  "operator",
+  "rejection_reason",
+  "auth_serial",
+  "sign_serial",
 ];
 
 /** Bulk load: secondary indexes dropped and rebuilt afterwards, rows in large batches. */
-async function seed(portal: Portal, engine: "sqlite" | "postgres", sqlitePath: string, csr: string): Promise<void> {
+async function seed(
+  portal: Portal,
+  engine: "sqlite" | "postgres",
+  sqlitePath: string,
+  csr: string,
+): Promise<void> {
   const now = new Date().toISOString();
   const started = performance.now();
   if (engine === "sqlite") {
     const db = new SQLite(sqlitePath);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = OFF");
-    const indexes = db.prepare("select sql from sqlite_master where type = 'index' and tbl_name = 'applications' and sql is not null").all() as Array<{ sql: string }>;
-    for (const index of indexes) db.exec(`drop index ${/create (?:unique )?index "?(\w+)"?/i.exec(index.sql)![1]}`);
-    const insert = db.prepare(`insert into applications (${COLUMNS.join(", ")}) values (${COLUMNS.map(() => "?").join(", ")})`);
-    const insertCsrs = db.prepare("insert into application_csrs (number, auth_csr, sign_csr) values (?, ?, ?)");
+    const indexes = db
+      .prepare(
+        "select sql from sqlite_master where type = 'index' and tbl_name = 'applications' and sql is not null",
+      )
+      .all() as Array<{ sql: string }>;
+    for (const index of indexes)
+      db.exec(`drop index ${/create (?:unique )?index "?(\w+)"?/i.exec(index.sql)![1]}`);
+    const insert = db.prepare(
+      `insert into applications (${COLUMNS.join(", ")}) values (${COLUMNS.map(() => "?").join(", ")})`,
+    );
+    const insertCsrs = db.prepare(
+      "insert into application_csrs (number, auth_csr, sign_csr) values (?, ?, ?)",
+    );
     const batch = db.transaction((from: number, to: number) => {
       for (let i = from; i < to; i++) {
         insert.run(...row(i, now));
         if (statusOf(i) === "submitted") insertCsrs.run(numberOf(i), csr, csr);
       }
     });
-    for (let from = 0; from < APPLICATIONS; from += 100_000) batch(from, Math.min(APPLICATIONS, from + 100_000));
+    for (let from = 0; from < APPLICATIONS; from += 100_000)
+      batch(from, Math.min(APPLICATIONS, from + 100_000));
     const loaded = performance.now();
     for (const index of indexes) db.exec(index.sql);
     db.exec("analyze");
     db.close();
-    console.log(`sqlite: ${APPLICATIONS} applications inserted in ${((loaded - started) / 1000).toFixed(1)} s, indexes in ${((performance.now() - loaded) / 1000).toFixed(1)} s`);
+    console.log(
+      `sqlite: ${APPLICATIONS} applications inserted in ${((loaded - started) / 1000).toFixed(1)} s, indexes in ${((performance.now() - loaded) / 1000).toFixed(1)} s`,
+    );
     return;
   }
   const db = portal.store.db;
-  const indexes = (await sql<{ indexname: string; indexdef: string }>`select indexname, indexdef from pg_indexes where tablename = 'applications' and schemaname = current_schema() and indexname <> 'applications_pkey'`.execute(db)).rows;
+  const indexes = (
+    await sql<{
+      indexname: string;
+      indexdef: string;
+    }>`select indexname, indexdef from pg_indexes where tablename = 'applications' and schemaname = current_schema() and indexname <> 'applications_pkey'`.execute(
+      db,
+    )
+  ).rows;
   for (const index of indexes) await sql.raw(`drop index ${index.indexname}`).execute(db);
   const types = COLUMNS.map(() => "text[]");
   const insert = `insert into applications (${COLUMNS.join(", ")}) select * from unnest(${types.map((type, index) => `$${index + 1}::${type}`).join(", ")})`;
@@ -134,13 +226,20 @@ async function seed(portal: Portal, engine: "sqlite" | "postgres", sqlitePath: s
     await db.executeQuery(CompiledQuery.raw(insert, columns));
     const submitted = rows.filter((values) => values[1] === "submitted").map((values) => values[0] as string);
     if (submitted.length > 0) {
-      await db.executeQuery(CompiledQuery.raw("insert into application_csrs (number, auth_csr, sign_csr) select n, $2, $2 from unnest($1::text[]) as n", [submitted, csr]));
+      await db.executeQuery(
+        CompiledQuery.raw(
+          "insert into application_csrs (number, auth_csr, sign_csr) select n, $2, $2 from unnest($1::text[]) as n",
+          [submitted, csr],
+        ),
+      );
     }
   }
   const loaded = performance.now();
   for (const index of indexes) await sql.raw(index.indexdef).execute(db);
   await sql`analyze applications`.execute(db);
-  console.log(`postgres: ${APPLICATIONS} applications inserted in ${((loaded - started) / 1000).toFixed(1)} s, indexes in ${((performance.now() - loaded) / 1000).toFixed(1)} s`);
+  console.log(
+    `postgres: ${APPLICATIONS} applications inserted in ${((loaded - started) / 1000).toFixed(1)} s, indexes in ${((performance.now() - loaded) / 1000).toFixed(1)} s`,
+  );
 }
 
 interface LoadRequest {
@@ -201,7 +300,12 @@ async function paced(started) {
 })();`;
 
 /** Closed loop (`concurrency` requests always in flight) or, with `rate`, an open loop of that many requests per second. */
-function load(port: number, requests: LoadRequest[], concurrency: number, rate?: number): Promise<{ latencies: number[]; seconds: number; failures: number; firstFailure: string }> {
+function load(
+  port: number,
+  requests: LoadRequest[],
+  concurrency: number,
+  rate?: number,
+): Promise<{ latencies: number[]; seconds: number; failures: number; firstFailure: string }> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(LOAD_WORKER, { eval: true, workerData: { port, requests, concurrency, rate } });
     worker.once("message", (message) => {
@@ -212,7 +316,8 @@ function load(port: number, requests: LoadRequest[], concurrency: number, rate?:
   });
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 
 async function run(engine: "sqlite" | "postgres") {
@@ -220,7 +325,12 @@ async function run(engine: "sqlite" | "postgres") {
   const dir = join(work, "ca");
   const schema = `bench_${randomBytes(4).toString("hex")}`;
   const databaseUrl = engine === "postgres" ? `${POSTGRES_BENCH_URL}?schema=${schema}` : undefined;
-  await initCertificateAuthority({ dir, password: PASSWORD, issuingKeyBits: 2048, ...(databaseUrl ? { databaseUrl } : {}) });
+  await initCertificateAuthority({
+    dir,
+    password: PASSWORD,
+    issuingKeyBits: 2048,
+    ...(databaseUrl ? { databaseUrl } : {}),
+  });
   const ca = await openCertificateAuthority(dir, { password: PASSWORD });
   const unlimited = { limit: 1e9, windowMilliseconds: 60_000 };
   const portal = await Portal.open({
@@ -232,9 +342,21 @@ async function run(engine: "sqlite" | "postgres") {
   });
   const csrs = await benchCsrs(2 * SUBMISSIONS + 1);
   await seed(portal, engine, join(dir, "portal.sqlite"), csrs.pop()!);
-  await portal.store.db.updateTable("counters").set({ value: 3_706_694 }).where("name", "=", "users_total").execute();
-  await portal.store.db.updateTable("counters").set({ value: 3_346_934 }).where("name", "=", "users_individual").execute();
-  await portal.store.db.updateTable("counters").set({ value: 294_745 }).where("name", "=", "users_legal").execute();
+  await portal.store.db
+    .updateTable("counters")
+    .set({ value: 3_706_694 })
+    .where("name", "=", "users_total")
+    .execute();
+  await portal.store.db
+    .updateTable("counters")
+    .set({ value: 3_346_934 })
+    .where("name", "=", "users_individual")
+    .execute();
+  await portal.store.db
+    .updateTable("counters")
+    .set({ value: 294_745 })
+    .where("name", "=", "users_legal")
+    .execute();
 
   const server = await createCaServer(ca);
   const serverTimes = new Map<string, number[]>();
@@ -253,8 +375,13 @@ async function run(engine: "sqlite" | "postgres") {
 
   // Home page: server time of each request, one at a time.
   for (let i = 0; i < 3000; i++) await fetch(`${address}/`).then((response) => response.arrayBuffer());
-  const home = serverTimes.get("GET /")!.slice(500).sort((a, b) => a - b);
-  console.log(`${engine}: home page server time p50 ${ms(percentile(home, 0.5))}, p99 ${ms(percentile(home, 0.99))} (${home.length} requests)`);
+  const home = serverTimes
+    .get("GET /")!
+    .slice(500)
+    .sort((a, b) => a - b);
+  console.log(
+    `${engine}: home page server time p50 ${ms(percentile(home, 0.5))}, p99 ${ms(percentile(home, 0.99))} (${home.length} requests)`,
+  );
 
   // Status lookups: number and IIN, random applications that wait for confirmation.
   const submittedIndexes = Array.from({ length: Math.floor(APPLICATIONS / 40) }, (_, k) => k * 40);
@@ -287,17 +414,45 @@ async function run(engine: "sqlite" | "postgres") {
 
   // Submissions: each with its own IIN check (made beforehand, as the captcha step would) and fresh keys.
   const expires = new Date(Date.now() + 3_600_000).toISOString();
-  const tickets = Array.from({ length: SUBMISSIONS }, (_, k) => ({ id: `bench-${k}-${randomBytes(6).toString("hex")}`, iin: DEMO_IINS[k % DEMO_IINS.length]!, number: newApplicationNumber() }));
+  const tickets = Array.from({ length: SUBMISSIONS }, (_, k) => ({
+    id: `bench-${k}-${randomBytes(6).toString("hex")}`,
+    iin: DEMO_IINS[k % DEMO_IINS.length]!,
+    number: newApplicationNumber(),
+  }));
   for (let from = 0; from < tickets.length; from += 200) {
     await portal.store.db
       .insertInto("captchas")
-      .values(tickets.slice(from, from + 200).map((ticket) => ({ id: ticket.id, answer: "0", state: "checked" as const, expires_at: expires, iin: ticket.iin, application_number: ticket.number })))
+      .values(
+        tickets
+          .slice(from, from + 200)
+          .map((ticket) => ({
+            id: ticket.id,
+            answer: "0",
+            state: "checked" as const,
+            expires_at: expires,
+            iin: ticket.iin,
+            application_number: ticket.number,
+          })),
+      )
       .execute();
   }
   const submissions: LoadRequest[] = tickets.map((ticket, k) => ({
     path: "/apply/submit",
-    body: JSON.stringify({ iin: ticket.iin, region: "almaty", locality: "almaty.bostandyk", center: "almaty.bostandyk.rc", storage: "file", authCsr: csrs[2 * k], signCsr: csrs[2 * k + 1] }),
-    headers: { cookie: `${cookie}; qticket=${ticket.id}`, "content-type": "application/json", accept: "application/json", "x-csrf-token": csrfToken },
+    body: JSON.stringify({
+      iin: ticket.iin,
+      region: "almaty",
+      locality: "almaty.bostandyk",
+      center: "almaty.bostandyk.rc",
+      storage: "file",
+      authCsr: csrs[2 * k],
+      signCsr: csrs[2 * k + 1],
+    }),
+    headers: {
+      cookie: `${cookie}; qticket=${ticket.id}`,
+      "content-type": "application/json",
+      accept: "application/json",
+      "x-csrf-token": csrfToken,
+    },
     expect: '"number"',
   }));
   const before = await portal.store.countApplications();
@@ -323,4 +478,7 @@ async function run(engine: "sqlite" | "postgres") {
   }
 }
 
-for (const engine of values.engine === "both" ? (["sqlite", "postgres"] as const) : [values.engine as "sqlite" | "postgres"]) await run(engine);
+for (const engine of values.engine === "both"
+  ? (["sqlite", "postgres"] as const)
+  : [values.engine as "sqlite" | "postgres"])
+  await run(engine);

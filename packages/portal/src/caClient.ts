@@ -45,7 +45,12 @@ export function inProcessCaClient(ca: CertificateAuthority): CaClient {
   return {
     async issueCertificate(request) {
       const issued = await issuer.issueCertificate(request);
-      return { serial: issued.serial, certificate: issued.certificate, notBefore: issued.notBefore, notAfter: issued.notAfter };
+      return {
+        serial: issued.serial,
+        certificate: issued.certificate,
+        notBefore: issued.notBefore,
+        notAfter: issued.notAfter,
+      };
     },
     async isKeyCertified(spkiSha256) {
       return (await ca.store.keyOwner(spkiSha256)) !== undefined;

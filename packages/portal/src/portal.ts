@@ -22,9 +22,14 @@ export interface PortalOptions {
   readonly databaseUrl: string;
   readonly baseDir: string;
   /** Embedded (optionally loaded from a CSV/JSON file) or a real registry over HTTP. */
-  readonly registry?: { readonly kind: "embedded"; readonly file?: string } | ({ readonly kind: "http" } & HttpRegistryOptions);
+  readonly registry?:
+    { readonly kind: "embedded"; readonly file?: string } | ({ readonly kind: "http" } & HttpRegistryOptions);
   /** Without an SMTP URL, mail goes to the built-in catcher page (/mail-catcher, loopback only). */
-  readonly mail?: { readonly smtpUrl?: string; readonly from?: string; readonly worker?: OutboxWorkerOptions };
+  readonly mail?: {
+    readonly smtpUrl?: string;
+    readonly from?: string;
+    readonly worker?: OutboxWorkerOptions;
+  };
   readonly enrollment?: Partial<EnrollmentSettings>;
   /** Days after rejection or expiry before the personal data is erased. */
   readonly retentionDays?: number;
@@ -62,8 +67,14 @@ export class Portal {
     readonly registry: PersonRegistry,
     readonly mail: MailTransport,
   ) {
-    this.outbox = new OutboxWorker(store, mail, { ...(options.log ? { log: options.log } : {}), ...options.mail?.worker });
-    this.enrollment = new Enrollment(store, registry, options.ca, { ...DEFAULT_ENROLLMENT_SETTINGS, ...options.enrollment });
+    this.outbox = new OutboxWorker(store, mail, {
+      ...(options.log ? { log: options.log } : {}),
+      ...options.mail?.worker,
+    });
+    this.enrollment = new Enrollment(store, registry, options.ca, {
+      ...DEFAULT_ENROLLMENT_SETTINGS,
+      ...options.enrollment,
+    });
     this.lifecycle = new ApplicationLifecycle(store, options.ca);
     this.rateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
     this.csrfKey = options.csrfKey ?? randomBytes(32);
@@ -78,7 +89,9 @@ export class Portal {
       if (options.registry?.file) await embedded.load(options.registry.file);
       registry = embedded;
     }
-    const mail = options.mail?.smtpUrl ? smtpTransport(options.mail.smtpUrl, options.mail.from ?? "Qoltanba <noreply@qoltanba.kz>") : new MailCatcher();
+    const mail = options.mail?.smtpUrl
+      ? smtpTransport(options.mail.smtpUrl, options.mail.from ?? "Qoltanba <noreply@qoltanba.kz>")
+      : new MailCatcher();
     return new Portal(options, store, registry, mail);
   }
 

@@ -14,18 +14,32 @@ export const DEMO_PERSONS_FILE = fileURLToPath(new URL("../demo/persons.csv", im
  * QOLTANBA_REGISTRY_URL and QOLTANBA_REGISTRY_AUTHORIZATION (a real registry instead),
  * QOLTANBA_SMTP_URL and QOLTANBA_MAIL_FROM (without them, mail goes to /mail-catcher).
  */
-export async function openPortalForCa(ca: CertificateAuthority, env: NodeJS.ProcessEnv = process.env, log?: (line: string) => void): Promise<Portal> {
+export async function openPortalForCa(
+  ca: CertificateAuthority,
+  env: NodeJS.ProcessEnv = process.env,
+  log?: (line: string) => void,
+): Promise<Portal> {
   const caDatabase = ca.config.database;
-  const databaseUrl = env.QOLTANBA_PORTAL_DATABASE ?? (caDatabase.startsWith("postgres") ? caDatabase : "sqlite:portal.sqlite");
+  const databaseUrl =
+    env.QOLTANBA_PORTAL_DATABASE ?? (caDatabase.startsWith("postgres") ? caDatabase : "sqlite:portal.sqlite");
   const registry = env.QOLTANBA_REGISTRY_URL
-    ? { kind: "http" as const, url: env.QOLTANBA_REGISTRY_URL, ...(env.QOLTANBA_REGISTRY_AUTHORIZATION ? { authorization: env.QOLTANBA_REGISTRY_AUTHORIZATION } : {}) }
+    ? {
+        kind: "http" as const,
+        url: env.QOLTANBA_REGISTRY_URL,
+        ...(env.QOLTANBA_REGISTRY_AUTHORIZATION
+          ? { authorization: env.QOLTANBA_REGISTRY_AUTHORIZATION }
+          : {}),
+      }
     : { kind: "embedded" as const, ...(env.QOLTANBA_PERSONS ? { file: env.QOLTANBA_PERSONS } : {}) };
   return Portal.open({
     ca: inProcessCaClient(ca),
     databaseUrl,
     baseDir: ca.dir,
     registry,
-    mail: { ...(env.QOLTANBA_SMTP_URL ? { smtpUrl: env.QOLTANBA_SMTP_URL } : {}), ...(env.QOLTANBA_MAIL_FROM ? { from: env.QOLTANBA_MAIL_FROM } : {}) },
+    mail: {
+      ...(env.QOLTANBA_SMTP_URL ? { smtpUrl: env.QOLTANBA_SMTP_URL } : {}),
+      ...(env.QOLTANBA_MAIL_FROM ? { from: env.QOLTANBA_MAIL_FROM } : {}),
+    },
     enrollment: { acceptTestIin: ca.config.acceptTestIin },
     secureCookies: ca.config.baseUrl.startsWith("https:"),
     ...(log ? { log } : {}),

@@ -3,12 +3,30 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { makeIin } from "@qoltanba/pki";
-import { createCaServer, initCertificateAuthority, openCertificateAuthority, type CaServer, type CertificateAuthority } from "@qoltanba/ca";
-import { opensslCsr, temporaryDirectory, TEST_PASSWORD, type TestDatabase } from "../../ca/src/testSupport.ts";
+import {
+  createCaServer,
+  initCertificateAuthority,
+  openCertificateAuthority,
+  type CaServer,
+  type CertificateAuthority,
+} from "@qoltanba/ca";
+import {
+  opensslCsr,
+  temporaryDirectory,
+  TEST_PASSWORD,
+  type TestDatabase,
+} from "../../ca/src/testSupport.ts";
 import { inProcessCaClient } from "./caClient.ts";
 import { Portal, type PortalOptions } from "./portal.ts";
 
-export { openssl, opensslCsr, opensslResult, temporaryDirectory, testDatabases, writePem } from "../../ca/src/testSupport.ts";
+export {
+  openssl,
+  opensslCsr,
+  opensslResult,
+  temporaryDirectory,
+  testDatabases,
+  writePem,
+} from "../../ca/src/testSupport.ts";
 
 export const DEMO_PERSONS = new URL("../demo/persons.csv", import.meta.url).pathname;
 export const PERSON = { iin: "900314300015", surname: "ТЕСТОВ", givenName: "ТЕСТ", patronymic: "ТЕСТОВИЧ" };
@@ -23,9 +41,17 @@ export interface TestPortal {
 }
 
 /** A CA (keys unlocked) and the portal mounted on its server, listening on 127.0.0.1:0. */
-export async function startTestPortal(database: TestDatabase, options: Partial<PortalOptions> = {}): Promise<TestPortal> {
+export async function startTestPortal(
+  database: TestDatabase,
+  options: Partial<PortalOptions> = {},
+): Promise<TestPortal> {
   const dir = join(temporaryDirectory("qoltanba-portal-"), "ca");
-  await initCertificateAuthority({ dir, password: TEST_PASSWORD, issuingKeyBits: 2048, ...(database.url ? { databaseUrl: database.url } : {}) });
+  await initCertificateAuthority({
+    dir,
+    password: TEST_PASSWORD,
+    issuingKeyBits: 2048,
+    ...(database.url ? { databaseUrl: database.url } : {}),
+  });
   const ca = await openCertificateAuthority(dir, { password: TEST_PASSWORD });
   const portal = await Portal.open({
     ca: inProcessCaClient(ca),
@@ -61,9 +87,13 @@ export class Browser {
 
   constructor(readonly baseUrl: string) {}
 
-  async request(path: string, init: RequestInit & { form?: Record<string, string>; json?: unknown } = {}): Promise<Response> {
+  async request(
+    path: string,
+    init: RequestInit & { form?: Record<string, string>; json?: unknown } = {},
+  ): Promise<Response> {
     const headers = new Headers(init.headers);
-    if (this.cookies.size > 0) headers.set("cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
+    if (this.cookies.size > 0)
+      headers.set("cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
     let body = init.body;
     if (init.form) {
       headers.set("content-type", "application/x-www-form-urlencoded");
@@ -74,7 +104,12 @@ export class Browser {
       body = JSON.stringify(init.json);
     }
     this.visited.push(path);
-    const response = await fetch(new URL(path, this.baseUrl), { ...init, headers, body: body ?? null, redirect: "manual" });
+    const response = await fetch(new URL(path, this.baseUrl), {
+      ...init,
+      headers,
+      body: body ?? null,
+      redirect: "manual",
+    });
     for (const cookie of response.headers.getSetCookie()) {
       const [pair, ...attributes] = cookie.split(";");
       const [name, value] = [pair!.slice(0, pair!.indexOf("=")), pair!.slice(pair!.indexOf("=") + 1)];
@@ -98,8 +133,15 @@ export class Browser {
   }
 
   /** POST a form with the CSRF token (unless `csrf: false`), following a 303. */
-  async post(path: string, form: Record<string, string>, options: { csrf?: boolean } = {}): Promise<{ status: number; text: string; url: string }> {
-    const response = await this.request(path, { method: "POST", form: options.csrf === false ? form : { _csrf: this.csrfToken, ...form } });
+  async post(
+    path: string,
+    form: Record<string, string>,
+    options: { csrf?: boolean } = {},
+  ): Promise<{ status: number; text: string; url: string }> {
+    const response = await this.request(path, {
+      method: "POST",
+      form: options.csrf === false ? form : { _csrf: this.csrfToken, ...form },
+    });
     if (response.status === 303) {
       await response.body?.cancel();
       return this.page(response.headers.get("location")!);
@@ -120,19 +162,36 @@ export class Browser {
 }
 
 /** The captcha's answer, read from the database as only a test may. */
-export async function captchaAnswer(portal: Portal, pageText: string): Promise<{ id: string; answer: string }> {
+export async function captchaAnswer(
+  portal: Portal,
+  pageText: string,
+): Promise<{ id: string; answer: string }> {
   const id = /name="captchaId" value="([^"]+)"/.exec(pageText)?.[1];
   if (!id) throw new Error("the page has no captcha");
-  const row = await portal.store.db.selectFrom("captchas").select("answer").where("id", "=", id).executeTakeFirstOrThrow();
+  const row = await portal.store.db
+    .selectFrom("captchas")
+    .select("answer")
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
   return { id, answer: row.answer };
 }
 
 /** Two fresh RSA-2048 CSRs made by OpenSSL. */
-export function csrPair(dir = temporaryDirectory()): { auth: string; sign: string; authKey: string; signKey: string } {
+export function csrPair(dir = temporaryDirectory()): {
+  auth: string;
+  sign: string;
+  authKey: string;
+  signKey: string;
+} {
   const suffix = randomBytes(4).toString("hex");
   const auth = opensslCsr(dir, `auth-${suffix}`);
   const sign = opensslCsr(dir, `sign-${suffix}`);
-  return { auth: auth.csr.toString(), sign: sign.csr.toString(), authKey: auth.keyPath, signKey: sign.keyPath };
+  return {
+    auth: auth.csr.toString(),
+    sign: sign.csr.toString(),
+    authKey: auth.keyPath,
+    signKey: sign.keyPath,
+  };
 }
 
 /** A valid IIN for a birth date (the first serial from `serial` that has a check digit). */

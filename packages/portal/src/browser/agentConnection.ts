@@ -2,7 +2,8 @@
 // time, answered in order (docs/agent-protocol.md).
 
 /** The portal names the agent's URL in a meta tag (wss://127.0.0.1:13579/ unless configured). */
-export const agentUrl = () => document.querySelector<HTMLMetaElement>('meta[name="agent-url"]')?.content ?? "wss://127.0.0.1:13579/";
+export const agentUrl = () =>
+  document.querySelector<HTMLMetaElement>('meta[name="agent-url"]')?.content ?? "wss://127.0.0.1:13579/";
 
 export class AgentUnavailable extends Error {
   override name = "AgentUnavailable";
@@ -62,7 +63,8 @@ export class AgentConnection {
     const next = this.queue.then(
       () =>
         new Promise<T>((resolve, reject) => {
-          this.waiting = (answer) => (answer instanceof AgentUnavailable ? reject(answer) : resolve(answer as T));
+          this.waiting = (answer) =>
+            answer instanceof AgentUnavailable ? reject(answer) : resolve(answer as T);
           this.socket.send(JSON.stringify(message));
         }),
     );
@@ -86,14 +88,22 @@ export interface BasicsReply<T> {
 /** basics' three outcomes: a result, the person cancelled, or an error with a stable code. */
 export type BasicsOutcome<T> = { result: T } | { cancelled: true } | { error: string };
 
-export async function basics<T>(agent: AgentConnection, method: string, args: object): Promise<BasicsOutcome<T>> {
+export async function basics<T>(
+  agent: AgentConnection,
+  method: string,
+  args: object,
+): Promise<BasicsOutcome<T>> {
   const reply = await agent.request<BasicsReply<T>>({ module: "kz.gov.pki.knca.basics", method, args });
-  if (!reply.status) return { error: [reply.code, reply.details || reply.message].filter(Boolean).join(": ") };
+  if (!reply.status)
+    return { error: [reply.code, reply.details || reply.message].filter(Boolean).join(": ") };
   if (reply.body?.result === undefined) return { cancelled: true };
   return { result: reply.body.result };
 }
 
 export async function activeTokens(agent: AgentConnection): Promise<string[]> {
-  const reply = await agent.request<{ code: string; responseObject?: string[] }>({ module: "kz.gov.pki.knca.commonUtils", method: "getActiveTokens" });
+  const reply = await agent.request<{ code: string; responseObject?: string[] }>({
+    module: "kz.gov.pki.knca.commonUtils",
+    method: "getActiveTokens",
+  });
   return reply.code === "200" && Array.isArray(reply.responseObject) ? reply.responseObject : [];
 }

@@ -44,7 +44,11 @@ function linkSelects(form: HTMLFormElement): void {
         group.hidden = !match;
         group.disabled = !match;
       }
-      if (select.selectedOptions[0]?.parentElement instanceof HTMLOptGroupElement && (select.selectedOptions[0].parentElement as HTMLOptGroupElement).disabled) select.value = "";
+      if (
+        select.selectedOptions[0]?.parentElement instanceof HTMLOptGroupElement &&
+        (select.selectedOptions[0].parentElement as HTMLOptGroupElement).disabled
+      )
+        select.value = "";
     }
   };
   region.addEventListener("change", filter);
@@ -71,7 +75,9 @@ async function applicationForm(form: HTMLFormElement): Promise<void> {
         const agentStorage = option.dataset.agentStorage!;
         const available = agentStorage === "PKCS12" || present.has(agentStorage);
         option.disabled = !available;
-        option.textContent = option.textContent!.replace(/ \(.*\)$/, "") + (available ? "" : ` (${status.text("notConnected")})`);
+        option.textContent =
+          option.textContent!.replace(/ \(.*\)$/, "") +
+          (available ? "" : ` (${status.text("notConnected")})`);
       }
       if (storage.selectedOptions[0]?.disabled) storage.value = "file";
       status.show("success", status.text("ready"));
@@ -98,7 +104,11 @@ async function applicationForm(form: HTMLFormElement): Promise<void> {
         if ("cancelled" in outcome) return status.show("notice", status.text("cancelled"));
         if ("error" in outcome) return status.show("error", `${status.text("failed")}: ${outcome.error}`);
         const fields = Object.fromEntries(new FormData(form)) as Record<string, string>;
-        const answer = await postJson(form.action, { ...fields, authCsr: outcome.result.csrs.AUTH, signCsr: outcome.result.csrs.SIGN });
+        const answer = await postJson(form.action, {
+          ...fields,
+          authCsr: outcome.result.csrs.AUTH,
+          signCsr: outcome.result.csrs.SIGN,
+        });
         if (answer.ok) {
           window.location.assign(answer.data.next!);
           return;
@@ -117,7 +127,12 @@ async function applicationForm(form: HTMLFormElement): Promise<void> {
 async function installForm(form: HTMLFormElement): Promise<void> {
   const status = new StatusLine(document.getElementById("agent-status")!);
   const button = form.querySelector<HTMLButtonElement>("#install-certificates")!;
-  const data = JSON.parse(document.getElementById("install-data")!.textContent!) as { applicationId: string; iin: string; certificates: string[]; chain: string[] };
+  const data = JSON.parse(document.getElementById("install-data")!.textContent!) as {
+    applicationId: string;
+    iin: string;
+    certificates: string[];
+    chain: string[];
+  };
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     void (async () => {
@@ -137,7 +152,10 @@ async function installForm(form: HTMLFormElement): Promise<void> {
         if ("error" in outcome) return status.show("error", `${status.text("failed")}: ${outcome.error}`);
         const answer = await postJson("/status/installed", { number: data.applicationId, iin: data.iin });
         if (!answer.ok) return status.show("error", answer.data.message ?? answer.data.error!);
-        status.show("success", `${status.text("installed")}: ${outcome.result.imported.map((file) => file.fileName).join(", ")}`);
+        status.show(
+          "success",
+          `${status.text("installed")}: ${outcome.result.imported.map((file) => file.fileName).join(", ")}`,
+        );
         const cell = document.getElementById("application-status");
         if (cell) {
           cell.dataset.status = "installed";

@@ -17,7 +17,12 @@ export interface EnrollmentSettings {
   readonly checkedMinutes: number;
 }
 
-export const DEFAULT_ENROLLMENT_SETTINGS: EnrollmentSettings = { acceptTestIin: false, deadlineDays: 30, captchaMinutes: 10, checkedMinutes: 30 };
+export const DEFAULT_ENROLLMENT_SETTINGS: EnrollmentSettings = {
+  acceptTestIin: false,
+  deadlineDays: 30,
+  captchaMinutes: 10,
+  checkedMinutes: 30,
+};
 
 export const LIMITS = { email: 254, csr: 8192, iin: 12, captcha: 12, code: 64, ticket: 64 } as const;
 
@@ -56,11 +61,13 @@ export interface Submitted {
   readonly deadline: Date;
 }
 
-const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const DAY = 86_400_000;
 
 export const receiptHash = (receipt: string) => createHash("sha256").update(receipt).digest("hex");
-export const spkiFingerprint = (publicKeyInfo: Buffer) => createHash("sha256").update(publicKeyInfo).digest("hex");
+export const spkiFingerprint = (publicKeyInfo: Buffer) =>
+  createHash("sha256").update(publicKeyInfo).digest("hex");
 
 /**
  * The applying half of the seed's chapter 2: the captcha, the IIN check against the registry, and
@@ -76,20 +83,34 @@ export class Enrollment {
 
   async newCaptcha(now = new Date()): Promise<{ id: string; svg: string }> {
     const captcha = newCaptcha();
-    await this.store.createCaptcha(captcha.id, captcha.answer, new Date(now.getTime() + this.settings.captchaMinutes * 60_000));
+    await this.store.createCaptcha(
+      captcha.id,
+      captcha.answer,
+      new Date(now.getTime() + this.settings.captchaMinutes * 60_000),
+    );
     return { id: captcha.id, svg: captcha.svg };
   }
 
   /** «ЖСН тексеру»: the captcha (used up whatever happens), the IIN checksum, then the registry. */
   async checkIdentity(input: IdentityCheck, now = new Date()): Promise<CheckedIdentity> {
-    const outcome = await this.store.takeCaptcha(input.captchaId.slice(0, LIMITS.ticket), input.captchaAnswer.trim().slice(0, LIMITS.captcha), now);
+    const outcome = await this.store.takeCaptcha(
+      input.captchaId.slice(0, LIMITS.ticket),
+      input.captchaAnswer.trim().slice(0, LIMITS.captcha),
+      now,
+    );
     if (outcome !== "ok") {
-      const code = outcome === "wrong" ? "captcha_wrong" : outcome === "expired" ? "captcha_expired" : "captcha_used";
+      const code =
+        outcome === "wrong" ? "captcha_wrong" : outcome === "expired" ? "captcha_expired" : "captcha_used";
       throw new InputError(code, `captcha: ${outcome}`);
     }
     const person = await this.findPerson(input.iin);
     const applicationNumber = newApplicationNumber();
-    await this.store.bindCaptcha(input.captchaId, person.iin, applicationNumber, new Date(now.getTime() + this.settings.checkedMinutes * 60_000));
+    await this.store.bindCaptcha(
+      input.captchaId,
+      person.iin,
+      applicationNumber,
+      new Date(now.getTime() + this.settings.checkedMinutes * 60_000),
+    );
     return { person, applicationNumber, ticket: input.captchaId };
   }
 
@@ -118,20 +139,26 @@ export class Enrollment {
   /** «Өтінім беру»: re-checks everything, then stores the application and its e-mail in one transaction. */
   async submit(input: Submission, now = new Date()): Promise<Submitted> {
     const checked = await this.store.checkedCaptcha(input.ticket.slice(0, LIMITS.ticket), now);
-    if (!checked || checked.iin !== input.iin.trim()) throw new InputError("captcha_used", "the IIN check was used or has expired");
+    if (!checked || checked.iin !== input.iin.trim())
+      throw new InputError("captcha_used", "the IIN check was used or has expired");
     const person = await this.findPerson(input.iin);
     const email = this.checkEmail(input.email, input.emailRepeat);
     const region = regionByCode(input.region);
     const locality = localityByCode(input.locality);
-    if (!region || !locality || locality.region !== region.code) throw new InputError("bad_locality", "unknown region or locality");
+    if (!region || !locality || locality.region !== region.code)
+      throw new InputError("bad_locality", "unknown region or locality");
     const center = centerByCode(input.center);
-    if (!center || center.region !== region.code) throw new InputError("bad_center", "unknown Registration Center or one in another region");
+    if (!center || center.region !== region.code)
+      throw new InputError("bad_center", "unknown Registration Center or one in another region");
     if (!isKeyStorageKind(input.storage)) throw new InputError("bad_storage", "unknown key storage");
     const [auth, sign] = [this.checkCsr(input.authCsr), this.checkCsr(input.signCsr)];
-    if (auth.fingerprint === sign.fingerprint) throw new InputError("same_keys", "the AUTH and SIGN keys are the same key");
+    if (auth.fingerprint === sign.fingerprint)
+      throw new InputError("same_keys", "the AUTH and SIGN keys are the same key");
     for (const key of [auth, sign]) {
-      if (await this.ca.isKeyCertified(key.fingerprint)) throw new InputError("key_certified", "this key was certified before");
-      if (await this.store.keyInApplication(key.fingerprint)) throw new InputError("key_in_use", "this key is in another application");
+      if (await this.ca.isKeyCertified(key.fingerprint))
+        throw new InputError("key_certified", "this key was certified before");
+      if (await this.store.keyInApplication(key.fingerprint))
+        throw new InputError("key_in_use", "this key is in another application");
     }
     const receipt = randomBytes(24).toString("base64url");
     const deadline = new Date(now.getTime() + this.settings.deadlineDays * DAY);
@@ -164,7 +191,8 @@ export class Enrollment {
     if (value === "" && again === "") return undefined;
     if (value.length > LIMITS.email) throw new InputError("too_long", "e-mail too long");
     if (!EMAIL.test(value)) throw new InputError("bad_email", "not an e-mail address");
-    if (value.toLowerCase() !== again.toLowerCase()) throw new InputError("email_mismatch", "the two e-mail addresses differ");
+    if (value.toLowerCase() !== again.toLowerCase())
+      throw new InputError("email_mismatch", "the two e-mail addresses differ");
     return value;
   }
 
@@ -172,7 +200,8 @@ export class Enrollment {
     if (pem.length > LIMITS.csr) throw new InputError("too_long", "CSR too long");
     try {
       const csr = verifyCsr(pem);
-      if (csr.publicKey.algorithm !== "rsa") throw new InputError("weak_key", "the portal issues RSA keys only");
+      if (csr.publicKey.algorithm !== "rsa")
+        throw new InputError("weak_key", "the portal issues RSA keys only");
       return { pem: pem.trim(), fingerprint: spkiFingerprint(csr.publicKeyInfo) };
     } catch (error) {
       if (!(error instanceof InputError)) throw error;

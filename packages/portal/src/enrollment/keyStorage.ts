@@ -11,4 +11,5 @@ export const KEY_STORAGES = {
 
 export type KeyStorageKind = keyof typeof KEY_STORAGES;
 export const KEY_STORAGE_KINDS = Object.keys(KEY_STORAGES) as KeyStorageKind[];
-export const isKeyStorageKind = (value: unknown): value is KeyStorageKind => typeof value === "string" && value in KEY_STORAGES;
+export const isKeyStorageKind = (value: unknown): value is KeyStorageKind =>
+  typeof value === "string" && value in KEY_STORAGES;

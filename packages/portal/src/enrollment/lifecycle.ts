@@ -28,7 +28,8 @@ export class ApplicationLifecycle {
   async confirmApplication(number: string, operator: string, now = new Date()): Promise<IssuedPair> {
     const application = await this.required(number);
     if (application.status === "submitted") {
-      if (application.deadlineAt <= now) throw new InputError("bad_application_state", `application ${number} has passed its deadline`);
+      if (application.deadlineAt <= now)
+        throw new InputError("bad_application_state", `application ${number} has passed its deadline`);
       await this.store.confirm(number, operator, now);
     } else if (application.status !== "confirmed") {
       throw new InputError("bad_application_state", `application ${number} is ${application.status}`);
@@ -37,15 +38,26 @@ export class ApplicationLifecycle {
     const storage = KEY_STORAGES[application.storage as KeyStorageKind].validity;
     const csrs = await this.store.csrs(number);
     if (!csrs) throw new Error(`application ${number} has lost its CSRs`);
-    const auth = await this.ca.issueCertificate({ csr: csrs.auth, profile: "individual-auth", subject, storage });
-    const sign = await this.ca.issueCertificate({ csr: csrs.sign, profile: "individual-sign", subject, storage });
+    const auth = await this.ca.issueCertificate({
+      csr: csrs.auth,
+      profile: "individual-auth",
+      subject,
+      storage,
+    });
+    const sign = await this.ca.issueCertificate({
+      csr: csrs.sign,
+      profile: "individual-sign",
+      subject,
+      storage,
+    });
     await this.store.recordIssued(number, { auth: auth.serial, sign: sign.serial }, new Date());
     return { auth, sign };
   }
 
   async rejectApplication(number: string, operator: string, reason: string, now = new Date()): Promise<void> {
     const text = reason.trim();
-    if (text === "" || text.length > 500) throw new InputError("bad_reason", "a rejection needs a reason of at most 500 characters");
+    if (text === "" || text.length > 500)
+      throw new InputError("bad_reason", "a rejection needs a reason of at most 500 characters");
     await this.store.reject(number, operator, text, now);
   }
 
@@ -55,19 +67,31 @@ export class ApplicationLifecycle {
 
   /** The issued certificates of an application, PEM, AUTH first. */
   async certificates(application: Application): Promise<{ auth: string; sign: string; notAfter: Date[] }> {
-    if (!application.authSerial || !application.signSerial) throw new InputError("not_issued", "the certificates are not issued yet");
-    const [auth, sign] = await Promise.all([this.ca.certificate(application.authSerial), this.ca.certificate(application.signSerial)]);
-    if (!auth || !sign) throw new Error(`the CA does not know the certificates of application ${application.number}`);
-    return { auth: toPem("CERTIFICATE", auth.certificate), sign: toPem("CERTIFICATE", sign.certificate), notAfter: [auth.notAfter, sign.notAfter] };
+    if (!application.authSerial || !application.signSerial)
+      throw new InputError("not_issued", "the certificates are not issued yet");
+    const [auth, sign] = await Promise.all([
+      this.ca.certificate(application.authSerial),
+      this.ca.certificate(application.signSerial),
+    ]);
+    if (!auth || !sign)
+      throw new Error(`the CA does not know the certificates of application ${application.number}`);
+    return {
+      auth: toPem("CERTIFICATE", auth.certificate),
+      sign: toPem("CERTIFICATE", sign.certificate),
+      notAfter: [auth.notAfter, sign.notAfter],
+    };
   }
 
   /** Expires what passed its deadline and purges personal data closed longer than `retentionDays`. */
-  async sweep(retentionDays: number, now = new Date()): Promise<{ expired: number; purged: number; captchas: number }> {
+  async sweep(
+    retentionDays: number,
+    now = new Date(),
+  ): Promise<{ expired: number; purged: number; captchas: number }> {
     let expired = 0;
-    for (let batch; (batch = await this.store.expireDue(now)) > 0; ) expired += batch;
+    for (let batch; (batch = await this.store.expireDue(now)) > 0;) expired += batch;
     let purged = 0;
     const closedBefore = new Date(now.getTime() - retentionDays * 86_400_000);
-    for (let batch; (batch = await this.store.purgeClosed(closedBefore, now)) > 0; ) purged += batch;
+    for (let batch; (batch = await this.store.purgeClosed(closedBefore, now)) > 0;) purged += batch;
     const captchas = await this.store.deleteExpiredCaptchas(now);
     return { expired, purged, captchas };
   }

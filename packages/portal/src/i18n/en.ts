@@ -20,21 +20,31 @@ export const en: Messages = {
   usersIndividuals: "Individuals",
   usersLegal: "Legal entities",
   importTitle: "Installing the base certificates in your browser",
-  importIntro: "If your browser does not use the operating system's store, install both base certificates as trusted to identify websites: the root CA first, then the national CA.",
-  importChrome: "Google Chrome, Opera: Settings → Privacy and security → Security → Manage certificates → \"Authorities\" → \"Import…\", choose the file and tick \"Trust this certificate for identifying websites\".",
-  importFirefox: "Mozilla Firefox: click the link in the table above, tick \"Trust this CA to identify websites\" and press \"OK\". Repeat for the second certificate.",
-  importSafari: "Safari (macOS): Keychain Access → File → Import Items → choose the certificate → \"Get Info\" → \"X.509 Basic Policy\": \"Always Trust\".",
-  importWindows: "Windows: WIN+R → certmgr.msc → \"Trusted Root Certification Authorities\" → \"Certificates\" → Action → All Tasks → Import… → the root CA file, then the national CA file; answer \"Yes\".",
+  importIntro:
+    "If your browser does not use the operating system's store, install both base certificates as trusted to identify websites: the root CA first, then the national CA.",
+  importChrome:
+    'Google Chrome, Opera: Settings → Privacy and security → Security → Manage certificates → "Authorities" → "Import…", choose the file and tick "Trust this certificate for identifying websites".',
+  importFirefox:
+    'Mozilla Firefox: click the link in the table above, tick "Trust this CA to identify websites" and press "OK". Repeat for the second certificate.',
+  importSafari:
+    'Safari (macOS): Keychain Access → File → Import Items → choose the certificate → "Get Info" → "X.509 Basic Policy": "Always Trust".',
+  importWindows:
+    'Windows: WIN+R → certmgr.msc → "Trusted Root Certification Authorities" → "Certificates" → Action → All Tasks → Import… → the root CA file, then the national CA file; answer "Yes".',
   agentTitle: "The signing program (agent)",
-  agentText: "Your keys are made on your computer by the Qoltanba agent; no Java is needed. The agent must be running while you apply.",
+  agentText:
+    "Your keys are made on your computer by the Qoltanba agent; no Java is needed. The agent must be running while you apply.",
   cabinetTitle: "Personal cabinet",
-  cabinetText: "The personal cabinet comes in the next version. Check your application under \"Status of a submitted application\".",
+  cabinetText:
+    'The personal cabinet comes in the next version. Check your application under "Status of a submitted application".',
   individualsTitle: "Certificates for individuals",
-  individualsText: "You apply online and your computer makes two keys: one for authentication (AUTH) and one for signing (SIGN). Within 30 days you visit a Registration Center with your identity document to confirm the application. Once confirmed, you install the certificates from this site.",
-  individualsNeed: "You need: your IIN, a computer running the Qoltanba agent, a folder for the keys or a secure token.",
+  individualsText:
+    "You apply online and your computer makes two keys: one for authentication (AUTH) and one for signing (SIGN). Within 30 days you visit a Registration Center with your identity document to confirm the application. Once confirmed, you install the certificates from this site.",
+  individualsNeed:
+    "You need: your IIN, a computer running the Qoltanba agent, a folder for the keys or a secure token.",
   applyButton: "Apply",
   agreementTitle: "Agreement",
-  agreementText: "I agree that the Qoltanba National Certification Authority collects and processes my personal data (IIN, surname, name, patronymic, e-mail, locality) to issue my certificates. I confirm that I keep my private keys myself and give them to no one.",
+  agreementText:
+    "I agree that the Qoltanba National Certification Authority collects and processes my personal data (IIN, surname, name, patronymic, e-mail, locality) to issue my certificates. I confirm that I keep my private keys myself and give them to no one.",
   agreementCheck: "I have read the agreement and I agree",
   confirmButton: "Confirm",
   identityTitle: "IIN check",
@@ -42,16 +52,18 @@ export const en: Messages = {
   captchaNew: "Another picture",
   captchaAlt: "Picture with a check code",
   iinLabel: "IIN",
-  iinHint: "12 digits. On a new identity card: bottom right; on an old one: top left or under the date of birth.",
+  iinHint:
+    "12 digits. On a new identity card: bottom right; on an old one: top left or under the date of birth.",
   checkIinButton: "Check IIN",
-  detailsTitle: "ONLINE APPLICATION: \"INDIVIDUAL\"",
+  detailsTitle: 'ONLINE APPLICATION: "INDIVIDUAL"',
   detailsData: "Application data",
   surname: "Surname",
   givenName: "Name",
   patronymic: "Patronymic",
   email: "E-mail",
   emailRepeat: "Repeat the e-mail",
-  emailHint: "Optional. The application number and form are sent there. Type it carefully: with a mistake the message will not arrive.",
+  emailHint:
+    "Optional. The application number and form are sent there. Type it carefully: with a mistake the message will not arrive.",
   region: "Region or city of republican significance",
   locality: "Locality",
   localityHint: "Choose the region and the city where the application will be confirmed.",
@@ -67,20 +79,25 @@ export const en: Messages = {
   storageJaCarta: "JaCarta",
   storageKaztoken: "Kaztoken",
   storageNotConnected: "not connected",
-  storagePathNote: "File system: when you press \"Apply\", the agent asks for the folder where the keys are made (\"Path to the key storage\") — choose it and press \"Open\", then set a password for the keys.",
+  storagePathNote:
+    'File system: when you press "Apply", the agent asks for the folder where the keys are made ("Path to the key storage") — choose it and press "Open", then set a password for the keys.',
   submitButton: "Apply",
   noScript: "To make the keys, this page uses JavaScript and the Qoltanba agent. Please turn JavaScript on.",
   agentChecking: "Checking the agent…",
   agentReady: "The agent is running.",
-  agentMissing: "The Qoltanba agent does not answer. Check that: 1) the agent is installed and running (its icon is in the system tray); 2) your browser trusts the agent's certificate (run the agent's \"install trust\" command); 3) with a proxy, 127.0.0.1 is in the proxy exceptions (or no_proxy=127.0.0.1); 4) if Chrome asks for \"Local network access\", press \"Allow\". Then reload the page.",
+  agentMissing:
+    'The Qoltanba agent does not answer. Check that: 1) the agent is installed and running (its icon is in the system tray); 2) your browser trusts the agent\'s certificate (run the agent\'s "install trust" command); 3) with a proxy, 127.0.0.1 is in the proxy exceptions (or no_proxy=127.0.0.1); 4) if Chrome asks for "Local network access", press "Allow". Then reload the page.',
   agentRetry: "Check again",
-  agentWorking: "The agent is making your keys: choose the folder and enter a password in the agent's window…",
+  agentWorking:
+    "The agent is making your keys: choose the folder and enter a password in the agent's window…",
   agentCancelled: "Cancelled. Please try again.",
   agentFailed: "Agent error",
   doneTitle: "Application received",
   applicationNumber: "Application number",
-  keepNumber: "Important! Keep the application number: the Registration Center needs it to find your application, and you need it to install the certificates.",
-  deadlineWarning: "Important! Visit a Registration Center with your documents by {date} (within 30 days), or the application expires.",
+  keepNumber:
+    "Important! Keep the application number: the Registration Center needs it to find your application, and you need it to install the certificates.",
+  deadlineWarning:
+    "Important! Visit a Registration Center with your documents by {date} (within 30 days), or the application expires.",
   downloadForm: "Download the application form (PDF)",
   formKk: "Kazakh",
   formRu: "Russian",
@@ -105,13 +122,15 @@ export const en: Messages = {
   serial: "Serial number",
   validUntil: "Valid until",
   keyStorageData: "Key storage",
-  keyStorageRemembered: "The agent remembers the folder used when you applied; you can choose another one in the agent's window.",
+  keyStorageRemembered:
+    "The agent remembers the folder used when you applied; you can choose another one in the agent's window.",
   keyStorageToken: "Connect the device to the computer and choose it.",
   installButton: "Install certificates",
   installed: "Certificates installed successfully",
   installWorking: "The agent is installing the certificates: enter the keys' password in the agent's window…",
   rejectionReason: "Reason",
-  err_registry_unavailable: "The database of individuals does not answer right now. Please try again in a few minutes.",
+  err_registry_unavailable:
+    "The database of individuals does not answer right now. Please try again in a few minutes.",
   tooMany: "Too many requests. Try again in {seconds} s.",
   errorTitle: "Error",
   backHome: "Home page",
@@ -123,7 +142,8 @@ export const en: Messages = {
   err_iin_checksum: "Wrong IIN: the check digit does not match. Check the number on your identity card.",
   err_iin_birth_date: "Wrong IIN: the birth date is not valid.",
   err_iin_century: "Wrong IIN: the 7th digit (century and sex) must be 1 to 6.",
-  err_unknown_person: "Your data is not in the state database of individuals. Please visit the documentation unit of the Justice department of your city.",
+  err_unknown_person:
+    "Your data is not in the state database of individuals. Please visit the documentation unit of the Justice department of your city.",
   err_email_mismatch: "The two e-mail addresses differ.",
   err_bad_email: "The e-mail address is not valid.",
   err_bad_locality: "Choose the region and the locality from the list.",
@@ -145,16 +165,21 @@ export const en: Messages = {
   err_not_issued: "The certificates are not issued yet.",
   err_generic: "The request could not be processed.",
   mailSubject_submitted: "Application {number} received",
-  mailBody_submitted: "Dear {name},\n\nYour application for certificates was received.\nApplication number: {number}\n\nBy {deadline} (within 30 days) visit the Registration Center with your identity document: {center}.\nThe application form is attached (PDF): print it and bring it along.\n\nQoltanba",
+  mailBody_submitted:
+    "Dear {name},\n\nYour application for certificates was received.\nApplication number: {number}\n\nBy {deadline} (within 30 days) visit the Registration Center with your identity document: {center}.\nThe application form is attached (PDF): print it and bring it along.\n\nQoltanba",
   mailSubject_issued: "Application {number}: certificates issued",
-  mailBody_issued: "Dear {name},\n\nThe certificates for application {number} were issued. To install them, open \"Status of a submitted application\" on the portal, enter the application number and your IIN, and press \"Install certificates\".\n\nQoltanba",
+  mailBody_issued:
+    'Dear {name},\n\nThe certificates for application {number} were issued. To install them, open "Status of a submitted application" on the portal, enter the application number and your IIN, and press "Install certificates".\n\nQoltanba',
   mailSubject_rejected: "Application {number} rejected",
-  mailBody_rejected: "Dear {name},\n\nApplication {number} was rejected at the Registration Center.\nReason: {reason}\n\nYou may submit a new application.\n\nQoltanba",
+  mailBody_rejected:
+    "Dear {name},\n\nApplication {number} was rejected at the Registration Center.\nReason: {reason}\n\nYou may submit a new application.\n\nQoltanba",
   mailSubject_expired: "Application {number} expired",
-  mailBody_expired: "Dear {name},\n\nApplication {number} expired: it was not confirmed at a Registration Center within 30 days. Submit a new application if you still need certificates.\n\nQoltanba",
+  mailBody_expired:
+    "Dear {name},\n\nApplication {number} expired: it was not confirmed at a Registration Center within 30 days. Submit a new application if you still need certificates.\n\nQoltanba",
   formTitle: "APPLICATION",
   formSubtitle: "for the issue of certificates",
-  formIntro: "I ask for certificates for authentication (AUTH) and signing (SIGN) to be issued to me. I confirm that the public keys below are mine.",
+  formIntro:
+    "I ask for certificates for authentication (AUTH) and signing (SIGN) to be issued to me. I confirm that the public keys below are mine.",
   formPerson: "Applicant",
   formIin: "IIN",
   formEmail: "E-mail",

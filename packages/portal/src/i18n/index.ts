@@ -10,7 +10,8 @@ export const LANGUAGES: readonly Language[] = ["kk", "ru", "en"];
 export const DEFAULT_LANGUAGE: Language = "kk";
 const CATALOGS: Record<Language, Messages> = { kk, ru, en };
 
-export const isLanguage = (value: unknown): value is Language => typeof value === "string" && (LANGUAGES as readonly string[]).includes(value);
+export const isLanguage = (value: unknown): value is Language =>
+  typeof value === "string" && (LANGUAGES as readonly string[]).includes(value);
 
 export function messages(language: Language): Messages {
   return CATALOGS[language];
@@ -27,7 +28,12 @@ export function errorMessage(language: Language, code: string): string {
   return catalog[`err_${code}`] ?? catalog.err_generic!;
 }
 
-const DATE_FORMAT = new Intl.DateTimeFormat("ru-RU", { timeZone: "Asia/Almaty", day: "2-digit", month: "2-digit", year: "numeric" });
+const DATE_FORMAT = new Intl.DateTimeFormat("ru-RU", {
+  timeZone: "Asia/Almaty",
+  day: "2-digit",
+  month: "2-digit",
+  year: "numeric",
+});
 
 /** Dates as people in Kazakhstan write them: 25.11.2026 (Asia/Almaty). */
 export function formatDate(date: Date): string {

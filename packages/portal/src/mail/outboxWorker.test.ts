@@ -6,7 +6,16 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
-import { Browser, captchaAnswer, csrPair, PERSON, startTestPortal, temporaryDirectory, testDatabases, type TestPortal } from "../testSupport.ts";
+import {
+  Browser,
+  captchaAnswer,
+  csrPair,
+  PERSON,
+  startTestPortal,
+  temporaryDirectory,
+  testDatabases,
+  type TestPortal,
+} from "../testSupport.ts";
 
 /** A real SMTP server on 127.0.0.1 that keeps what arrives, parsed. */
 class Inbox {
@@ -47,7 +56,11 @@ for (const makeDatabase of testDatabases()) {
       await inbox.start();
       env = await startTestPortal(database, {
         // Poll rarely: the test drives each pass itself.
-        mail: { smtpUrl: `smtp://127.0.0.1:${inbox.port}`, from: "Qoltanba <noreply@qoltanba.test>", worker: { pollMilliseconds: 3_600_000, backoffMilliseconds: 1000 } },
+        mail: {
+          smtpUrl: `smtp://127.0.0.1:${inbox.port}`,
+          from: "Qoltanba <noreply@qoltanba.test>",
+          worker: { pollMilliseconds: 3_600_000, backoffMilliseconds: 1000 },
+        },
       });
     });
     after(async () => {
@@ -65,7 +78,17 @@ for (const makeDatabase of testDatabases()) {
       const response = await browser.request("/apply/submit", {
         method: "POST",
         headers: { "x-csrf-token": browser.csrfToken },
-        json: { iin: PERSON.iin, email, emailRepeat: email, region: "astana", locality: "astana.esil", center: "astana.esil.rc", storage: "file", authCsr: csrs.auth, signCsr: csrs.sign },
+        json: {
+          iin: PERSON.iin,
+          email,
+          emailRepeat: email,
+          region: "astana",
+          locality: "astana.esil",
+          center: "astana.esil.rc",
+          storage: "file",
+          authCsr: csrs.auth,
+          signCsr: csrs.sign,
+        },
       });
       assert.equal(response.status, 200);
       return ((await response.json()) as { number: string }).number;
@@ -75,7 +98,9 @@ for (const makeDatabase of testDatabases()) {
       const number = await submit("ru", "person@example.kz");
       // The submission kicked the worker: its pass sends at once.
       await env.portal.outbox.idle();
-      assert.deepEqual(await env.portal.store.outbox(number), [{ kind: "submitted", outcome: "sent", attempts: 0 }]);
+      assert.deepEqual(await env.portal.store.outbox(number), [
+        { kind: "submitted", outcome: "sent", attempts: 0 },
+      ]);
       const mail = inbox.messages.find((message) => message.subject?.includes(number.slice(0, 4)))!;
       assert.ok(mail, "the message arrived");
       assert.equal((mail.to as { text: string }).text, "person@example.kz");
@@ -95,17 +120,27 @@ for (const makeDatabase of testDatabases()) {
       await inbox.stop();
       const number = await submit("kk", "retry@example.kz");
       await env.portal.outbox.idle();
-      assert.deepEqual(await env.portal.store.outbox(number), [{ kind: "submitted", outcome: null, attempts: 1 }]);
+      assert.deepEqual(await env.portal.store.outbox(number), [
+        { kind: "submitted", outcome: null, attempts: 1 },
+      ]);
       await inbox.start(inbox.port);
       assert.equal((await env.portal.outbox.runOnce()).sent, 0, "not due before its backoff");
       const later = new Date(Date.now() + 60_000);
       assert.equal((await env.portal.outbox.runOnce(later)).sent, 1);
       assert.equal((await env.portal.outbox.runOnce(later)).sent, 0);
-      const arrived = inbox.messages.filter((message) => (message.to as { text: string }).text === "retry@example.kz");
+      const arrived = inbox.messages.filter(
+        (message) => (message.to as { text: string }).text === "retry@example.kz",
+      );
       assert.equal(arrived.length, 1);
       assert.match(arrived[0]!.subject!, /қабылданды$/);
-      assert.deepEqual(await env.portal.store.outbox(number), [{ kind: "submitted", outcome: "sent", attempts: 1 }]);
-      assert.equal((await env.portal.outbox.runOnce(new Date(Date.now() + 86_400_000))).sent, 0, "nothing is sent twice");
+      assert.deepEqual(await env.portal.store.outbox(number), [
+        { kind: "submitted", outcome: "sent", attempts: 1 },
+      ]);
+      assert.equal(
+        (await env.portal.outbox.runOnce(new Date(Date.now() + 86_400_000))).sent,
+        0,
+        "nothing is sent twice",
+      );
     });
 
     test("issuance and rejection e-mails are written with the state change and sent", async () => {
@@ -115,7 +150,10 @@ for (const makeDatabase of testDatabases()) {
       await env.portal.outbox.idle();
       await env.portal.lifecycle.rejectApplication(rejectedNumber, "operator-7", "документы не совпадают");
       await env.portal.outbox.runOnce(new Date(Date.now() + 3_600_000));
-      const to = (address: string) => inbox.messages.filter((message) => (message.to as { text: string }).text === address).map((message) => message.subject);
+      const to = (address: string) =>
+        inbox.messages
+          .filter((message) => (message.to as { text: string }).text === address)
+          .map((message) => message.subject);
       assert.equal(to("issued@example.kz").length, 2);
       assert.match(to("issued@example.kz")[1]!, /сертификаттар шығарылды/);
       assert.match(to("rejected@example.kz")[1]!, /отклонена/);

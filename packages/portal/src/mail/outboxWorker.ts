@@ -83,7 +83,10 @@ export class OutboxWorker {
     let sent = 0;
     let failed = 0;
     for (;;) {
-      const batch = await this.store.claimDueMessages(now, new Date(now.getTime() + this.options.leaseMilliseconds));
+      const batch = await this.store.claimDueMessages(
+        now,
+        new Date(now.getTime() + this.options.leaseMilliseconds),
+      );
       if (batch.length === 0) return { sent, failed };
       for (const message of batch) {
         const composed = await this.compose(message);
@@ -97,7 +100,10 @@ export class OutboxWorker {
           sent++;
         } catch (error) {
           failed++;
-          const delay = Math.min(this.options.backoffMilliseconds * 2 ** message.attempts, this.options.maxBackoffMilliseconds);
+          const delay = Math.min(
+            this.options.backoffMilliseconds * 2 ** message.attempts,
+            this.options.maxBackoffMilliseconds,
+          );
           await this.store.markFailed(message.id, (error as Error).message, new Date(Date.now() + delay));
         }
       }
@@ -118,7 +124,13 @@ export class OutboxWorker {
     };
     const attachments =
       message.kind === "submitted"
-        ? [{ filename: `application-${application.number}.pdf`, content: Buffer.from(await applicationFormPdf(application, language)), contentType: "application/pdf" }]
+        ? [
+            {
+              filename: `application-${application.number}.pdf`,
+              content: Buffer.from(await applicationFormPdf(application, language)),
+              contentType: "application/pdf",
+            },
+          ]
         : [];
     return {
       messageId: `<outbox-${message.id}.${application.number}@qoltanba>`,

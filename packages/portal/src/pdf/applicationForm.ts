@@ -22,10 +22,17 @@ let fonts: Promise<Fonts> | undefined;
 /** DejaVu from its npm package (not a system path): it covers the Kazakh letters ә ғ қ ң ө ұ ү һ і. */
 function loadFonts(): Promise<Fonts> {
   fonts ??= Promise.all(
-    ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf"].map((name) => readFile(require.resolve(`dejavu-fonts-ttf/ttf/${name}`))),
+    ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf"].map((name) =>
+      readFile(require.resolve(`dejavu-fonts-ttf/ttf/${name}`)),
+    ),
   ).then(([regular, bold, mono]) => {
-    const parsed = new Map([regular!, bold!, mono!].map((bytes) => [bytes as Uint8Array, withLayoutCache(fontkit.create(bytes))]));
-    const cached = { ...fontkit, create: (bytes: Uint8Array) => parsed.get(bytes) ?? fontkit.create(bytes) } as typeof fontkit;
+    const parsed = new Map(
+      [regular!, bold!, mono!].map((bytes) => [bytes as Uint8Array, withLayoutCache(fontkit.create(bytes))]),
+    );
+    const cached = {
+      ...fontkit,
+      create: (bytes: Uint8Array) => parsed.get(bytes) ?? fontkit.create(bytes),
+    } as typeof fontkit;
     return { regular: regular!, bold: bold!, mono: mono!, fontkit: cached };
   });
   return fonts;
@@ -58,10 +65,12 @@ const STORAGE_LABEL: Record<KeyStorageKind, keyof Messages> = {
   kaztoken: "storageKaztoken",
 };
 
-export const storageLabel = (t: Messages, storage: string) => t[STORAGE_LABEL[storage as KeyStorageKind] ?? "storageFile"];
+export const storageLabel = (t: Messages, storage: string) =>
+  t[STORAGE_LABEL[storage as KeyStorageKind] ?? "storageFile"];
 
 /** A SHA-256 fingerprint as two lines of 16 colon-separated bytes, as `openssl … -fingerprint` writes them. */
-const fingerprintLines = (hex: string) => [hex.slice(0, 32), hex.slice(32)].map((half) => half.toUpperCase().match(/.{2}/g)!.join(":"));
+const fingerprintLines = (hex: string) =>
+  [hex.slice(0, 32), hex.slice(32)].map((half) => half.toUpperCase().match(/.{2}/g)!.join(":"));
 
 /**
  * The application form (Өтініш) the person prints and brings to the Registration Center: their
@@ -89,7 +98,10 @@ export async function applicationFormPdf(application: Application, language: Lan
   writer.text(t.formTitle, { size: 20, bold: true });
   writer.text(t.formSubtitle, { size: 12 });
   writer.gap(10);
-  writer.text(`${t.applicationNumber}: ${formatApplicationNumber(application.number)}`, { size: 15, bold: true });
+  writer.text(`${t.applicationNumber}: ${formatApplicationNumber(application.number)}`, {
+    size: 15,
+    bold: true,
+  });
   writer.gap(8);
   writer.paragraph(t.formIntro, 10.5);
   writer.gap(8);
@@ -102,7 +114,10 @@ export async function applicationFormPdf(application: Application, language: Lan
     [t.formEmail, application.email ?? "—"],
     [t.formLocality, [locality?.name[language], region?.name[language]].filter(Boolean).join(", ")],
     [t.formCenter, centerByCode(application.center)?.name[language] ?? application.center],
-    [t.formStorage, `${storageLabel(t, application.storage)} (${KEY_STORAGES[application.storage as KeyStorageKind]?.agentStorage ?? "?"})`],
+    [
+      t.formStorage,
+      `${storageLabel(t, application.storage)} (${KEY_STORAGES[application.storage as KeyStorageKind]?.agentStorage ?? "?"})`,
+    ],
     [t.formDate, formatDate(application.submittedAt)],
     [t.formDeadline, formatDate(application.deadlineAt)],
   ];
@@ -134,7 +149,13 @@ async function drawQrCode(page: PDFPage, text: string, x: number, y: number, siz
       if (!modules.get(row, column)) continue;
       let end = column;
       while (end + 1 < modules.size && modules.get(row, end + 1)) end++;
-      page.drawRectangle({ x: origin.x + column * cell, y: origin.y + (modules.size - 1 - row) * cell, width: (end - column + 1) * cell, height: cell, color: rgb(0, 0, 0) });
+      page.drawRectangle({
+        x: origin.x + column * cell,
+        y: origin.y + (modules.size - 1 - row) * cell,
+        width: (end - column + 1) * cell,
+        height: cell,
+        color: rgb(0, 0, 0),
+      });
       column = end;
     }
   }
@@ -153,7 +174,10 @@ class Writer {
     private readonly mono: PDFFont,
   ) {}
 
-  text(value: string, options: { size: number; bold?: boolean; mono?: boolean; color?: number; x?: number }): void {
+  text(
+    value: string,
+    options: { size: number; bold?: boolean; mono?: boolean; color?: number; x?: number },
+  ): void {
     const grey = options.color ?? 0;
     this.y -= options.size * 1.35;
     this.page.drawText(value, {
@@ -176,10 +200,12 @@ class Writer {
   field(label: string, value: string, valueSize = 10.5): void {
     const labelWidth = 190;
     const top = this.y;
-    for (const line of this.wrap(label, 9.5, labelWidth - 10, this.font)) this.text(line, { size: 9.5, color: 0.35 });
+    for (const line of this.wrap(label, 9.5, labelWidth - 10, this.font))
+      this.text(line, { size: 9.5, color: 0.35 });
     const labelBottom = this.y;
     this.y = top;
-    for (const line of this.wrap(value, valueSize, this.width - labelWidth, this.bold)) this.text(line, { size: valueSize, bold: true, x: this.left + labelWidth });
+    for (const line of this.wrap(value, valueSize, this.width - labelWidth, this.bold))
+      this.text(line, { size: valueSize, bold: true, x: this.left + labelWidth });
     this.y = Math.min(this.y, labelBottom) - 4;
   }
 
@@ -190,7 +216,12 @@ class Writer {
   }
 
   signatureLine(label: string): void {
-    this.page.drawLine({ start: { x: this.left, y: this.y }, end: { x: this.left + 260, y: this.y }, thickness: 0.6, color: rgb(0, 0, 0) });
+    this.page.drawLine({
+      start: { x: this.left, y: this.y },
+      end: { x: this.left + 260, y: this.y },
+      thickness: 0.6,
+      color: rgb(0, 0, 0),
+    });
     this.text(label, { size: 9, color: 0.35 });
   }
 

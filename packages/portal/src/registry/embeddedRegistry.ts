@@ -20,13 +20,18 @@ export class EmbeddedPersonRegistry implements PersonRegistry {
   }
 }
 
-function checkedPerson(fields: { iin?: unknown; surname?: unknown; givenName?: unknown; patronymic?: unknown }, where: string): Person {
+function checkedPerson(
+  fields: { iin?: unknown; surname?: unknown; givenName?: unknown; patronymic?: unknown },
+  where: string,
+): Person {
   const text = (value: unknown) => (typeof value === "string" ? value.trim() : "");
   const iin = text(fields.iin);
-  if (checkIin(iin) !== undefined) throw new InputError("bad_person", `${where}: IIN ${JSON.stringify(iin)} is not valid`);
+  if (checkIin(iin) !== undefined)
+    throw new InputError("bad_person", `${where}: IIN ${JSON.stringify(iin)} is not valid`);
   const surname = text(fields.surname);
   const givenName = text(fields.givenName);
-  if (!surname || !givenName) throw new InputError("bad_person", `${where}: surname and given name are required`);
+  if (!surname || !givenName)
+    throw new InputError("bad_person", `${where}: surname and given name are required`);
   const patronymic = text(fields.patronymic);
   return { iin, surname, givenName, ...(patronymic ? { patronymic } : {}) };
 }
@@ -38,23 +43,46 @@ function personsFromJson(text: string, path: string): Person[] {
   } catch {
     throw new InputError("bad_person_file", `${path} is not JSON`);
   }
-  if (!Array.isArray(parsed)) throw new InputError("bad_person_file", `${path} must hold a JSON array of persons`);
-  return parsed.map((entry, index) => checkedPerson(entry as Record<string, unknown>, `${path} entry ${index + 1}`));
+  if (!Array.isArray(parsed))
+    throw new InputError("bad_person_file", `${path} must hold a JSON array of persons`);
+  return parsed.map((entry, index) =>
+    checkedPerson(entry as Record<string, unknown>, `${path} entry ${index + 1}`),
+  );
 }
 
 /** CSV as RFC 4180 writes it: quoted fields may hold commas and doubled quotes. */
 function personsFromCsv(text: string, path: string): Person[] {
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/).filter((line) => line.trim() !== "");
+  const lines = text
+    .replace(/^\uFEFF/, "")
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== "");
   const header = splitCsvLine(lines[0] ?? "").map((name) => name.trim().toLowerCase());
   const column = (name: string) => {
     const index = header.indexOf(name);
-    if (index < 0) throw new InputError("bad_person_file", `${path}: the header must name iin, surname, given_name, patronymic`);
+    if (index < 0)
+      throw new InputError(
+        "bad_person_file",
+        `${path}: the header must name iin, surname, given_name, patronymic`,
+      );
     return index;
   };
-  const [iin, surname, givenName, patronymic] = [column("iin"), column("surname"), column("given_name"), column("patronymic")];
+  const [iin, surname, givenName, patronymic] = [
+    column("iin"),
+    column("surname"),
+    column("given_name"),
+    column("patronymic"),
+  ];
   return lines.slice(1).map((line, index) => {
     const cells = splitCsvLine(line);
-    return checkedPerson({ iin: cells[iin], surname: cells[surname], givenName: cells[givenName], patronymic: cells[patronymic] }, `${path} line ${index + 2}`);
+    return checkedPerson(
+      {
+        iin: cells[iin],
+        surname: cells[surname],
+        givenName: cells[givenName],
+        patronymic: cells[patronymic],
+      },
+      `${path} line ${index + 2}`,
+    );
   });
 }
 

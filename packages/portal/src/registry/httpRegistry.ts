@@ -46,7 +46,13 @@ export class HttpPersonRegistry implements PersonRegistry {
     } catch {
       throw new RegistryUnavailable("the person registry sent a malformed answer");
     }
-    if (body.iin !== iin || typeof body.surname !== "string" || typeof body.givenName !== "string" || !body.surname || !body.givenName) {
+    if (
+      body.iin !== iin ||
+      typeof body.surname !== "string" ||
+      typeof body.givenName !== "string" ||
+      !body.surname ||
+      !body.givenName
+    ) {
       throw new RegistryUnavailable("the person registry sent a malformed answer");
     }
     return {

@@ -2,7 +2,13 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import { InputError } from "@qoltanba/pki";
 import { openMigratedDatabase, type OpenedDatabase } from "@qoltanba/ca";
 import { PORTAL_MIGRATION_TABLE, portalMigrations } from "./migrations.ts";
-import type { ApplicationsTable, ApplicationStatus, MailKind, OutboxTable, PortalDatabase } from "./schema.ts";
+import type {
+  ApplicationsTable,
+  ApplicationStatus,
+  MailKind,
+  OutboxTable,
+  PortalDatabase,
+} from "./schema.ts";
 
 export interface Person {
   readonly iin: string;
@@ -76,13 +82,21 @@ const iso = (date: Date) => date.toISOString();
 const dateOf = (text: string | null) => (text === null ? undefined : new Date(text));
 
 function applicationOf(row: ApplicationsTable): Application {
-  const optional = <K extends string, V>(key: K, value: V | null | undefined) => (value === null || value === undefined ? {} : { [key]: value });
+  const optional = <K extends string, V>(key: K, value: V | null | undefined) =>
+    value === null || value === undefined ? {} : { [key]: value };
   return {
     number: row.number,
     status: row.status,
     ...(row.iin === null
       ? {}
-      : { person: { iin: row.iin, surname: row.surname!, givenName: row.given_name!, ...optional("patronymic", row.patronymic) } }),
+      : {
+          person: {
+            iin: row.iin,
+            surname: row.surname!,
+            givenName: row.given_name!,
+            ...optional("patronymic", row.patronymic),
+          },
+        }),
     ...optional("email", row.email),
     language: row.language,
     region: row.region,
@@ -128,14 +142,21 @@ function cachePreparedStatements(database: NonNullable<OpenedDatabase["sqlite"]>
 /** A unique-index clash on one of the applications' key columns. */
 function isKeyClash(error: unknown): boolean {
   const { code, message, constraint } = error as { code?: string; message?: string; constraint?: string };
-  if (code === "23505") return constraint === "applications_auth_key" || constraint === "applications_sign_key";
-  return typeof code === "string" && code.startsWith("SQLITE_CONSTRAINT") && /spki_sha256/.test(message ?? "");
+  if (code === "23505")
+    return constraint === "applications_auth_key" || constraint === "applications_sign_key";
+  return (
+    typeof code === "string" && code.startsWith("SQLITE_CONSTRAINT") && /spki_sha256/.test(message ?? "")
+  );
 }
 
 function isNumberClash(error: unknown): boolean {
   const { code, message, constraint } = error as { code?: string; message?: string; constraint?: string };
   if (code === "23505") return constraint === "applications_pkey";
-  return typeof code === "string" && code.startsWith("SQLITE_CONSTRAINT") && /applications\.number/.test(message ?? "");
+  return (
+    typeof code === "string" &&
+    code.startsWith("SQLITE_CONSTRAINT") &&
+    /applications\.number/.test(message ?? "")
+  );
 }
 
 /** The only code that reads and writes the portal's tables. Each state change and its e-mail share one transaction. */
@@ -149,7 +170,12 @@ export class PortalStore {
   }
 
   static async open(url: string, baseDir: string): Promise<PortalStore> {
-    const opened = await openMigratedDatabase<PortalDatabase>(url, baseDir, portalMigrations, PORTAL_MIGRATION_TABLE);
+    const opened = await openMigratedDatabase<PortalDatabase>(
+      url,
+      baseDir,
+      portalMigrations,
+      PORTAL_MIGRATION_TABLE,
+    );
     if (opened.sqlite) cachePreparedStatements(opened.sqlite);
     return new PortalStore(opened);
   }
@@ -161,7 +187,11 @@ export class PortalStore {
   async counters(): Promise<Counters> {
     const rows = await this.db.selectFrom("counters").select(["name", "value"]).execute();
     const value = (name: string) => Number(rows.find((row) => row.name === name)?.value ?? 0);
-    return { total: value("users_total"), individual: value("users_individual"), legal: value("users_legal") };
+    return {
+      total: value("users_total"),
+      individual: value("users_individual"),
+      legal: value("users_legal"),
+    };
   }
 
   // ------------------------------------------------------------------ persons (the embedded registry)
@@ -169,7 +199,12 @@ export class PortalStore {
   async person(iin: string): Promise<Person | undefined> {
     const row = await this.db.selectFrom("persons").selectAll().where("iin", "=", iin).executeTakeFirst();
     if (!row) return undefined;
-    return { iin: row.iin, surname: row.surname, givenName: row.given_name, ...(row.patronymic ? { patronymic: row.patronymic } : {}) };
+    return {
+      iin: row.iin,
+      surname: row.surname,
+      givenName: row.given_name,
+      ...(row.patronymic ? { patronymic: row.patronymic } : {}),
+    };
   }
 
   async savePersons(persons: readonly Person[]): Promise<void> {
@@ -200,15 +235,27 @@ export class PortalStore {
   // ------------------------------------------------------------------ captchas
 
   async createCaptcha(id: string, answer: string, expiresAt: Date): Promise<void> {
-    await this.db.insertInto("captchas").values({ id, answer, state: "new", expires_at: iso(expiresAt), iin: null, application_number: null }).execute();
+    await this.db
+      .insertInto("captchas")
+      .values({ id, answer, state: "new", expires_at: iso(expiresAt), iin: null, application_number: null })
+      .execute();
   }
 
   /** Uses up a captcha: whatever the answer, the picture never counts twice. */
   async takeCaptcha(id: string, answer: string, now: Date): Promise<CaptchaOutcome> {
-    const row = await this.db.selectFrom("captchas").select(["answer", "state", "expires_at"]).where("id", "=", id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("captchas")
+      .select(["answer", "state", "expires_at"])
+      .where("id", "=", id)
+      .executeTakeFirst();
     if (!row) return "unknown";
     if (row.state !== "new") return "used";
-    const taken = await this.db.updateTable("captchas").set({ state: "taken" }).where("id", "=", id).where("state", "=", "new").executeTakeFirst();
+    const taken = await this.db
+      .updateTable("captchas")
+      .set({ state: "taken" })
+      .where("id", "=", id)
+      .where("state", "=", "new")
+      .executeTakeFirst();
     if (taken.numUpdatedRows !== 1n) return "used";
     if (row.expires_at <= iso(now)) return "expired";
     return row.answer === answer ? "ok" : "wrong";
@@ -225,7 +272,10 @@ export class PortalStore {
   }
 
   /** The IIN check a captcha carries, if it can still admit a submission. */
-  async checkedCaptcha(id: string, now: Date): Promise<{ iin: string; applicationNumber: string } | undefined> {
+  async checkedCaptcha(
+    id: string,
+    now: Date,
+  ): Promise<{ iin: string; applicationNumber: string } | undefined> {
     const row = await this.db
       .selectFrom("captchas")
       .select(["iin", "application_number"])
@@ -233,11 +283,16 @@ export class PortalStore {
       .where("state", "=", "checked")
       .where("expires_at", ">", iso(now))
       .executeTakeFirst();
-    return row?.iin && row.application_number ? { iin: row.iin, applicationNumber: row.application_number } : undefined;
+    return row?.iin && row.application_number
+      ? { iin: row.iin, applicationNumber: row.application_number }
+      : undefined;
   }
 
   async deleteExpiredCaptchas(now: Date): Promise<number> {
-    const result = await this.db.deleteFrom("captchas").where("expires_at", "<=", iso(now)).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom("captchas")
+      .where("expires_at", "<=", iso(now))
+      .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 
@@ -260,7 +315,10 @@ export class PortalStore {
           .where("expires_at", ">", iso(application.submittedAt))
           .executeTakeFirst();
         if (used.numUpdatedRows !== 1n) {
-          throw new InputError("captcha_used", "this IIN check was already used or has expired: check the IIN again");
+          throw new InputError(
+            "captcha_used",
+            "this IIN check was already used or has expired: check the IIN again",
+          );
         }
         await trx
           .insertInto("applications")
@@ -293,18 +351,42 @@ export class PortalStore {
             sign_serial: null,
           })
           .execute();
-        await trx.insertInto("application_csrs").values({ number: application.number, auth_csr: application.authCsr, sign_csr: application.signCsr }).execute();
-        if (application.email) await this.enqueueIn(trx, application.number, "submitted", application.email, application.language, application.submittedAt);
+        await trx
+          .insertInto("application_csrs")
+          .values({
+            number: application.number,
+            auth_csr: application.authCsr,
+            sign_csr: application.signCsr,
+          })
+          .execute();
+        if (application.email)
+          await this.enqueueIn(
+            trx,
+            application.number,
+            "submitted",
+            application.email,
+            application.language,
+            application.submittedAt,
+          );
       });
     } catch (error) {
-      if (isKeyClash(error)) throw new InputError("key_in_use", "one of these keys is already in another application: generate new keys");
-      if (isNumberClash(error)) throw new InputError("number_taken", "this application number is taken: check the IIN again");
+      if (isKeyClash(error))
+        throw new InputError(
+          "key_in_use",
+          "one of these keys is already in another application: generate new keys",
+        );
+      if (isNumberClash(error))
+        throw new InputError("number_taken", "this application number is taken: check the IIN again");
       throw error;
     }
   }
 
   async application(number: string): Promise<Application | undefined> {
-    const row = await this.db.selectFrom("applications").selectAll().where("number", "=", number).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("applications")
+      .selectAll()
+      .where("number", "=", number)
+      .executeTakeFirst();
     return row && applicationOf(row);
   }
 
@@ -320,7 +402,11 @@ export class PortalStore {
 
   /** The CSRs of an application that waits for its certificates. */
   async csrs(number: string): Promise<{ auth: string; sign: string } | undefined> {
-    const row = await this.db.selectFrom("application_csrs").select(["auth_csr", "sign_csr"]).where("number", "=", number).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("application_csrs")
+      .select(["auth_csr", "sign_csr"])
+      .where("number", "=", number)
+      .executeTakeFirst();
     return row && { auth: row.auth_csr, sign: row.sign_csr };
   }
 
@@ -329,7 +415,9 @@ export class PortalStore {
     const row = await this.db
       .selectFrom("applications")
       .select("number")
-      .where((eb) => eb.or([eb("auth_spki_sha256", "=", spkiSha256), eb("sign_spki_sha256", "=", spkiSha256)]))
+      .where((eb) =>
+        eb.or([eb("auth_spki_sha256", "=", spkiSha256), eb("sign_spki_sha256", "=", spkiSha256)]),
+      )
       .executeTakeFirst();
     return row !== undefined;
   }
@@ -341,7 +429,11 @@ export class PortalStore {
     from: readonly ApplicationStatus[],
     set: Partial<ApplicationsTable>,
   ): Promise<ApplicationsTable> {
-    const row = await trx.selectFrom("applications").selectAll().where("number", "=", number).executeTakeFirst();
+    const row = await trx
+      .selectFrom("applications")
+      .selectAll()
+      .where("number", "=", number)
+      .executeTakeFirst();
     if (!row) throw new InputError("unknown_application", `no application ${number}`);
     const result = await trx
       .updateTable("applications")
@@ -350,19 +442,31 @@ export class PortalStore {
       .where("status", "in", [...from])
       .executeTakeFirst();
     if (result.numUpdatedRows !== 1n) {
-      throw new InputError("bad_application_state", `application ${number} is ${row.status}, not ${from.join(" or ")}`);
+      throw new InputError(
+        "bad_application_state",
+        `application ${number} is ${row.status}, not ${from.join(" or ")}`,
+      );
     }
     return row;
   }
 
   async confirm(number: string, operator: string, now: Date): Promise<void> {
-    await this.db.transaction().execute((trx) => this.move(trx, number, ["submitted"], { status: "confirmed", confirmed_at: iso(now), operator }));
+    await this.db
+      .transaction()
+      .execute((trx) =>
+        this.move(trx, number, ["submitted"], { status: "confirmed", confirmed_at: iso(now), operator }),
+      );
   }
 
   /** The certificates are issued: state, serials, the user counters and the e-mail change together. */
   async recordIssued(number: string, serials: { auth: string; sign: string }, now: Date): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const row = await this.move(trx, number, ["confirmed"], { status: "issued", issued_at: iso(now), auth_serial: serials.auth, sign_serial: serials.sign });
+      const row = await this.move(trx, number, ["confirmed"], {
+        status: "issued",
+        issued_at: iso(now),
+        auth_serial: serials.auth,
+        sign_serial: serials.sign,
+      });
       const inserted = await trx
         .insertInto("portal_users")
         .values({ iin: row.iin!, kind: "individual", first_issued_at: iso(now) })
@@ -396,7 +500,12 @@ export class PortalStore {
   async markInstalled(number: string, now: Date): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const row = await this.move(trx, number, ["issued", "installed"], { status: "installed" });
-      if (row.installed_at === null) await trx.updateTable("applications").set({ installed_at: iso(now) }).where("number", "=", number).execute();
+      if (row.installed_at === null)
+        await trx
+          .updateTable("applications")
+          .set({ installed_at: iso(now) })
+          .where("number", "=", number)
+          .execute();
     });
   }
 
@@ -415,11 +524,23 @@ export class PortalStore {
       await trx
         .updateTable("applications")
         .set({ status: "expired", closed_at: iso(now) })
-        .where("number", "in", due.map((row) => row.number))
+        .where(
+          "number",
+          "in",
+          due.map((row) => row.number),
+        )
         .where("status", "=", "submitted")
         .execute();
-      await trx.deleteFrom("application_csrs").where("number", "in", due.map((row) => row.number)).execute();
-      for (const row of due) if (row.email) await this.enqueueIn(trx, row.number, "expired", row.email, row.language, now);
+      await trx
+        .deleteFrom("application_csrs")
+        .where(
+          "number",
+          "in",
+          due.map((row) => row.number),
+        )
+        .execute();
+      for (const row of due)
+        if (row.email) await this.enqueueIn(trx, row.number, "expired", row.email, row.language, now);
       return due.length;
     });
   }
@@ -448,14 +569,25 @@ export class PortalStore {
         receipt_hash: null,
         purged_at: iso(now),
       })
-      .where("number", "in", due.map((row) => row.number))
+      .where(
+        "number",
+        "in",
+        due.map((row) => row.number),
+      )
       .execute();
     return due.length;
   }
 
   // ------------------------------------------------------------------ outbox
 
-  private async enqueueIn(trx: Transaction<PortalDatabase>, number: string, kind: MailKind, recipient: string, language: string, now: Date): Promise<void> {
+  private async enqueueIn(
+    trx: Transaction<PortalDatabase>,
+    number: string,
+    kind: MailKind,
+    recipient: string,
+    language: string,
+    now: Date,
+  ): Promise<void> {
     await trx
       .insertInto("outbox")
       .values({
@@ -512,29 +644,50 @@ export class PortalStore {
   }
 
   async markSent(id: number, now: Date): Promise<void> {
-    await this.db.updateTable("outbox").set({ outcome: "sent", sent_at: iso(now), claimed_until: null }).where("id", "=", id).execute();
+    await this.db
+      .updateTable("outbox")
+      .set({ outcome: "sent", sent_at: iso(now), claimed_until: null })
+      .where("id", "=", id)
+      .execute();
   }
 
   async markDropped(id: number, reason: string): Promise<void> {
-    await this.db.updateTable("outbox").set({ outcome: "dropped", last_error: reason, claimed_until: null }).where("id", "=", id).execute();
+    await this.db
+      .updateTable("outbox")
+      .set({ outcome: "dropped", last_error: reason, claimed_until: null })
+      .where("id", "=", id)
+      .execute();
   }
 
   async markFailed(id: number, error: string, nextAttemptAt: Date): Promise<void> {
     await this.db
       .updateTable("outbox")
-      .set((eb) => ({ attempts: eb("attempts", "+", 1), last_error: error.slice(0, 500), next_attempt_at: iso(nextAttemptAt), claimed_until: null }))
+      .set((eb) => ({
+        attempts: eb("attempts", "+", 1),
+        last_error: error.slice(0, 500),
+        next_attempt_at: iso(nextAttemptAt),
+        claimed_until: null,
+      }))
       .where("id", "=", id)
       .execute();
   }
 
   async outbox(number: string): Promise<Array<{ kind: MailKind; outcome: string | null; attempts: number }>> {
-    const rows = await this.db.selectFrom("outbox").select(["kind", "outcome", "attempts"]).where("application_number", "=", number).orderBy("id").execute();
+    const rows = await this.db
+      .selectFrom("outbox")
+      .select(["kind", "outcome", "attempts"])
+      .where("application_number", "=", number)
+      .orderBy("id")
+      .execute();
     return rows.map((row) => ({ kind: row.kind, outcome: row.outcome, attempts: Number(row.attempts) }));
   }
 
   /** Rows in the applications table (tests and benchmarks; the pages never count). */
   async countApplications(): Promise<number> {
-    const row = await this.db.selectFrom("applications").select(sql<number>`count(*)`.as("count")).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom("applications")
+      .select(sql<number>`count(*)`.as("count"))
+      .executeTakeFirstOrThrow();
     return Number(row.count);
   }
 }

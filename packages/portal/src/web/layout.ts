@@ -11,9 +11,15 @@ export interface PageContext {
   readonly agentUrl: string;
 }
 
-export const csrfField = (context: PageContext) => html`<input type="hidden" name="_csrf" value="${context.csrfToken}">`;
+export const csrfField = (context: PageContext) =>
+  html`<input type="hidden" name="_csrf" value="${context.csrfToken}">`;
 
-export function layout(context: PageContext, title: string, body: Html, options: { script?: boolean } = {}): Html {
+export function layout(
+  context: PageContext,
+  title: string,
+  body: Html,
+  options: { script?: boolean } = {},
+): Html {
   const { t, language } = context;
   return html`<!doctype html>
 <html lang="${language}">

@@ -9,7 +9,15 @@ import { chromium, type Browser as Chromium, type Page } from "playwright-core";
 import { captchaAnswer, PERSON, startTestPortal, testDatabases, type TestPortal } from "../testSupport.ts";
 
 const ARTIFACTS = resolve(import.meta.dirname, "../../../../test-artifacts/portal");
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 /** A loopback port nobody listens on: the agent is "not running". */
 async function closedPort(): Promise<number> {
@@ -34,13 +42,18 @@ describe("the portal in Chromium without a running agent", () => {
     await env.close();
   });
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   test("home → individuals → agreement → captcha and IIN → details; the page says exactly what to do about the agent", async () => {
     const context = await chromiumBrowser.newContext({ viewport: { width: 1200, height: 900 } });
     const page = await context.newPage();
     const problems: string[] = [];
-    page.on("console", (message) => message.type() === "error" && !message.text().includes("WebSocket") && problems.push(message.text()));
+    page.on(
+      "console",
+      (message) =>
+        message.type() === "error" && !message.text().includes("WebSocket") && problems.push(message.text()),
+    );
     page.on("pageerror", (error) => problems.push(error.message));
 
     await page.goto(env.url);
@@ -80,7 +93,11 @@ describe("the portal in Chromium without a running agent", () => {
   });
 
   test("the status page is fine on a phone, in Russian and English", async () => {
-    const context = await chromiumBrowser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true });
+    const context = await chromiumBrowser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+    });
     const page = await context.newPage();
     await page.goto(`${env.url}/lang/ru?back=/status`);
     await page.getByRole("heading", { name: "Статус поданной заявки" }).waitFor();

@@ -5,7 +5,19 @@ import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { toPem } from "@qoltanba/pki";
 import { parseApplicationNumber } from "../enrollment/applicationNumber.ts";
-import { Browser, captchaAnswer, csrPair, openssl, opensslResult, PERSON, startTestPortal, temporaryDirectory, testDatabases, validIin, type TestPortal } from "../testSupport.ts";
+import {
+  Browser,
+  captchaAnswer,
+  csrPair,
+  openssl,
+  opensslResult,
+  PERSON,
+  startTestPortal,
+  temporaryDirectory,
+  testDatabases,
+  validIin,
+  type TestPortal,
+} from "../testSupport.ts";
 
 const ARTIFACTS = resolve(import.meta.dirname, "../../../../test-artifacts/portal");
 
@@ -18,7 +30,11 @@ async function reachDetails(browser: Browser, env: TestPortal, iin = PERSON.iin)
   return browser.post("/apply/identity", { captchaId: id, captcha: answer, iin });
 }
 
-const detailsForm = (iin: string, csrs: { auth: string; sign: string }, extra: Record<string, string> = {}) => ({
+const detailsForm = (
+  iin: string,
+  csrs: { auth: string; sign: string },
+  extra: Record<string, string> = {},
+) => ({
   iin,
   email: "test@example.kz",
   emailRepeat: "test@example.kz",
@@ -37,7 +53,9 @@ for (const makeDatabase of testDatabases()) {
     let env: TestPortal;
     let work: string;
     before(async () => {
-      env = await startTestPortal(database, { rateLimits: { identity: { limit: 1000, windowMilliseconds: 60_000 } } });
+      env = await startTestPortal(database, {
+        rateLimits: { identity: { limit: 1000, windowMilliseconds: 60_000 } },
+      });
       work = temporaryDirectory();
     });
     after(() => env.close());
@@ -48,14 +66,30 @@ for (const makeDatabase of testDatabases()) {
       assert.match(home.text, /БАЗАЛЫҚ СЕРТИФИКАТТАР/);
       assert.match(home.text, /ПАЙДАЛАНУШЫЛАР САНЫ/);
       assert.match(home.text, /id="users-total">0</);
-      for (const [name, der] of [["root_rsa", env.ca.certificates.root], ["pki_rsa", env.ca.certificates.issuing]] as const) {
+      for (const [name, der] of [
+        ["root_rsa", env.ca.certificates.root],
+        ["pki_rsa", env.ca.certificates.issuing],
+      ] as const) {
         const response = await browser.request(`/certificates/${name}.cer`);
         assert.equal(response.headers.get("content-type"), "application/x-x509-ca-cert");
         const body = Buffer.from(await response.arrayBuffer());
         assert.deepEqual(body, der);
         const path = join(work, `${name}.cer`);
         writeFileSync(path, body);
-        assert.match(openssl(["x509", "-inform", "DER", "-in", path, "-noout", "-subject", "-nameopt", "utf8"]).toString(), /КУӘЛАНДЫРУШЫ ОРТАЛЫҚ/);
+        assert.match(
+          openssl([
+            "x509",
+            "-inform",
+            "DER",
+            "-in",
+            path,
+            "-noout",
+            "-subject",
+            "-nameopt",
+            "utf8",
+          ]).toString(),
+          /КУӘЛАНДЫРУШЫ ОРТАЛЫҚ/,
+        );
         const pem = await (await browser.request(`/certificates/${name}.pem`)).text();
         assert.equal(pem, toPem("CERTIFICATE", der));
       }
@@ -87,10 +121,18 @@ for (const makeDatabase of testDatabases()) {
       assert.match(details.text, /value="ТЕСТОВ" readonly/);
       assert.match(details.text, /value="ТЕСТОВИЧ" readonly/);
       const regionSelect = /<select id="region"[\s\S]*?<\/select>/.exec(details.text)![0];
-      assert.equal((regionSelect.match(/<option value="[a-z-]+"/g) ?? []).length, 20, "17 regions and 3 cities");
+      assert.equal(
+        (regionSelect.match(/<option value="[a-z-]+"/g) ?? []).length,
+        20,
+        "17 regions and 3 cities",
+      );
       const csrs = csrPair(work);
       const before = await env.portal.store.countApplications();
-      const response = await browser.request("/apply/submit", { method: "POST", json: detailsForm(PERSON.iin, csrs), headers: { "x-csrf-token": browser.csrfToken } });
+      const response = await browser.request("/apply/submit", {
+        method: "POST",
+        json: detailsForm(PERSON.iin, csrs),
+        headers: { "x-csrf-token": browser.csrfToken },
+      });
       assert.equal(response.status, 200, await response.clone().text());
       const { number } = (await response.json()) as { number: string };
       assert.ok(parseApplicationNumber(number), "a 16-digit number with its check digit");
@@ -106,15 +148,39 @@ for (const makeDatabase of testDatabases()) {
       assert.match(text, /ТЕСТОВ ТЕСТ ТЕСТОВИЧ/);
       assert.match(text, new RegExp(`Номер заявки: ${number.replace(/(\d{4})(?=\d)/g, "$1 ")}`));
       assert.match(text, /Файловая система \(PKCS12\)/);
-      const deadline = new Intl.DateTimeFormat("ru-RU", { timeZone: "Asia/Almaty", day: "2-digit", month: "2-digit", year: "numeric" }).format(new Date(Date.now() + 30 * 86_400_000));
-      assert.match(text, new RegExp(`Обратиться в Регистрационный[\\s\\S]*${deadline.replace(/\./g, "\\.")}`));
+      const deadline = new Intl.DateTimeFormat("ru-RU", {
+        timeZone: "Asia/Almaty",
+        day: "2-digit",
+        month: "2-digit",
+        year: "numeric",
+      }).format(new Date(Date.now() + 30 * 86_400_000));
+      assert.match(
+        text,
+        new RegExp(`Обратиться в Регистрационный[\\s\\S]*${deadline.replace(/\./g, "\\.")}`),
+      );
       // A look at the page: pdftoppm renders it for a person to see under test-artifacts/portal/.
       mkdirSync(ARTIFACTS, { recursive: true });
-      execFileSync("pdftoppm", ["-png", "-r", "60", "-singlefile", path, join(ARTIFACTS, `form-ru-${database.engine}`)]);
+      execFileSync("pdftoppm", [
+        "-png",
+        "-r",
+        "60",
+        "-singlefile",
+        path,
+        join(ARTIFACTS, `form-ru-${database.engine}`),
+      ]);
       assert.ok(statSync(join(ARTIFACTS, `form-ru-${database.engine}.png`)).size > 10_000);
       const authSpki = openssl(["req", "-pubkey", "-noout"], csrs.auth);
-      const fingerprint = openssl(["dgst", "-sha256", "-r"], openssl(["pkey", "-pubin", "-outform", "DER"], authSpki)).toString().split(" ")[0]!.toUpperCase();
-      assert.ok(text.replace(/[\s:]+/g, "").includes(fingerprint), "the AUTH key's SHA-256 fingerprint, as openssl computes it");
+      const fingerprint = openssl(
+        ["dgst", "-sha256", "-r"],
+        openssl(["pkey", "-pubin", "-outform", "DER"], authSpki),
+      )
+        .toString()
+        .split(" ")[0]!
+        .toUpperCase();
+      assert.ok(
+        text.replace(/[\s:]+/g, "").includes(fingerprint),
+        "the AUTH key's SHA-256 fingerprint, as openssl computes it",
+      );
 
       // A number alone is not enough: the IIN must match.
       const stranger = new Browser(env.url);
@@ -128,7 +194,8 @@ for (const makeDatabase of testDatabases()) {
       assert.equal(found.status, 200);
       assert.match(found.text, /data-status="submitted"/);
       assert.match(found.text, /Берілді/);
-      for (const path of [...browser.visited, ...stranger.visited]) assert.doesNotMatch(path, new RegExp(`${PERSON.iin}|${number}|ТЕСТ|%D0`), path);
+      for (const path of [...browser.visited, ...stranger.visited])
+        assert.doesNotMatch(path, new RegExp(`${PERSON.iin}|${number}|ТЕСТ|%D0`), path);
     });
 
     test("bad input: each gets a clear message and nothing is stored", async () => {
@@ -140,10 +207,18 @@ for (const makeDatabase of testDatabases()) {
       const identity = await browser.post("/apply", { agree: "yes" });
       const { id, answer } = await captchaAnswer(env.portal, identity.text);
       const wrongAnswer = answer === "00000" ? "11111" : "00000";
-      const wrong = await browser.post("/apply/identity", { captchaId: id, captcha: wrongAnswer, iin: PERSON.iin });
+      const wrong = await browser.post("/apply/identity", {
+        captchaId: id,
+        captcha: wrongAnswer,
+        iin: PERSON.iin,
+      });
       assert.equal(wrong.status, 422);
       assert.match(wrong.text, /Суреттегі код қате/);
-      const reused = await browser.post("/apply/identity", { captchaId: id, captcha: answer, iin: PERSON.iin });
+      const reused = await browser.post("/apply/identity", {
+        captchaId: id,
+        captcha: answer,
+        iin: PERSON.iin,
+      });
       assert.equal(reused.status, 422);
       assert.match(reused.text, /Бұл сурет бұрын пайдаланылған/);
       // An IIN with a bad checksum, and a person missing from the registry (with the seed's advice).
@@ -151,12 +226,20 @@ for (const makeDatabase of testDatabases()) {
       const badChecksum = good.slice(0, 11) + String((Number(good[11]) + 1) % 10);
       let page = await browser.page("/apply/identity");
       let captcha = await captchaAnswer(env.portal, page.text);
-      const checksum = await browser.post("/apply/identity", { captchaId: captcha.id, captcha: captcha.answer, iin: badChecksum });
+      const checksum = await browser.post("/apply/identity", {
+        captchaId: captcha.id,
+        captcha: captcha.answer,
+        iin: badChecksum,
+      });
       assert.equal(checksum.status, 422);
       assert.match(checksum.text, /бақылау цифры сәйкес келмейді/);
       page = await browser.page("/apply/identity");
       captcha = await captchaAnswer(env.portal, page.text);
-      const unknown = await browser.post("/apply/identity", { captchaId: captcha.id, captcha: captcha.answer, iin: good });
+      const unknown = await browser.post("/apply/identity", {
+        captchaId: captcha.id,
+        captcha: captcha.answer,
+        iin: good,
+      });
       assert.equal(unknown.status, 422);
       assert.match(unknown.text, /Әділет департаментінің Құжаттау бөліміне/);
 
@@ -164,27 +247,47 @@ for (const makeDatabase of testDatabases()) {
       await reachDetails(browser, env);
       const csrs = csrPair(work);
       const submit = (form: Record<string, string>) =>
-        browser.request("/apply/submit", { method: "POST", json: form, headers: { "x-csrf-token": browser.csrfToken } });
+        browser.request("/apply/submit", {
+          method: "POST",
+          json: form,
+          headers: { "x-csrf-token": browser.csrfToken },
+        });
       const der = Buffer.from(csrs.auth.replace(/-----[A-Z ]+-----|\s/g, ""), "base64");
       der[der.length - 5]! ^= 0x01;
       const tampered = toPem("CERTIFICATE REQUEST", der);
       let response = await submit(detailsForm(PERSON.iin, { auth: tampered, sign: csrs.sign }));
       assert.equal(response.status, 422);
-      assert.deepEqual(await response.json(), { error: "bad_csr_signature", message: "Кілттерге сұраудың (CSR) қолтаңбасы расталмады: кілттерді қайта жасаңыз." });
+      assert.deepEqual(await response.json(), {
+        error: "bad_csr_signature",
+        message: "Кілттерге сұраудың (CSR) қолтаңбасы расталмады: кілттерді қайта жасаңыз.",
+      });
       response = await submit(detailsForm(PERSON.iin, { auth: csrs.auth, sign: csrs.auth }));
       assert.equal(((await response.json()) as { error: string }).error, "same_keys");
-      await env.portal.ca.issueCertificate({ csr: csrs.sign, profile: "individual-sign", subject: { ...PERSON }, storage: "file" });
+      await env.portal.ca.issueCertificate({
+        csr: csrs.sign,
+        profile: "individual-sign",
+        subject: { ...PERSON },
+        storage: "file",
+      });
       response = await submit(detailsForm(PERSON.iin, csrs));
       assert.equal(response.status, 422);
-      assert.deepEqual(await response.json(), { error: "key_certified", message: "Бұл кілт бұрын сертификатталған: жаңа кілттер жасаңыз." });
+      assert.deepEqual(await response.json(), {
+        error: "key_certified",
+        message: "Бұл кілт бұрын сертификатталған: жаңа кілттер жасаңыз.",
+      });
       // A body over the limit, and a submission without the CSRF token.
       response = await submit(detailsForm(PERSON.iin, { auth: csrs.auth, sign: "A".repeat(40_000) }));
       assert.equal(response.status, 413);
       assert.equal(((await response.json()) as { error: string }).error, "body_too_large");
-      response = await browser.request("/apply/submit", { method: "POST", json: detailsForm(PERSON.iin, csrPair(work)) });
+      response = await browser.request("/apply/submit", {
+        method: "POST",
+        json: detailsForm(PERSON.iin, csrPair(work)),
+      });
       assert.equal(response.status, 403);
       assert.equal(((await response.json()) as { error: string }).error, "csrf");
-      const formWithoutToken = await browser.post("/apply/submit", detailsForm(PERSON.iin, csrPair(work)), { csrf: false });
+      const formWithoutToken = await browser.post("/apply/submit", detailsForm(PERSON.iin, csrPair(work)), {
+        csrf: false,
+      });
       assert.equal(formWithoutToken.status, 403);
       assert.match(formWithoutToken.text, /басқа сайттан жіберілді/);
       assert.equal(await count(), start, "nothing was stored");
@@ -200,7 +303,9 @@ for (const makeDatabase of testDatabases()) {
 
     test("a surname <script> is shown as text", async () => {
       const iin = validIin("1970-07-07", "male", 9);
-      await env.portal.store.savePersons([{ iin, surname: "<script>alert(1)</script>", givenName: "Ivan\"'&" }]);
+      await env.portal.store.savePersons([
+        { iin, surname: "<script>alert(1)</script>", givenName: "Ivan\"'&" },
+      ]);
       const details = await reachDetails(new Browser(env.url), env, iin);
       assert.equal(details.status, 200);
       assert.doesNotMatch(details.text, /<script>alert/);
@@ -212,7 +317,11 @@ for (const makeDatabase of testDatabases()) {
       const browser = new Browser(env.url);
       await reachDetails(browser, env, "850702400128");
       const csrs = csrPair(work);
-      const response = await browser.request("/apply/submit", { method: "POST", json: detailsForm("850702400128", csrs), headers: { "x-csrf-token": browser.csrfToken } });
+      const response = await browser.request("/apply/submit", {
+        method: "POST",
+        json: detailsForm("850702400128", csrs),
+        headers: { "x-csrf-token": browser.csrfToken },
+      });
       const { number } = (await response.json()) as { number: string };
       const before = await env.portal.store.counters();
       assert.ok(await env.portal.store.csrs(number));
@@ -222,24 +331,54 @@ for (const makeDatabase of testDatabases()) {
       const issuing = join(work, "issuing.pem");
       writeFileSync(root, toPem("CERTIFICATE", env.ca.certificates.root));
       writeFileSync(issuing, toPem("CERTIFICATE", env.ca.certificates.issuing));
-      for (const [certificate, key] of [[issued.auth.certificate, csrs.authKey], [issued.sign.certificate, csrs.signKey]] as const) {
+      for (const [certificate, key] of [
+        [issued.auth.certificate, csrs.authKey],
+        [issued.sign.certificate, csrs.signKey],
+      ] as const) {
         const path = join(work, `${issued.auth.serial}-${key.length}.pem`);
         writeFileSync(path, toPem("CERTIFICATE", certificate));
-        const verified = opensslResult(["verify", "-x509_strict", "-CAfile", root, "-untrusted", issuing, path]);
+        const verified = opensslResult([
+          "verify",
+          "-x509_strict",
+          "-CAfile",
+          root,
+          "-untrusted",
+          issuing,
+          path,
+        ]);
         assert.equal(verified.status, 0, verified.output);
-        const subject = openssl(["x509", "-in", path, "-noout", "-subject", "-nameopt", "utf8,sep_comma_plus"]).toString();
+        const subject = openssl([
+          "x509",
+          "-in",
+          path,
+          "-noout",
+          "-subject",
+          "-nameopt",
+          "utf8,sep_comma_plus",
+        ]).toString();
         assert.match(subject, /serialNumber=IIN850702400128/);
         assert.match(subject, /L=БОСТАНДЫҚ/);
         const modulus = (args: string[]) => openssl(args).toString();
-        assert.equal(modulus(["x509", "-in", path, "-noout", "-modulus"]), modulus(["rsa", "-in", key, "-noout", "-modulus"]));
+        assert.equal(
+          modulus(["x509", "-in", path, "-noout", "-modulus"]),
+          modulus(["rsa", "-in", key, "-noout", "-modulus"]),
+        );
       }
       const after = await env.portal.store.counters();
-      assert.deepEqual(after, { total: before.total + 1, individual: before.individual + 1, legal: before.legal });
+      assert.deepEqual(after, {
+        total: before.total + 1,
+        individual: before.individual + 1,
+        legal: before.legal,
+      });
       const status = await browser.post("/status", { number, iin: "850702400128" });
       assert.match(status.text, /data-status="issued"/);
       assert.match(status.text, new RegExp(issued.sign.serial));
       assert.match(status.text, /Сертификаттарды жүктеу/);
-      const installed = await browser.request("/status/installed", { method: "POST", json: { number, iin: "850702400128" }, headers: { "x-csrf-token": browser.csrfToken } });
+      const installed = await browser.request("/status/installed", {
+        method: "POST",
+        json: { number, iin: "850702400128" },
+        headers: { "x-csrf-token": browser.csrfToken },
+      });
       assert.equal(installed.status, 200);
       assert.equal((await env.portal.store.application(number))!.status, "installed");
       // A second issue for the same person does not count them twice.
@@ -250,7 +389,11 @@ for (const makeDatabase of testDatabases()) {
     test("life cycle: unconfirmed applications expire after 30 days, their personal data is purged after the retention", async () => {
       const browser = new Browser(env.url);
       await reachDetails(browser, env, "781123301050");
-      const response = await browser.request("/apply/submit", { method: "POST", json: detailsForm("781123301050", csrPair(work)), headers: { "x-csrf-token": browser.csrfToken } });
+      const response = await browser.request("/apply/submit", {
+        method: "POST",
+        json: detailsForm("781123301050", csrPair(work)),
+        headers: { "x-csrf-token": browser.csrfToken },
+      });
       const { number } = (await response.json()) as { number: string };
       const in31Days = new Date(Date.now() + 31 * 86_400_000);
       const swept = await env.portal.lifecycle.sweep(365, in31Days);
@@ -279,22 +422,35 @@ describe("rate limits", () => {
   const database = testDatabases()[0]!();
   let env: TestPortal;
   before(async () => {
-    env = await startTestPortal(database, { rateLimits: { identity: { limit: 2, windowMilliseconds: 60_000 }, status: { limit: 3, windowMilliseconds: 60_000 } } });
+    env = await startTestPortal(database, {
+      rateLimits: {
+        identity: { limit: 2, windowMilliseconds: 60_000 },
+        status: { limit: 3, windowMilliseconds: 60_000 },
+      },
+    });
   });
   after(() => env.close());
 
   test("IIN checks and status lookups per IP are limited, with Retry-After", async () => {
     const browser = new Browser(env.url);
     await browser.page("/status");
-    for (let i = 0; i < 3; i++) assert.equal((await browser.post("/status", { number: "1234", iin: PERSON.iin })).status, 422);
-    const response = await browser.request("/status", { method: "POST", form: { _csrf: browser.csrfToken, number: "1234", iin: PERSON.iin } });
+    for (let i = 0; i < 3; i++)
+      assert.equal((await browser.post("/status", { number: "1234", iin: PERSON.iin })).status, 422);
+    const response = await browser.request("/status", {
+      method: "POST",
+      form: { _csrf: browser.csrfToken, number: "1234", iin: PERSON.iin },
+    });
     assert.equal(response.status, 429);
     assert.ok(Number(response.headers.get("retry-after")) > 0);
     assert.match(await response.text(), /Сұраулар тым көп/);
     await browser.page("/apply");
     await browser.post("/apply", { agree: "yes" });
-    for (let i = 0; i < 2; i++) await browser.post("/apply/identity", { captchaId: "x", captcha: "1", iin: PERSON.iin });
-    assert.equal((await browser.post("/apply/identity", { captchaId: "x", captcha: "1", iin: PERSON.iin })).status, 429);
+    for (let i = 0; i < 2; i++)
+      await browser.post("/apply/identity", { captchaId: "x", captcha: "1", iin: PERSON.iin });
+    assert.equal(
+      (await browser.post("/apply/identity", { captchaId: "x", captcha: "1", iin: PERSON.iin })).status,
+      429,
+    );
   });
 });
 
@@ -302,7 +458,9 @@ describe("person registry outage", () => {
   const database = testDatabases()[0]!();
   let env: TestPortal;
   before(async () => {
-    env = await startTestPortal(database, { registry: { kind: "http", url: "http://127.0.0.1:9/registry", timeoutMilliseconds: 300 } });
+    env = await startTestPortal(database, {
+      registry: { kind: "http", url: "http://127.0.0.1:9/registry", timeoutMilliseconds: 300 },
+    });
   });
   after(() => env.close());
 

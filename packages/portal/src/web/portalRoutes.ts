@@ -11,11 +11,15 @@ import { COOKIE, FORM_BODY_LIMIT, Site, type Form } from "./site.ts";
 export async function portalRoutes(app: FastifyInstance, options: { portal: Portal }): Promise<void> {
   const site = new Site(options.portal);
 
-  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string", bodyLimit: FORM_BODY_LIMIT }, (_request, body, done) => {
-    const form: Form = {};
-    for (const [key, value] of new URLSearchParams(body as string)) form[key] ??= value;
-    done(null, form);
-  });
+  app.addContentTypeParser(
+    "application/x-www-form-urlencoded",
+    { parseAs: "string", bodyLimit: FORM_BODY_LIMIT },
+    (_request, body, done) => {
+      const form: Form = {};
+      for (const [key, value] of new URLSearchParams(body as string)) form[key] ??= value;
+      done(null, form);
+    },
+  );
   app.addHook("onSend", securityHeaders(site.agentOrigin, site.secure));
 
   /** A request from another site, or a stale page: refused before anything is read or stored. */
@@ -28,8 +32,14 @@ export async function portalRoutes(app: FastifyInstance, options: { portal: Port
   });
 
   app.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    const status = error.code === "FST_ERR_CTP_BODY_TOO_LARGE" ? 413 : error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
-    if (status >= 500) request.log.error({ err: { type: error.name, message: error.message } }, "portal error");
+    const status =
+      error.code === "FST_ERR_CTP_BODY_TOO_LARGE"
+        ? 413
+        : error.statusCode && error.statusCode < 500
+          ? error.statusCode
+          : 500;
+    if (status >= 500)
+      request.log.error({ err: { type: error.name, message: error.message } }, "portal error");
     return site.error(request, reply, status, status === 413 ? "body_too_large" : "generic");
   });
 

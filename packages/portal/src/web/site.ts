@@ -7,7 +7,13 @@ import { html, type Html } from "./html.ts";
 import { errorBox, layout, type PageContext } from "./layout.ts";
 import { RateLimiter } from "./rateLimit.ts";
 
-export const COOKIE = { language: "qlang", csrf: "qcsrf", agreed: "qagree", ticket: "qticket", receipt: "qreceipt" } as const;
+export const COOKIE = {
+  language: "qlang",
+  csrf: "qcsrf",
+  agreed: "qagree",
+  ticket: "qticket",
+  receipt: "qreceipt",
+} as const;
 export const FORM_BODY_LIMIT = 4 * 1024;
 export const SUBMIT_BODY_LIMIT = 24 * 1024;
 
@@ -24,7 +30,8 @@ export class Site {
     this.secure = portal.options.secureCookies ?? false;
     this.csrf = new CsrfTokens(portal.csrfKey);
     this.agentOrigin = portal.options.agentOrigin ?? DEFAULT_AGENT_ORIGIN;
-    const limiter = (name: "identity" | "submit" | "status") => new RateLimiter(portal.rateLimits[name].limit, portal.rateLimits[name].windowMilliseconds);
+    const limiter = (name: "identity" | "submit" | "status") =>
+      new RateLimiter(portal.rateLimits[name].limit, portal.rateLimits[name].windowMilliseconds);
     this.limiters = { identity: limiter("identity"), submit: limiter("submit"), status: limiter("status") };
   }
 
@@ -41,7 +48,13 @@ export class Site {
       setCookie(reply, COOKIE.csrf, cookie, { secure: this.secure });
     }
     const language = this.languageOf(request);
-    return { language, t: messages(language), csrfToken: this.csrf.tokenFor(cookie), path: request.url.split("?")[0]!, agentUrl: `${this.agentOrigin}/` };
+    return {
+      language,
+      t: messages(language),
+      csrfToken: this.csrf.tokenFor(cookie),
+      path: request.url.split("?")[0]!,
+      agentUrl: `${this.agentOrigin}/`,
+    };
   }
 
   wantsJson(request: FastifyRequest): boolean {
@@ -49,15 +62,25 @@ export class Site {
   }
 
   send(reply: FastifyReply, context: PageContext, title: string, body: Html, status = 200, script = false) {
-    return reply.code(status).type("text/html; charset=utf-8").send(layout(context, title, body, { script }).text);
+    return reply
+      .code(status)
+      .type("text/html; charset=utf-8")
+      .send(layout(context, title, body, { script }).text);
   }
 
   /** An error page (or JSON for the page script) with the message for `code`. */
   error(request: FastifyRequest, reply: FastifyReply, status: number, code: string) {
     const language = this.languageOf(request);
-    if (this.wantsJson(request) || (request.headers["content-type"] ?? "").includes("json")) return reply.code(status).send({ error: code, message: errorMessage(language, code) });
+    if (this.wantsJson(request) || (request.headers["content-type"] ?? "").includes("json"))
+      return reply.code(status).send({ error: code, message: errorMessage(language, code) });
     const context = this.contextOf(request, reply);
-    return this.send(reply, context, context.t.errorTitle, html`${errorBox(errorMessage(language, code))}<p><a href="/">${context.t.backHome}</a></p>`, status);
+    return this.send(
+      reply,
+      context,
+      context.t.errorTitle,
+      html`${errorBox(errorMessage(language, code))}<p><a href="/">${context.t.backHome}</a></p>`,
+      status,
+    );
   }
 
   /** Counts a hit against a per-IP limit; over it, answers 429 with Retry-After and returns true. */

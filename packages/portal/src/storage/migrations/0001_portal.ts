@@ -34,10 +34,28 @@ export function portalTables(engine: Engine): Migration {
         .addColumn("sign_serial", "text")
         .execute();
       // A key may be in one application only, whatever its state (nulls after a purge do not clash).
-      await db.schema.createIndex("applications_auth_key").unique().on("applications").column("auth_spki_sha256").execute();
-      await db.schema.createIndex("applications_sign_key").unique().on("applications").column("sign_spki_sha256").execute();
-      await db.schema.createIndex("applications_deadline").on("applications").columns(["status", "deadline_at"]).execute();
-      await db.schema.createIndex("applications_closed").on("applications").columns(["status", "closed_at"]).execute();
+      await db.schema
+        .createIndex("applications_auth_key")
+        .unique()
+        .on("applications")
+        .column("auth_spki_sha256")
+        .execute();
+      await db.schema
+        .createIndex("applications_sign_key")
+        .unique()
+        .on("applications")
+        .column("sign_spki_sha256")
+        .execute();
+      await db.schema
+        .createIndex("applications_deadline")
+        .on("applications")
+        .columns(["status", "deadline_at"])
+        .execute();
+      await db.schema
+        .createIndex("applications_closed")
+        .on("applications")
+        .columns(["status", "closed_at"])
+        .execute();
       await db.schema
         .createTable("application_csrs")
         .addColumn("number", "text", (column) => column.primaryKey())
@@ -63,7 +81,9 @@ export function portalTables(engine: Engine): Migration {
       await db.schema.createIndex("captchas_expires").on("captchas").column("expires_at").execute();
       await db.schema
         .createTable("outbox")
-        .addColumn("id", engine === "postgres" ? "serial" : "integer", (column) => (engine === "postgres" ? column.primaryKey() : column.primaryKey().autoIncrement()))
+        .addColumn("id", engine === "postgres" ? "serial" : "integer", (column) =>
+          engine === "postgres" ? column.primaryKey() : column.primaryKey().autoIncrement(),
+        )
         .addColumn("application_number", "text", (column) => column.notNull())
         .addColumn("kind", "text", (column) => column.notNull())
         .addColumn("recipient", "text", (column) => column.notNull())

@@ -23,7 +23,12 @@ export function agreementPage(context: PageContext, error?: string): Html {
 </form>`;
 }
 
-export function identityPage(context: PageContext, captcha: { id: string; svg: string }, values: { iin?: string }, error?: { message: string; advice?: boolean }): Html {
+export function identityPage(
+  context: PageContext,
+  captcha: { id: string; svg: string },
+  values: { iin?: string },
+  error?: { message: string; advice?: boolean },
+): Html {
   const { t } = context;
   return html`${errorBox(error?.message)}
 <form method="post" action="/apply/identity" autocomplete="off">
@@ -51,9 +56,16 @@ export interface DetailsValues {
   readonly storage?: string;
 }
 
-export function detailsPage(context: PageContext, person: Person, applicationNumber: string, values: DetailsValues, error?: string): Html {
+export function detailsPage(
+  context: PageContext,
+  person: Person,
+  applicationNumber: string,
+  values: DetailsValues,
+  error?: string,
+): Html {
   const { t, language } = context;
-  const selected = (value: string, current: string | undefined) => (value === current ? html` selected` : html``);
+  const selected = (value: string, current: string | undefined) =>
+    value === current ? html` selected` : html``;
   return html`${errorBox(error)}
 <form method="post" action="/apply/submit" id="application-form" data-application-id="${applicationNumber}">
   ${csrfField(context)}
@@ -77,18 +89,24 @@ export function detailsPage(context: PageContext, person: Person, applicationNum
     <select id="locality" name="locality" required>
       <option value="">${t.chooseLocality}</option>
       ${REGIONS.map(
-        (region) => html`<optgroup label="${region.name[language]}" data-region="${region.code}">${region.localities.map(
-          (locality) => html`<option value="${locality.code}"${selected(locality.code, values.locality)}>${locality.name[language]}</option>`,
-        )}</optgroup>`,
+        (region) =>
+          html`<optgroup label="${region.name[language]}" data-region="${region.code}">${region.localities.map(
+            (locality) =>
+              html`<option value="${locality.code}"${selected(locality.code, values.locality)}>${locality.name[language]}</option>`,
+          )}</optgroup>`,
       )}
     </select></div>
   <div class="field"><label for="center">${t.center} *</label>
     <select id="center" name="center" required>
       <option value="">${t.chooseCenter}</option>
       ${REGIONS.map(
-        (region) => html`<optgroup label="${region.name[language]}" data-region="${region.code}">${REGISTRATION_CENTERS.filter((center) => center.region === region.code).map(
-          (center) => html`<option value="${center.code}"${selected(center.code, values.center)}>${center.name[language]}</option>`,
-        )}</optgroup>`,
+        (region) =>
+          html`<optgroup label="${region.name[language]}" data-region="${region.code}">${REGISTRATION_CENTERS.filter(
+            (center) => center.region === region.code,
+          ).map(
+            (center) =>
+              html`<option value="${center.code}"${selected(center.code, values.center)}>${center.name[language]}</option>`,
+          )}</optgroup>`,
       )}
     </select></div>
   </fieldset>
@@ -96,7 +114,8 @@ export function detailsPage(context: PageContext, person: Person, applicationNum
   <div class="field"><label for="storage">${t.storage} *</label>
     <select id="storage" name="storage" required>
       ${KEY_STORAGE_KINDS.map(
-        (kind) => html`<option value="${kind}" data-agent-storage="${KEY_STORAGES[kind].agentStorage}"${selected(kind, values.storage ?? "file")}>${storageLabel(t, kind)}</option>`,
+        (kind) =>
+          html`<option value="${kind}" data-agent-storage="${KEY_STORAGES[kind].agentStorage}"${selected(kind, values.storage ?? "file")}>${storageLabel(t, kind)}</option>`,
       )}
     </select>
     <p class="hint">${t.storagePathNote}</p></div>
@@ -117,7 +136,12 @@ export function agentStatus(t: Messages): Html {
   data-install-working="${t.installWorking}" data-installed="${t.installed}" data-not-connected="${t.storageNotConnected}"></div>`;
 }
 
-export function donePage(context: PageContext, number: string, deadline: Date, email: string | undefined): Html {
+export function donePage(
+  context: PageContext,
+  number: string,
+  deadline: Date,
+  email: string | undefined,
+): Html {
   const { t } = context;
   return html`<div class="success" role="status">${t.keysCreated}</div>
 <p>${t.applicationNumber}:</p>

@@ -6,7 +6,11 @@ import { html, raw, type Html } from "../html.ts";
 import { csrfField, errorBox, type PageContext } from "../layout.ts";
 import { agentStatus } from "./apply.ts";
 
-export function statusForm(context: PageContext, values: { number?: string; iin?: string }, error?: string): Html {
+export function statusForm(
+  context: PageContext,
+  values: { number?: string; iin?: string },
+  error?: string,
+): Html {
   const { t } = context;
   return html`<p>${t.statusIntro}</p>${errorBox(error)}
 <form method="post" action="/status" autocomplete="off">
@@ -26,13 +30,22 @@ export interface IssuedView {
   readonly notAfter: Date[];
 }
 
-export function statusResult(context: PageContext, application: Application, issued: IssuedView | undefined): Html {
+export function statusResult(
+  context: PageContext,
+  application: Application,
+  issued: IssuedView | undefined,
+): Html {
   const { t, language } = context;
   const stage = t[`stage_${application.status}`];
   const person = application.person!;
   const installable = issued && (application.status === "issued" || application.status === "installed");
   const installData = installable
-    ? JSON.stringify({ applicationId: application.number, iin: person.iin, certificates: [issued.authPem, issued.signPem], chain: issued.chainPem })
+    ? JSON.stringify({
+        applicationId: application.number,
+        iin: person.iin,
+        certificates: [issued.authPem, issued.signPem],
+        chain: issued.chainPem,
+      })
     : "";
   return html`
 <table>

@@ -5,7 +5,14 @@ import { errorMessage, isLanguage, type Language } from "../../i18n/index.ts";
 import { applicationFormPdf } from "../../pdf/applicationForm.ts";
 import type { Application } from "../../storage/portalStore.ts";
 import { readCookie, setCookie } from "../cookies.ts";
-import { agreementPage, detailsPage, donePage, identityPage, individualsPage, type DetailsValues } from "../pages/apply.ts";
+import {
+  agreementPage,
+  detailsPage,
+  donePage,
+  identityPage,
+  individualsPage,
+  type DetailsValues,
+} from "../pages/apply.ts";
 import { COOKIE, FORM_BODY_LIMIT, SUBMIT_BODY_LIMIT, type Form, type Site } from "../site.ts";
 
 /** The PDF form as a download. */
@@ -28,16 +35,34 @@ export function applyRoutes(app: FastifyInstance, site: Site): void {
   app.post<{ Body: Form }>("/apply", { bodyLimit: FORM_BODY_LIMIT }, async (request, reply) => {
     if (request.body.agree !== "yes") {
       const context = site.contextOf(request, reply);
-      return site.send(reply, context, context.t.agreementTitle, agreementPage(context, context.t.err_agreement), 422);
+      return site.send(
+        reply,
+        context,
+        context.t.agreementTitle,
+        agreementPage(context, context.t.err_agreement),
+        422,
+      );
     }
     setCookie(reply, COOKIE.agreed, "yes", { secure: site.secure, path: "/apply" });
     return reply.redirect("/apply/identity", 303);
   });
 
-  const identity = async (request: FastifyRequest, reply: FastifyReply, values: { iin?: string }, error?: { message: string }, status = 200) => {
+  const identity = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values: { iin?: string },
+    error?: { message: string },
+    status = 200,
+  ) => {
     const context = site.contextOf(request, reply);
     const captcha = await site.portal.enrollment.newCaptcha();
-    return site.send(reply, context, context.t.identityTitle, identityPage(context, captcha, values, error), status);
+    return site.send(
+      reply,
+      context,
+      context.t.identityTitle,
+      identityPage(context, captcha, values, error),
+      status,
+    );
   };
   app.get("/apply/identity", async (request, reply) => {
     if (readCookie(request, COOKIE.agreed) !== "yes") return reply.redirect("/apply", 303);
@@ -47,12 +72,26 @@ export function applyRoutes(app: FastifyInstance, site: Site): void {
     if (site.limited("identity", request, reply)) return reply;
     const iin = (request.body.iin ?? "").trim().slice(0, LIMITS.iin);
     try {
-      const checked = await site.portal.enrollment.checkIdentity({ captchaId: request.body.captchaId ?? "", captchaAnswer: request.body.captcha ?? "", iin });
-      setCookie(reply, COOKIE.ticket, checked.ticket, { secure: site.secure, path: "/apply", maxAgeSeconds: site.portal.enrollment.settings.checkedMinutes * 60 });
+      const checked = await site.portal.enrollment.checkIdentity({
+        captchaId: request.body.captchaId ?? "",
+        captchaAnswer: request.body.captcha ?? "",
+        iin,
+      });
+      setCookie(reply, COOKIE.ticket, checked.ticket, {
+        secure: site.secure,
+        path: "/apply",
+        maxAgeSeconds: site.portal.enrollment.settings.checkedMinutes * 60,
+      });
       return reply.redirect("/apply/details", 303);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
-      return identity(request, reply, { iin }, { message: errorMessage(site.languageOf(request), error.code) }, error.code === "registry_unavailable" ? 503 : 422);
+      return identity(
+        request,
+        reply,
+        { iin },
+        { message: errorMessage(site.languageOf(request), error.code) },
+        error.code === "registry_unavailable" ? 503 : 422,
+      );
     }
   });
 
@@ -64,11 +103,24 @@ export function applyRoutes(app: FastifyInstance, site: Site): void {
     const person = await site.portal.registry.find(checked.iin);
     return person && { ticket, person, applicationNumber: checked.applicationNumber };
   };
-  const details = async (request: FastifyRequest, reply: FastifyReply, values: DetailsValues, error?: string, status = 200) => {
+  const details = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values: DetailsValues,
+    error?: string,
+    status = 200,
+  ) => {
     const found = await ticketPerson(request).catch(() => undefined);
     if (!found) return reply.redirect("/apply/identity", 303);
     const context = site.contextOf(request, reply);
-    return site.send(reply, context, context.t.detailsTitle, detailsPage(context, found.person, found.applicationNumber, values, error), status, true);
+    return site.send(
+      reply,
+      context,
+      context.t.detailsTitle,
+      detailsPage(context, found.person, found.applicationNumber, values, error),
+      status,
+      true,
+    );
   };
   app.get("/apply/details", async (request, reply) => details(request, reply, {}));
 
@@ -76,10 +128,18 @@ export function applyRoutes(app: FastifyInstance, site: Site): void {
     if (site.limited("submit", request, reply)) return reply;
     const body = request.body ?? {};
     const field = (name: string) => (typeof body[name] === "string" ? body[name] : "");
-    const values: DetailsValues = { email: field("email"), emailRepeat: field("emailRepeat"), region: field("region"), locality: field("locality"), center: field("center"), storage: field("storage") };
+    const values: DetailsValues = {
+      email: field("email"),
+      emailRepeat: field("emailRepeat"),
+      region: field("region"),
+      locality: field("locality"),
+      center: field("center"),
+      storage: field("storage"),
+    };
     const language = site.languageOf(request);
     try {
-      if (!field("authCsr") || !field("signCsr") || !field("iin")) throw new InputError("missing", "required fields are missing");
+      if (!field("authCsr") || !field("signCsr") || !field("iin"))
+        throw new InputError("missing", "required fields are missing");
       const submitted = await site.portal.enrollment.submit({
         ticket: readCookie(request, COOKIE.ticket) ?? "",
         iin: field("iin"),
@@ -95,13 +155,18 @@ export function applyRoutes(app: FastifyInstance, site: Site): void {
       });
       site.portal.outbox.kick();
       setCookie(reply, COOKIE.ticket, "", { secure: site.secure, path: "/apply", maxAgeSeconds: 0 });
-      setCookie(reply, COOKIE.receipt, `${submitted.number}.${submitted.receipt}`, { secure: site.secure, path: "/apply", maxAgeSeconds: 86400 });
+      setCookie(reply, COOKIE.receipt, `${submitted.number}.${submitted.receipt}`, {
+        secure: site.secure,
+        path: "/apply",
+        maxAgeSeconds: 86400,
+      });
       if (site.wantsJson(request)) return reply.send({ number: submitted.number, next: "/apply/done" });
       return reply.redirect("/apply/done", 303);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       const status = error.code === "registry_unavailable" ? 503 : 422;
-      if (site.wantsJson(request)) return reply.code(status).send({ error: error.code, message: errorMessage(language, error.code) });
+      if (site.wantsJson(request))
+        return reply.code(status).send({ error: error.code, message: errorMessage(language, error.code) });
       return details(request, reply, values, errorMessage(language, error.code), status);
     }
   });
@@ -117,12 +182,20 @@ export function applyRoutes(app: FastifyInstance, site: Site): void {
     const application = await receiptApplication(request);
     if (!application) return reply.redirect("/status", 303);
     const context = site.contextOf(request, reply);
-    return site.send(reply, context, context.t.doneTitle, donePage(context, application.number, application.deadlineAt, application.email));
+    return site.send(
+      reply,
+      context,
+      context.t.doneTitle,
+      donePage(context, application.number, application.deadlineAt, application.email),
+    );
   });
   app.get<{ Querystring: { lang?: string } }>("/apply/form.pdf", async (request, reply) => {
     const application = await receiptApplication(request);
     if (!application) return reply.redirect("/status", 303);
-    return sendForm(reply, application, isLanguage(request.query.lang) ? request.query.lang : site.languageOf(request));
+    return sendForm(
+      reply,
+      application,
+      isLanguage(request.query.lang) ? request.query.lang : site.languageOf(request),
+    );
   });
-
 }

@@ -12,32 +12,57 @@ import { COOKIE, type Site } from "../site.ts";
 export function publicRoutes(app: FastifyInstance, site: Site): void {
   const { root, issuing } = site.portal.ca.caCertificates();
 
-  app.get("/static/portal.css", async (_request, reply) => reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(await portalStylesheet()));
+  app.get("/static/portal.css", async (_request, reply) =>
+    reply
+      .type("text/css; charset=utf-8")
+      .header("cache-control", "public, max-age=3600")
+      .send(await portalStylesheet()),
+  );
   app.get("/static/portal.js", async (_request, reply) =>
-    reply.type("text/javascript; charset=utf-8").header("cache-control", "public, max-age=3600").send(await browserBundle()),
+    reply
+      .type("text/javascript; charset=utf-8")
+      .header("cache-control", "public, max-age=3600")
+      .send(await browserBundle()),
   );
   const baseCertificates = { pki_rsa: issuing, root_rsa: root } as const;
   for (const [name, der] of Object.entries(baseCertificates)) {
     // application/x-x509-ca-cert makes browsers offer to import the CA (Firefox's trust dialog).
     app.get(`/certificates/${name}.cer`, async (_request, reply) =>
-      reply.type("application/x-x509-ca-cert").header("content-disposition", `attachment; filename="${name}.cer"`).header("cache-control", "public, max-age=86400").send(der),
+      reply
+        .type("application/x-x509-ca-cert")
+        .header("content-disposition", `attachment; filename="${name}.cer"`)
+        .header("cache-control", "public, max-age=86400")
+        .send(der),
     );
     app.get(`/certificates/${name}.pem`, async (_request, reply) =>
-      reply.type("application/x-x509-ca-cert").header("content-disposition", `attachment; filename="${name}.pem"`).header("cache-control", "public, max-age=86400").send(toPem("CERTIFICATE", der)),
+      reply
+        .type("application/x-x509-ca-cert")
+        .header("content-disposition", `attachment; filename="${name}.pem"`)
+        .header("cache-control", "public, max-age=86400")
+        .send(toPem("CERTIFICATE", der)),
     );
   }
 
   app.get("/", async (request, reply) => {
     const context = site.contextOf(request, reply);
-    return site.send(reply, context, context.t.siteName, homePage(context, await site.portal.store.counters()));
+    return site.send(
+      reply,
+      context,
+      context.t.siteName,
+      homePage(context, await site.portal.store.counters()),
+    );
   });
-  app.get<{ Params: { language: string }; Querystring: { back?: string } }>("/lang/:language", async (request, reply) => {
-    const { language } = request.params;
-    if (isLanguage(language)) setCookie(reply, COOKIE.language, language, { secure: site.secure, maxAgeSeconds: 365 * 86400 });
-    const back = request.query.back ?? "/";
-    // Only a path of this site: never an open redirect.
-    return reply.redirect(/^\/(?![/\\])[\w\-/.]*$/.test(back) ? back : "/", 303);
-  });
+  app.get<{ Params: { language: string }; Querystring: { back?: string } }>(
+    "/lang/:language",
+    async (request, reply) => {
+      const { language } = request.params;
+      if (isLanguage(language))
+        setCookie(reply, COOKIE.language, language, { secure: site.secure, maxAgeSeconds: 365 * 86400 });
+      const back = request.query.back ?? "/";
+      // Only a path of this site: never an open redirect.
+      return reply.redirect(/^\/(?![/\\])[\w\-/.]*$/.test(back) ? back : "/", 303);
+    },
+  );
   app.get("/cabinet", async (request, reply) => {
     const context = site.contextOf(request, reply);
     return site.send(reply, context, context.t.cabinetTitle, cabinetPage(context));
