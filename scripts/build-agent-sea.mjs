@@ -35,24 +35,28 @@ function run(command, args, options = {}) {
     );
 }
 
-// better-sqlite3 is a native module, which one file cannot carry: the CA's SQLite storage says so
-// when used; everything else (the agent, PostgreSQL storage) is in the bundle.
-const withoutSqlite = {
-  name: "without-sqlite",
-  setup(esbuild) {
-    esbuild.onResolve({ filter: /^better-sqlite3$/ }, () => ({
-      path: "better-sqlite3",
-      namespace: "without-sqlite",
-    }));
-    esbuild.onLoad({ filter: /.*/, namespace: "without-sqlite" }, () => ({
-      resolveDir: ROOT,
-      loader: "js",
-      contents: `import { InputError } from "@qoltanba/pki";
-export default class Database {
+// Native modules cannot travel in one file: better-sqlite3 (the CA's SQLite storage) and pkcs11js
+// (the CA's HSM signer) become stand-ins that say so when used; everything else (the agent,
+// PostgreSQL storage) is in the bundle.
+const NATIVE_STANDINS = {
+  "better-sqlite3": `export default class Database {
   constructor() {
     throw new InputError("sqlite_unavailable", "this single-file build of qoltanba has no SQLite: use --db postgres://HOST/DB, or run the CA from the source tree");
   }
 }`,
+  pkcs11js: `const unavailable = () => {
+  throw new InputError("pkcs11_unavailable", "this single-file build of qoltanba has no PKCS#11 support: run the CA from the source tree");
+};
+export default new Proxy({}, { get: (_target, name) => (name === "__esModule" ? undefined : unavailable()) });`,
+};
+const withoutNativeModules = {
+  name: "without-native-modules",
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^(better-sqlite3|pkcs11js)$/ }, (args) => ({ path: args.path, namespace: "native-standin" }));
+    esbuild.onLoad({ filter: /.*/, namespace: "native-standin" }, (args) => ({
+      resolveDir: ROOT,
+      loader: "js",
+      contents: `import { InputError } from "@qoltanba/pki";\n${NATIVE_STANDINS[args.path]}`,
     }));
   },
 };
@@ -74,7 +78,7 @@ await build({
   outfile: bundle,
   banner: { js: "#!/usr/bin/env node" },
   external: ["pg-native"],
-  plugins: [withoutSqlite],
+  plugins: [withoutNativeModules],
   logLevel: "warning",
 });
 chmodSync(bundle, 0o755);

@@ -15,12 +15,16 @@ export class GroupCommitter<T> {
   submit(item: T): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      if (!this.running) void this.drain();
+      if (!this.running) {
+        // Start on the next turn, not now: with a synchronous driver (better-sqlite3) a commit
+        // started at once finishes before the next signature's callback can join the batch.
+        this.running = true;
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, this.maxBatch);
       try {

@@ -2,6 +2,7 @@ import { createPublicKey } from "node:crypto";
 import { defaultSignatureAlgorithm } from "./algorithms.ts";
 import { keyIdentifier, type IssuerDescription } from "./certificate.ts";
 import { children, decodeOid, DerError, expectTag, readSingle, readTime, Tag, type Element } from "./der.ts";
+import { readAlgorithmOid } from "./der-parsing.ts";
 import { InputError } from "./errors.ts";
 import { OID } from "./oids.ts";
 import type { IssuerUrls } from "./profiles/extensions.ts";
@@ -29,13 +30,16 @@ export function parseCertificate(der: Buffer): CertificateInfo {
     const offset = fields[0]?.tag === 0xa0 ? 1 : 0;
     const [serial, , issuer, validity, subject, spki, ...rest] = fields.slice(offset) as Element[];
     const [notBefore, notAfter] = children(expectTag(validity, Tag.Sequence, "validity")).map(readTime);
+    if (!notBefore || !notAfter) throw new DerError("validity needs notBefore and notAfter");
     const extensions = new Map<string, { critical: boolean; value: Buffer }>();
     const wrapper = rest.find((element) => element.tag === 0xa3);
     if (wrapper) {
-      for (const extension of children(children(wrapper)[0]!)) {
-        const parts = children(extension);
+      for (const extension of children(expectTag(children(wrapper)[0], Tag.Sequence, "extensions"))) {
+        const parts = children(expectTag(extension, Tag.Sequence, "extension"));
+        const id = expectTag(parts[0], Tag.ObjectIdentifier, "extension id");
+        const value = expectTag(parts[parts.length - 1], Tag.OctetString, "extension value");
         const critical = parts.length === 3 && parts[1]!.content[0] !== 0;
-        extensions.set(decodeOid(parts[0]!.content), { critical, value: parts[parts.length - 1]!.content });
+        extensions.set(decodeOid(id.content), { critical, value: value.content });
       }
     }
     return {
@@ -44,11 +48,11 @@ export function parseCertificate(der: Buffer): CertificateInfo {
       serial: expectTag(serial, Tag.Integer, "serialNumber").content,
       issuerName: expectTag(issuer, Tag.Sequence, "issuer").raw,
       subjectName: expectTag(subject, Tag.Sequence, "subject").raw,
-      notBefore: notBefore!,
-      notAfter: notAfter!,
+      notBefore,
+      notAfter,
       publicKeyInfo: expectTag(spki, Tag.Sequence, "subjectPublicKeyInfo").raw,
       extensions,
-      signatureAlgorithmOid: decodeOid(children(expectTag(algorithm, Tag.Sequence, "signatureAlgorithm"))[0]!.content),
+      signatureAlgorithmOid: readAlgorithmOid(algorithm, "signatureAlgorithm"),
       signature: expectTag(signatureBits, Tag.BitString, "signature").content.subarray(1),
     };
   } catch (error) {

@@ -1,6 +1,7 @@
 export * from "./algorithms.ts";
 export * from "./certificate.ts";
 export * from "./certificateInfo.ts";
+export * from "./certificationRequest.ts";
 export * from "./crl.ts";
 export * from "./csr.ts";
 export * from "./der-parsing.ts";
@@ -23,4 +24,6 @@ export * from "./ber-to-der.ts";
 export * from "./cms.ts";
 export * from "./cms-verify.ts";
 export * from "./tsp.ts";
+export * from "./verify/index.ts";
 export * from "./xmldsig.ts";
+export { parseXml } from "./xml-tree.ts";

@@ -9,6 +9,7 @@ import {
   type CertId,
   type CertStatus,
   buildBasicOcspResponse,
+  buildOcspRequest,
   buildSingleResponse,
   certIdFor,
   certIdMatches,
@@ -139,6 +140,24 @@ const checkWithOpenssl = (responseFile: string, requestFile: string, ...flags: s
     requestFile,
     "-resp_text",
   ]);
+
+test("buildOcspRequest makes requests openssl reads: CertIDs for several certificates and the nonce", () => {
+  const issuer = issuerHashes(ca.der, "sha1");
+  const nonce = Buffer.from("0123456789abcdef0123456789abcdef", "hex");
+  const request = buildOcspRequest(leaves.slice(0, 2).map((leaf) => certIdFor(issuer, leaf.serial)), nonce);
+  ca.write("built.req", request);
+  const text = ca.openssl(["ocsp", "-reqin", "built.req", "-req_text"]);
+  const openssls = opensslRequest("same.req", leaves.slice(0, 2), "-no_nonce");
+  const certIds = (requestText: string) => requestText.match(/Certificate ID:[\s\S]*?Serial Number: \w+/g);
+  assert.deepEqual(certIds(text), certIds(openssls.text), "the same CertIDs openssl makes for these certificates");
+  assert.match(text, new RegExp(`OCSP Nonce: \\n\\s+0410${nonce.toString("hex").toUpperCase()}`));
+  const parsed = parseOcspRequest(request);
+  assert.deepEqual(parsed.nonce, nonce);
+  assert.deepEqual(parsed.requests.map((one) => one.certId.serial), leaves.slice(0, 2).map((leaf) => leaf.serial));
+  assert.equal(parseOcspRequest(buildOcspRequest([certIdFor(issuer, leaves[0]!.serial)])).nonce, undefined);
+  assert.throws(() => buildOcspRequest([]), InputError);
+  assert.throws(() => buildOcspRequest([certIdFor(issuer, leaves[0]!.serial)], Buffer.alloc(33)), InputError);
+});
 
 test("a delegated responder's good, revoked and unknown answers verify with openssl, nonce echoed", async () => {
   for (const [index, { status, expected }] of STATUSES.entries()) {

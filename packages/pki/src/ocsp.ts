@@ -189,6 +189,20 @@ export function parseOcspRequest(der: Buffer): OcspRequest {
   });
 }
 
+/** A DER OCSPRequest for `certIds`, unsigned, with an RFC 8954 nonce when given (1 to 32 octets). */
+export function buildOcspRequest(certIds: readonly CertId[], nonce?: Buffer): Buffer {
+  if (certIds.length === 0) throw new InputError("bad_ocsp_request", "an OCSP request needs at least one CertID");
+  if (nonce !== undefined && (nonce.length === 0 || nonce.length > MAX_NONCE_LENGTH)) {
+    throw new InputError("bad_ocsp_request", `the nonce must be 1 to ${MAX_NONCE_LENGTH} octets`);
+  }
+  return sequence(
+    sequence(
+      sequence(...certIds.map((certId) => sequence(encodeCertId(certId)))),
+      ...(nonce ? [contextConstructed(2, sequence(encodeExtension(OID.ocspNonce, false, octetString(nonce))))] : []),
+    ),
+  );
+}
+
 function refuseCriticalExtensions(extensions: readonly Extension[]): void {
   const critical = extensions.find((extension) => extension.critical);
   if (critical)

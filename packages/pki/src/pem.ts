@@ -31,3 +31,28 @@ export function fromPemOrDer(input: Buffer | string, labels: readonly string[], 
   if (der.length === 0) throw new InputError("empty", `${what}: PEM body is empty`);
   return der;
 }
+
+const PEM_BLOCKS = new RegExp(PEM_BLOCK.source, "g");
+
+/** Every PEM block labelled one of `labels` (a bundle of certificates), or the one DER value. */
+export function allFromPemOrDer(input: Buffer | string, labels: readonly string[], what: string): Buffer[] {
+  const bytes = typeof input === "string" ? Buffer.from(input, "utf8") : input;
+  if (!bytes.subarray(0, 64).toString("latin1").includes("-----BEGIN")) return [fromPemOrDer(bytes, labels, what)];
+  const found = [...bytes.toString("latin1").matchAll(PEM_BLOCKS)]
+    .filter((match) => labels.includes(match[1]!))
+    .map((match) => fromPemOrDer(match[0], labels, what));
+  if (found.length === 0) throw new InputError("wrong_pem_label", `${what}: no PEM block labelled ${labels.join(" or ")}`);
+  return found;
+}
+
+/** Like fromPemOrDer, and also bare base64 of the DER (as NCALayer returns signatures). */
+export function fromPemDerOrBase64(input: Buffer | string, labels: readonly string[], what: string): Buffer {
+  const bytes = typeof input === "string" ? Buffer.from(input, "utf8") : input;
+  const text = bytes.toString("latin1").trim();
+  if (bytes[0] === 0x30 || text.startsWith("-----BEGIN") || !/^[A-Za-z0-9+/\s]+={0,2}$/.test(text)) {
+    return fromPemOrDer(bytes, labels, what);
+  }
+  const der = Buffer.from(text.replace(/\s+/g, ""), "base64");
+  if (der[0] !== 0x30) throw new InputError("not_der_or_pem", `${what} is base64 of something that is not DER`);
+  return der;
+}
