@@ -1,5 +1,17 @@
 // The page's side of the NCALayer protocol: one WebSocket to the local agent, one request at a
-// time, answered in order (docs/agent-protocol.md).
+// time, answered in order (docs/agent-protocol.md). The message shapes are the agent's own.
+import {
+  HEARTBEAT,
+  MODULES,
+  type BasicsReply,
+  type CommonUtilsReply,
+  type GenerateCsrArgs,
+  type GenerateCsrResult,
+  type Greeting,
+  type ImportCertificateArgs,
+  type ImportCertificateResult,
+  type ModuleRequest,
+} from "@qoltanba/agent/protocol";
 
 /** The portal names the agent's URL in a meta tag (wss://127.0.0.1:13579/ unless configured). */
 export const agentUrl = () =>
@@ -15,7 +27,7 @@ export class AgentConnection {
 
   private constructor(private readonly socket: WebSocket) {
     socket.addEventListener("message", (event) => {
-      if (event.data === "--heartbeat--") return;
+      if (event.data === HEARTBEAT) return;
       const resolve = this.waiting;
       this.waiting = undefined;
       resolve?.(JSON.parse(String(event.data)));
@@ -49,7 +61,7 @@ export class AgentConnection {
         "message",
         (event) => {
           clearTimeout(timer);
-          const greeting = JSON.parse(String(event.data)) as { result?: { version?: string } };
+          const greeting = JSON.parse(String(event.data)) as Partial<Greeting>;
           if (greeting.result?.version) resolve(new AgentConnection(socket));
           else reject(new AgentUnavailable("this is not an NCALayer-compatible agent"));
         },
@@ -59,7 +71,7 @@ export class AgentConnection {
   }
 
   /** Sends one request and resolves with its answer (requests wait for the one before). */
-  request<T>(message: object): Promise<T> {
+  request<T>(message: ModuleRequest): Promise<T> {
     const next = this.queue.then(
       () =>
         new Promise<T>((resolve, reject) => {
@@ -75,14 +87,6 @@ export class AgentConnection {
   close(): void {
     this.socket.close();
   }
-}
-
-export interface BasicsReply<T> {
-  status: boolean;
-  body?: { result?: T };
-  code?: string;
-  message?: string;
-  details?: string;
 }
 
 /** basics' three outcomes: a result, the person cancelled, or an error with a stable code. */
@@ -101,9 +105,15 @@ export async function basics<T>(
 }
 
 export async function activeTokens(agent: AgentConnection): Promise<string[]> {
-  const reply = await agent.request<{ code: string; responseObject?: string[] }>({
-    module: "kz.gov.pki.knca.commonUtils",
-    method: "getActiveTokens",
-  });
+  const reply = await agent.request<CommonUtilsReply<string[]>>({ module: MODULES.commonUtils, method: "getActiveTokens" });
   return reply.code === "200" && Array.isArray(reply.responseObject) ? reply.responseObject : [];
+}
+
+/** New AUTH and SIGN keys in the storage the person chose (the agent refuses the storages it cannot use yet). */
+export function generateCsr(agent: AgentConnection, args: Omit<GenerateCsrArgs, "storage"> & { storage: string }) {
+  return basics<GenerateCsrResult>(agent, "generateCsr", args);
+}
+
+export function importCertificate(agent: AgentConnection, args: ImportCertificateArgs) {
+  return basics<ImportCertificateResult>(agent, "importCertificate", args);
 }

@@ -1,6 +1,7 @@
 // The page script: asks the local agent for keys and CSRs on the application form, and installs
 // the issued certificates on the status page. Everything else is plain server-rendered HTML.
-import { activeTokens, AgentConnection, basics } from "./agentConnection.ts";
+import { FILE_STORAGE } from "@qoltanba/agent/protocol";
+import { activeTokens, AgentConnection, generateCsr, importCertificate } from "./agentConnection.ts";
 
 const csrfToken = () => document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')!.content;
 
@@ -73,7 +74,7 @@ async function applicationForm(form: HTMLFormElement): Promise<void> {
       const present = new Set(await activeTokens(agent));
       for (const option of storage.options) {
         const agentStorage = option.dataset.agentStorage!;
-        const available = agentStorage === "PKCS12" || present.has(agentStorage);
+        const available = agentStorage === FILE_STORAGE || present.has(agentStorage);
         option.disabled = !available;
         option.textContent =
           option.textContent!.replace(/ \(.*\)$/, "") +
@@ -96,19 +97,11 @@ async function applicationForm(form: HTMLFormElement): Promise<void> {
       status.show("notice", status.text("working"));
       try {
         const chosen = storage.selectedOptions[0]!.dataset.agentStorage!;
-        const outcome = await basics<{ csrs: { AUTH: string; SIGN: string } }>(agent!, "generateCsr", {
-          storage: chosen,
-          applicationId: form.dataset.applicationId,
-          keys: ["AUTH", "SIGN"],
-        });
+        const outcome = await generateCsr(agent!, { storage: chosen, applicationId: form.dataset.applicationId!, keys: ["AUTH", "SIGN"] });
         if ("cancelled" in outcome) return status.show("notice", status.text("cancelled"));
         if ("error" in outcome) return status.show("error", `${status.text("failed")}: ${outcome.error}`);
         const fields = Object.fromEntries(new FormData(form)) as Record<string, string>;
-        const answer = await postJson(form.action, {
-          ...fields,
-          authCsr: outcome.result.csrs.AUTH,
-          signCsr: outcome.result.csrs.SIGN,
-        });
+        const answer = await postJson(form.action, { ...fields, authCsr: outcome.result.csrs.AUTH!, signCsr: outcome.result.csrs.SIGN! });
         if (answer.ok) {
           window.location.assign(answer.data.next!);
           return;
@@ -141,8 +134,8 @@ async function installForm(form: HTMLFormElement): Promise<void> {
         const agent = await AgentConnection.connect().catch(() => undefined);
         if (!agent) return status.show("error", status.text("missing"));
         status.show("notice", status.text("installWorking"));
-        const outcome = await basics<{ imported: Array<{ fileName: string }> }>(agent, "importCertificate", {
-          storage: "PKCS12",
+        const outcome = await importCertificate(agent, {
+          storage: FILE_STORAGE,
           applicationId: data.applicationId,
           certificates: data.certificates,
           chain: data.chain,
