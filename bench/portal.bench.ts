@@ -3,7 +3,7 @@
 // checks included) and the home page's server time.
 // Run: node --import tsx bench/portal.bench.ts [--applications 4000000] [--engine both|sqlite|postgres]
 //      [--lookups 20000] [--concurrency 200] [--submissions 600]
-import { createSign, generateKeyPair, randomBytes } from "node:crypto";
+import { generateKeyPair, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import SQLite from "better-sqlite3";
 import { CompiledQuery, sql } from "kysely";
-import { bitString, contextConstructed, integer, oid, OID, sequence, toPem, derNull } from "@qoltanba/pki";
+import { createCertificationRequest, localSigningKey, toPem } from "@qoltanba/pki";
 import {
   createCaServer,
   DEMO_PERSONS_FILE,
@@ -70,17 +70,8 @@ const iinOf = (i: number) => String(800_000_000_000 + i);
 /** A PKCS#10 request with an empty subject, signed by its key (what the agent's generateCsr sends). */
 async function benchCsr(): Promise<string> {
   const { publicKey, privateKey } = await promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
-  const info = sequence(
-    integer(0),
-    sequence(),
-    publicKey.export({ type: "spki", format: "der" }),
-    contextConstructed(0),
-  );
-  const signature = createSign("sha256").update(info).sign(privateKey);
-  return toPem(
-    "CERTIFICATE REQUEST",
-    sequence(info, sequence(oid(OID.sha256WithRSAEncryption), derNull()), bitString(signature)),
-  );
+  const publicKeyInfo = publicKey.export({ type: "spki", format: "der" });
+  return toPem("CERTIFICATE REQUEST", await createCertificationRequest({ publicKeyInfo, key: localSigningKey(privateKey) }));
 }
 
 /**
