@@ -137,6 +137,11 @@ for (const makeDatabase of testDatabases()) {
       const { number } = (await response.json()) as { number: string };
       assert.ok(parseApplicationNumber(number), "a 16-digit number with its check digit");
       assert.equal(await env.portal.store.countApplications(), before + 1);
+      // Without SMTP the demo's mail catcher (loopback only) shows what would have been sent.
+      await env.portal.outbox.idle();
+      const inbox = await browser.page("/mail-catcher");
+      assert.match(inbox.text, new RegExp(`Өтінім ${number.replace(/(\d{4})(?=\d)/g, "$1 ")} қабылданды`));
+      assert.match(inbox.text, new RegExp(`application-${number}\\.pdf`));
       const done = await browser.page("/apply/done");
       assert.match(done.text, new RegExp(number.replace(/(\d{4})(?=\d)/g, "$1 ")));
       const pdf = await browser.request("/apply/form.pdf?lang=ru");
