@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from "kysely";
 import pg from "pg";
 import { InputError } from "@qoltanba/pki";
 import { migrations } from "./migrations.ts";
@@ -8,8 +8,8 @@ import type { Database } from "./schema.ts";
 
 export type Engine = "sqlite" | "postgres";
 
-export interface OpenedDatabase {
-  readonly db: Kysely<Database>;
+export interface OpenedDatabase<DB = Database> {
+  readonly db: Kysely<DB>;
   readonly engine: Engine;
   /** The PostgreSQL schema, when the URL named one. */
   readonly schema?: string;
@@ -24,13 +24,27 @@ export const DEFAULT_DATABASE_URL = "sqlite:ca.sqlite";
  * Opens `sqlite:PATH` (relative to `baseDir`) or `postgres://…` (`?schema=NAME` keeps one CA in
  * its own schema) and applies pending migrations.
  */
-export async function openDatabase(url: string, baseDir: string): Promise<OpenedDatabase> {
-  const opened = url.startsWith("postgres://") || url.startsWith("postgresql://") ? await openPostgres(url) : openSqlite(url, baseDir);
+export function openDatabase(url: string, baseDir: string): Promise<OpenedDatabase> {
+  return openMigratedDatabase<Database>(url, baseDir, migrations);
+}
+
+/**
+ * The same opener for another component's own tables (the portal's): its own migrations, recorded
+ * in its own migration table so two components can share one database or schema.
+ */
+export async function openMigratedDatabase<DB>(
+  url: string,
+  baseDir: string,
+  provider: (engine: Engine) => MigrationProvider,
+  migrationTableName?: string,
+): Promise<OpenedDatabase<DB>> {
+  const opened = url.startsWith("postgres://") || url.startsWith("postgresql://") ? await openPostgres<DB>(url) : openSqlite<DB>(url, baseDir);
   // Kysely looks for its migration tables in every schema unless told which one is ours.
   const { error } = await new Migrator({
     db: opened.db,
-    provider: migrations(opened.engine),
+    provider: provider(opened.engine),
     ...(opened.schema ? { migrationTableSchema: opened.schema } : {}),
+    ...(migrationTableName ? { migrationTableName, migrationLockTableName: `${migrationTableName}_lock` } : {}),
   }).migrateToLatest();
   if (error) {
     await opened.db.destroy();
@@ -39,17 +53,17 @@ export async function openDatabase(url: string, baseDir: string): Promise<Opened
   return opened;
 }
 
-function openSqlite(url: string, baseDir: string): OpenedDatabase {
+function openSqlite<DB>(url: string, baseDir: string): OpenedDatabase<DB> {
   if (!url.startsWith("sqlite:")) throw new InputError("bad_db_url", `database URL must start with sqlite: or postgres://, got ${url}`);
   const path = url.slice("sqlite:".length);
   const database = new SQLite(isAbsolute(path) ? path : resolve(baseDir, path));
   database.pragma("journal_mode = WAL");
   database.pragma("synchronous = NORMAL");
   database.pragma("busy_timeout = 5000");
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), engine: "sqlite", sqlite: database };
+  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database }) }), engine: "sqlite", sqlite: database };
 }
 
-async function openPostgres(url: string): Promise<OpenedDatabase> {
+async function openPostgres<DB>(url: string): Promise<OpenedDatabase<DB>> {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get("schema");
   parsed.searchParams.delete("schema");
@@ -67,5 +81,5 @@ async function openPostgres(url: string): Promise<OpenedDatabase> {
     }
   }
   const pool = new pg.Pool({ connectionString, max: 8, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), engine: "postgres", ...(schema ? { schema } : {}) };
+  return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), engine: "postgres", ...(schema ? { schema } : {}) };
 }

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { configPath, initCertificateAuthority, PASSWORD_ENV, publicationUrls, readCaConfig } from "@qoltanba/ca";
+import { DEMO_PERSONS_FILE } from "@qoltanba/portal";
 import { EXIT, type Command } from "../command.ts";
 import { DEFAULT_LISTEN, serveCa } from "./serve.ts";
 
@@ -27,9 +28,10 @@ export const demo: Command = {
       if (passwordFile) await writeFile(passwordFile, password + "\n", { mode: 0o600 });
     }
     const urls = publicationUrls((await readCaConfig(dir)).baseUrl);
+    process.env.QOLTANBA_PERSONS ??= DEMO_PERSONS_FILE;
     await serveCa(dir, listen, passwordFile, () =>
       process.stderr.write(
-        `Qoltanba demo CA is up (Ctrl-C stops it):\n  root certificate     ${urls.rootCertificate}\n  issuing certificate  ${urls.issuingCertificate}\n  CRL / delta CRL      ${urls.crl} ${urls.deltaCrl}\n`,
+        `Qoltanba demo CA is up (Ctrl-C stops it):\n  enrollment portal    http://${listen}/  (mail: http://${listen}/mail-catcher)\n  root certificate     ${urls.rootCertificate}\n  issuing certificate  ${urls.issuingCertificate}\n  CRL / delta CRL      ${urls.crl} ${urls.deltaCrl}\n`,
       ),
     );
     return EXIT.ok;

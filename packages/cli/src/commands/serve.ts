@@ -1,5 +1,6 @@
 import cluster from "node:cluster";
 import { createCaServer, HSM_PIN_ENV, openCertificateAuthority, parseListen, PASSWORD_ENV, readUnlockOptions, type CaServerOptions } from "@qoltanba/ca";
+import { openPortalForCa } from "@qoltanba/portal";
 import { EXIT, required, UsageError, type Command } from "../command.ts";
 import { MAX_WORKERS, serveWorkers, type WorkerReady } from "./serveWorkers.ts";
 
@@ -23,6 +24,9 @@ export async function serveCa(
   const unlocked = unlock !== undefined;
   const ca = await openCertificateAuthority(dir, unlock ?? {});
   const server = await createCaServer(ca, { logger: true, ...serverOptions });
+  const portal = await openPortalForCa(ca, process.env, (line) => server.app.log.warn(line));
+  await server.app.register(portal.plugin);
+  portal.start();
   const address = await server.app.listen({ host, port });
   if (!unlocked) process.stderr.write(`no key password (${PASSWORD_ENV} or --password-file) or HSM PIN (${HSM_PIN_ENV} or --pin-file): publishing only, no signing services\n`);
   onReady?.(address);
@@ -32,6 +36,7 @@ export async function serveCa(
     process.once("disconnect", () => resolve()); // a `serve --workers` primary went away
   });
   await server.close();
+  await portal.close();
   await ca.close();
 }
 

@@ -1,0 +1,16 @@
+export * from "./caClient.ts";
+export * from "./portal.ts";
+export * from "./enrollment/applicationNumber.ts";
+export * from "./enrollment/enrollment.ts";
+export * from "./enrollment/keyStorage.ts";
+export * from "./enrollment/lifecycle.ts";
+export * from "./locality/regions.ts";
+export * from "./mail/mailTransport.ts";
+export * from "./mail/outboxWorker.ts";
+export * from "./pdf/applicationForm.ts";
+export * from "./registry/embeddedRegistry.ts";
+export * from "./registry/httpRegistry.ts";
+export * from "./registry/personRegistry.ts";
+export * from "./storage/portalStore.ts";
+export type { ApplicationStatus } from "./storage/schema.ts";
+export * from "./portalForCa.ts";

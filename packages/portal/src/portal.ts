@@ -1,0 +1,123 @@
+import { randomBytes } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import type { CaClient } from "./caClient.ts";
+import { DEFAULT_ENROLLMENT_SETTINGS, Enrollment, type EnrollmentSettings } from "./enrollment/enrollment.ts";
+import { ApplicationLifecycle } from "./enrollment/lifecycle.ts";
+import { MailCatcher, smtpTransport, type MailTransport } from "./mail/mailTransport.ts";
+import { OutboxWorker, type OutboxWorkerOptions } from "./mail/outboxWorker.ts";
+import { EmbeddedPersonRegistry } from "./registry/embeddedRegistry.ts";
+import { HttpPersonRegistry, type HttpRegistryOptions } from "./registry/httpRegistry.ts";
+import type { PersonRegistry } from "./registry/personRegistry.ts";
+import { PortalStore } from "./storage/portalStore.ts";
+import { portalRoutes } from "./web/portalRoutes.ts";
+
+export interface RateLimit {
+  readonly limit: number;
+  readonly windowMilliseconds: number;
+}
+
+export interface PortalOptions {
+  readonly ca: CaClient;
+  /** `sqlite:PATH` (relative to baseDir) or `postgres://…`. */
+  readonly databaseUrl: string;
+  readonly baseDir: string;
+  /** Embedded (optionally loaded from a CSV/JSON file) or a real registry over HTTP. */
+  readonly registry?:
+    { readonly kind: "embedded"; readonly file?: string } | ({ readonly kind: "http" } & HttpRegistryOptions);
+  /** Without an SMTP URL, mail goes to the built-in catcher page (/mail-catcher, loopback only). */
+  readonly mail?: {
+    readonly smtpUrl?: string;
+    readonly from?: string;
+    readonly worker?: OutboxWorkerOptions;
+  };
+  readonly enrollment?: Partial<EnrollmentSettings>;
+  /** Days after rejection or expiry before the personal data is erased. */
+  readonly retentionDays?: number;
+  readonly sweepMilliseconds?: number;
+  readonly rateLimits?: Partial<Record<"identity" | "submit" | "status", RateLimit>>;
+  /** Cookies with the Secure flag (the portal behind HTTPS). */
+  readonly secureCookies?: boolean;
+  /** The agent's WebSocket origin, allowed by the Content-Security-Policy. */
+  readonly agentOrigin?: string;
+  /** Keys the CSRF tokens; random per start unless given (several nodes must share one). */
+  readonly csrfKey?: Buffer;
+  readonly log?: (line: string) => void;
+}
+
+export const DEFAULT_RATE_LIMITS: Record<"identity" | "submit" | "status", RateLimit> = {
+  identity: { limit: 20, windowMilliseconds: 600_000 },
+  submit: { limit: 10, windowMilliseconds: 600_000 },
+  status: { limit: 60, windowMilliseconds: 600_000 },
+};
+
+export const DEFAULT_AGENT_ORIGIN = "wss://127.0.0.1:13579";
+
+/** The enrollment portal: its storage, the registry, the CA client, the mail outbox and the web plugin. */
+export class Portal {
+  readonly outbox: OutboxWorker;
+  readonly enrollment: Enrollment;
+  readonly lifecycle: ApplicationLifecycle;
+  readonly rateLimits: Record<"identity" | "submit" | "status", RateLimit>;
+  readonly csrfKey: Buffer;
+  private sweeper: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly options: PortalOptions,
+    readonly store: PortalStore,
+    readonly registry: PersonRegistry,
+    readonly mail: MailTransport,
+  ) {
+    this.outbox = new OutboxWorker(store, mail, {
+      ...(options.log ? { log: options.log } : {}),
+      ...options.mail?.worker,
+    });
+    this.enrollment = new Enrollment(store, registry, options.ca, {
+      ...DEFAULT_ENROLLMENT_SETTINGS,
+      ...options.enrollment,
+    });
+    this.lifecycle = new ApplicationLifecycle(store, options.ca);
+    this.rateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+    this.csrfKey = options.csrfKey ?? randomBytes(32);
+  }
+
+  static async open(options: PortalOptions): Promise<Portal> {
+    const store = await PortalStore.open(options.databaseUrl, options.baseDir);
+    let registry: PersonRegistry;
+    if (options.registry?.kind === "http") registry = new HttpPersonRegistry(options.registry);
+    else {
+      const embedded = new EmbeddedPersonRegistry(store);
+      if (options.registry?.file) await embedded.load(options.registry.file);
+      registry = embedded;
+    }
+    const mail = options.mail?.smtpUrl
+      ? smtpTransport(options.mail.smtpUrl, options.mail.from ?? "Qoltanba <noreply@qoltanba.kz>")
+      : new MailCatcher();
+    return new Portal(options, store, registry, mail);
+  }
+
+  get ca(): CaClient {
+    return this.options.ca;
+  }
+
+  /** The Fastify plugin with every page; register it on the server that also serves the CA. */
+  readonly plugin = (app: FastifyInstance) => portalRoutes(app, { portal: this });
+
+  /** Starts the mail worker and the life-cycle sweep (expiry, purge, old captchas). */
+  start(): void {
+    this.outbox.start();
+    const sweep = () =>
+      this.lifecycle.sweep(this.options.retentionDays ?? 365).then(
+        (result) => (result.expired > 0 ? this.outbox.kick() : undefined),
+        (error: Error) => this.options.log?.(`sweep: ${error.message}`),
+      );
+    this.sweeper = setInterval(sweep, this.options.sweepMilliseconds ?? 600_000);
+    this.sweeper.unref();
+    void sweep();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    await this.outbox.stop();
+    await this.store.close();
+  }
+}

@@ -1,0 +1,47 @@
+import { fileURLToPath } from "node:url";
+import type { CertificateAuthority } from "@qoltanba/ca";
+import { inProcessCaClient } from "./caClient.ts";
+import { Portal } from "./portal.ts";
+
+/** The demo's person registry: persons with valid IINs and Kazakh and Russian names. */
+export const DEMO_PERSONS_FILE = fileURLToPath(new URL("../demo/persons.csv", import.meta.url));
+
+/**
+ * The portal of `qoltanba serve`, beside the CA in the same process. Settings come from the
+ * environment, so secrets (SMTP and registry credentials) never reach a command line:
+ * QOLTANBA_PORTAL_DATABASE (default: the CA's PostgreSQL database, else sqlite:portal.sqlite in
+ * the CA folder), QOLTANBA_PERSONS (a CSV/JSON file for the embedded registry),
+ * QOLTANBA_REGISTRY_URL and QOLTANBA_REGISTRY_AUTHORIZATION (a real registry instead),
+ * QOLTANBA_SMTP_URL and QOLTANBA_MAIL_FROM (without them, mail goes to /mail-catcher).
+ */
+export async function openPortalForCa(
+  ca: CertificateAuthority,
+  env: NodeJS.ProcessEnv = process.env,
+  log?: (line: string) => void,
+): Promise<Portal> {
+  const caDatabase = ca.config.database;
+  const databaseUrl =
+    env.QOLTANBA_PORTAL_DATABASE ?? (caDatabase.startsWith("postgres") ? caDatabase : "sqlite:portal.sqlite");
+  const registry = env.QOLTANBA_REGISTRY_URL
+    ? {
+        kind: "http" as const,
+        url: env.QOLTANBA_REGISTRY_URL,
+        ...(env.QOLTANBA_REGISTRY_AUTHORIZATION
+          ? { authorization: env.QOLTANBA_REGISTRY_AUTHORIZATION }
+          : {}),
+      }
+    : { kind: "embedded" as const, ...(env.QOLTANBA_PERSONS ? { file: env.QOLTANBA_PERSONS } : {}) };
+  return Portal.open({
+    ca: inProcessCaClient(ca),
+    databaseUrl,
+    baseDir: ca.dir,
+    registry,
+    mail: {
+      ...(env.QOLTANBA_SMTP_URL ? { smtpUrl: env.QOLTANBA_SMTP_URL } : {}),
+      ...(env.QOLTANBA_MAIL_FROM ? { from: env.QOLTANBA_MAIL_FROM } : {}),
+    },
+    enrollment: { acceptTestIin: ca.config.acceptTestIin },
+    secureCookies: ca.config.baseUrl.startsWith("https:"),
+    ...(log ? { log } : {}),
+  });
+}

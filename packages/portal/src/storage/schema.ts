@@ -1,0 +1,102 @@
+/** The portal's own tables. Times are ISO-8601 UTC text, as in the CA's tables, so both engines compare them alike. */
+
+export type ApplicationStatus = "submitted" | "confirmed" | "issued" | "installed" | "rejected" | "expired";
+
+export interface ApplicationsTable {
+  number: string;
+  status: ApplicationStatus;
+  /** Personal data: null once purged. */
+  iin: string | null;
+  surname: string | null;
+  given_name: string | null;
+  patronymic: string | null;
+  email: string | null;
+  language: string;
+  region: string;
+  locality: string;
+  center: string;
+  storage: string;
+  auth_spki_sha256: string | null;
+  sign_spki_sha256: string | null;
+  /** SHA-256 of the receipt cookie that lets the submitting browser download the form. */
+  receipt_hash: string | null;
+  submitted_at: string;
+  deadline_at: string;
+  confirmed_at: string | null;
+  issued_at: string | null;
+  installed_at: string | null;
+  /** When it was rejected or expired: the retention period runs from here. */
+  closed_at: string | null;
+  purged_at: string | null;
+  operator: string | null;
+  rejection_reason: string | null;
+  auth_serial: string | null;
+  sign_serial: string | null;
+}
+
+/** The CSRs of an application waiting for its certificates: kept apart so the hot rows stay small, deleted once issued or closed. */
+export interface ApplicationCsrsTable {
+  number: string;
+  auth_csr: string;
+  sign_csr: string;
+}
+
+export interface PersonsTable {
+  iin: string;
+  surname: string;
+  given_name: string;
+  patronymic: string | null;
+}
+
+export type CaptchaState = "new" | "taken" | "checked" | "used";
+
+export interface CaptchasTable {
+  id: string;
+  answer: string;
+  state: CaptchaState;
+  expires_at: string;
+  /** Set when the IIN check passed: the submission must be for this IIN and this number. */
+  iin: string | null;
+  application_number: string | null;
+}
+
+export type MailKind = "submitted" | "issued" | "rejected" | "expired";
+
+export interface OutboxTable {
+  id: number;
+  application_number: string;
+  kind: MailKind;
+  recipient: string;
+  language: string;
+  created_at: string;
+  attempts: number;
+  next_attempt_at: string;
+  /** A worker's lease: another worker leaves the message alone until then. */
+  claimed_until: string | null;
+  sent_at: string | null;
+  /** "sent" or "dropped" (the application's personal data was purged before it could be sent). */
+  outcome: string | null;
+  last_error: string | null;
+}
+
+export interface CountersTable {
+  name: string;
+  value: number;
+}
+
+/** Everyone who got certificates through the portal: the user counters count first issues. */
+export interface UsersTable {
+  iin: string;
+  kind: string;
+  first_issued_at: string;
+}
+
+export interface PortalDatabase {
+  applications: ApplicationsTable;
+  application_csrs: ApplicationCsrsTable;
+  persons: PersonsTable;
+  captchas: CaptchasTable;
+  outbox: OutboxTable;
+  counters: CountersTable;
+  portal_users: UsersTable;
+}

@@ -1,0 +1,203 @@
+// Helpers shared by the portal's tests: a CA and a portal on a real HTTP server, a browser-like
+// client with cookies, OpenSSL-made CSRs, and the CA's two database engines.
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { makeIin } from "@qoltanba/pki";
+import {
+  createCaServer,
+  initCertificateAuthority,
+  openCertificateAuthority,
+  type CaServer,
+  type CertificateAuthority,
+} from "@qoltanba/ca";
+import {
+  opensslCsr,
+  temporaryDirectory,
+  TEST_PASSWORD,
+  type TestDatabase,
+} from "../../ca/src/testSupport.ts";
+import { inProcessCaClient } from "./caClient.ts";
+import { Portal, type PortalOptions } from "./portal.ts";
+
+export {
+  openssl,
+  opensslCsr,
+  opensslResult,
+  temporaryDirectory,
+  testDatabases,
+  writePem,
+} from "../../ca/src/testSupport.ts";
+
+export const DEMO_PERSONS = new URL("../demo/persons.csv", import.meta.url).pathname;
+export const PERSON = { iin: "900314300015", surname: "ТЕСТОВ", givenName: "ТЕСТ", patronymic: "ТЕСТОВИЧ" };
+
+export interface TestPortal {
+  readonly ca: CertificateAuthority;
+  readonly portal: Portal;
+  readonly server: CaServer;
+  readonly url: string;
+  readonly dir: string;
+  close(): Promise<void>;
+}
+
+/** A CA (keys unlocked) and the portal mounted on its server, listening on 127.0.0.1:0. */
+export async function startTestPortal(
+  database: TestDatabase,
+  options: Partial<PortalOptions> = {},
+): Promise<TestPortal> {
+  const dir = join(temporaryDirectory("qoltanba-portal-"), "ca");
+  await initCertificateAuthority({
+    dir,
+    password: TEST_PASSWORD,
+    issuingKeyBits: 2048,
+    ...(database.url ? { databaseUrl: database.url } : {}),
+  });
+  const ca = await openCertificateAuthority(dir, { password: TEST_PASSWORD });
+  const portal = await Portal.open({
+    ca: inProcessCaClient(ca),
+    databaseUrl: database.url ?? "sqlite:portal.sqlite",
+    baseDir: dir,
+    registry: { kind: "embedded", file: DEMO_PERSONS },
+    ...options,
+  });
+  const server = await createCaServer(ca);
+  await server.app.register(portal.plugin);
+  const url = (await server.app.listen({ host: "127.0.0.1", port: 0 })).replace("localhost", "127.0.0.1");
+  return {
+    ca,
+    portal,
+    server,
+    url,
+    dir,
+    async close() {
+      await server.close();
+      await portal.close();
+      await ca.close();
+      await database.drop();
+    },
+  };
+}
+
+/** A browser in miniature: keeps cookies, reads the CSRF token of the last page. */
+export class Browser {
+  private cookies = new Map<string, string>();
+  csrfToken = "";
+  /** Every path requested, redirects included: none may carry personal data. */
+  readonly visited: string[] = [];
+
+  constructor(readonly baseUrl: string) {}
+
+  async request(
+    path: string,
+    init: RequestInit & { form?: Record<string, string>; json?: unknown } = {},
+  ): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size > 0)
+      headers.set("cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
+    let body = init.body;
+    if (init.form) {
+      headers.set("content-type", "application/x-www-form-urlencoded");
+      body = new URLSearchParams(init.form).toString();
+    } else if (init.json !== undefined) {
+      headers.set("content-type", "application/json");
+      headers.set("accept", "application/json");
+      body = JSON.stringify(init.json);
+    }
+    this.visited.push(path);
+    const response = await fetch(new URL(path, this.baseUrl), {
+      ...init,
+      headers,
+      body: body ?? null,
+      redirect: "manual",
+    });
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair, ...attributes] = cookie.split(";");
+      const [name, value] = [pair!.slice(0, pair!.indexOf("=")), pair!.slice(pair!.indexOf("=") + 1)];
+      if (attributes.some((attribute) => attribute.trim() === "Max-Age=0")) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return response;
+  }
+
+  /** GET a page (following redirects), remembering its CSRF token. */
+  async page(path: string): Promise<{ status: number; text: string; url: string }> {
+    let response = await this.request(path);
+    let location = path;
+    while (response.status === 303 || response.status === 302) {
+      location = response.headers.get("location")!;
+      response = await this.request(location);
+    }
+    const text = await response.text();
+    this.remember(text);
+    return { status: response.status, text, url: location };
+  }
+
+  /** POST a form with the CSRF token (unless `csrf: false`), following a 303. */
+  async post(
+    path: string,
+    form: Record<string, string>,
+    options: { csrf?: boolean } = {},
+  ): Promise<{ status: number; text: string; url: string }> {
+    const response = await this.request(path, {
+      method: "POST",
+      form: options.csrf === false ? form : { _csrf: this.csrfToken, ...form },
+    });
+    if (response.status === 303) {
+      await response.body?.cancel();
+      return this.page(response.headers.get("location")!);
+    }
+    const text = await response.text();
+    this.remember(text);
+    return { status: response.status, text, url: path };
+  }
+
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name);
+  }
+
+  private remember(text: string): void {
+    const token = /<meta name="csrf-token" content="([^"]+)">/.exec(text)?.[1];
+    if (token) this.csrfToken = token;
+  }
+}
+
+/** The captcha's answer, read from the database as only a test may. */
+export async function captchaAnswer(
+  portal: Portal,
+  pageText: string,
+): Promise<{ id: string; answer: string }> {
+  const id = /name="captchaId" value="([^"]+)"/.exec(pageText)?.[1];
+  if (!id) throw new Error("the page has no captcha");
+  const row = await portal.store.db
+    .selectFrom("captchas")
+    .select("answer")
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
+  return { id, answer: row.answer };
+}
+
+/** Two fresh RSA-2048 CSRs made by OpenSSL. */
+export function csrPair(dir = temporaryDirectory()): {
+  auth: string;
+  sign: string;
+  authKey: string;
+  signKey: string;
+} {
+  const suffix = randomBytes(4).toString("hex");
+  const auth = opensslCsr(dir, `auth-${suffix}`);
+  const sign = opensslCsr(dir, `sign-${suffix}`);
+  return {
+    auth: auth.csr.toString(),
+    sign: sign.csr.toString(),
+    authKey: auth.keyPath,
+    signKey: sign.keyPath,
+  };
+}
+
+/** A valid IIN for a birth date (the first serial from `serial` that has a check digit). */
+export function validIin(birth: string, sex: "male" | "female", serial = 1): string {
+  for (let candidate = serial; ; candidate++) {
+    const iin = makeIin(new Date(`${birth}T00:00:00Z`), sex, candidate);
+    if (iin) return iin;
+  }
+}

@@ -1,0 +1,275 @@
+// The seed's chapter 2 end to end: headless Chromium, the portal served beside the CA, and the
+// real agent in unattended mode, trusted by Chromium only through the agent's own trust install.
+// Screenshots of every step go to test-artifacts/portal/agent-*.png.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { simpleParser, type ParsedMail } from "mailparser";
+import { chromium, type Browser as Chromium, type Page } from "playwright-core";
+import { SMTPServer } from "smtp-server";
+import {
+  discoverTrustStores,
+  ensureAgentTls,
+  installTrust,
+  parseUnattendedSettings,
+  startAgent,
+  trustedCertificate,
+  type AgentServer,
+} from "@qoltanba/agent";
+import { toPem } from "@qoltanba/pki";
+import {
+  captchaAnswer,
+  opensslResult,
+  PERSON,
+  startTestPortal,
+  temporaryDirectory,
+  testDatabases,
+  type TestPortal,
+} from "../testSupport.ts";
+
+const ARTIFACTS = resolve(import.meta.dirname, "../../../../test-artifacts/portal");
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const KEY_PASSWORD = "Portal2026";
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+for (const makeDatabase of testDatabases()) {
+  const database = makeDatabase();
+  describe(`the whole journey in Chromium with the agent, on ${database.engine}`, () => {
+    const work = temporaryDirectory("qoltanba-portal-agent-");
+    const keyDir = join(work, "keys");
+    const browserHome = join(work, "browser-home");
+    const mail: ParsedMail[] = [];
+    let smtp: SMTPServer;
+    let env: TestPortal;
+    let agent: AgentServer;
+    let chromiumBrowser: Chromium;
+
+    before(async () => {
+      mkdirSync(keyDir, { recursive: true });
+      mkdirSync(ARTIFACTS, { recursive: true });
+      smtp = new SMTPServer({
+        authOptional: true,
+        disabledCommands: ["STARTTLS"],
+        onData: (stream, _session, done) =>
+          void simpleParser(stream).then((parsed) => (mail.push(parsed), done()), done),
+      });
+      await new Promise<void>((done) => smtp.listen(0, "127.0.0.1", done));
+      const agentHome = join(browserHome, ".qoltanba-agent");
+      const tls = await ensureAgentTls(agentHome);
+      await installTrust({
+        home: agentHome,
+        stores: await discoverTrustStores({ platform: "linux", homeDirectory: browserHome, env: {} }),
+        certificates: [trustedCertificate(tls.caCertificate, "local CA")],
+      });
+      const port = await freePort();
+      env = await startTestPortal(database, {
+        agentOrigin: `wss://127.0.0.1:${port}`,
+        mail: {
+          smtpUrl: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
+          worker: { pollMilliseconds: 3_600_000 },
+        },
+      });
+      agent = await startAgent({
+        home: agentHome,
+        port,
+        tls,
+        unattended: parseUnattendedSettings({ origins: [env.url], keyDir, keyPassword: KEY_PASSWORD }, work),
+      });
+      chromiumBrowser = await chromium.launch({
+        executablePath: "/usr/bin/chromium",
+        args: CHROMIUM_ARGS,
+        env: { ...process.env, HOME: browserHome },
+      });
+    });
+    after(async () => {
+      await chromiumBrowser?.close();
+      await agent?.close();
+      await env?.close();
+      await new Promise<void>((done) => smtp.close(() => done()));
+    });
+
+    const shot = (page: Page, name: string) =>
+      page.screenshot({ path: join(ARTIFACTS, `agent-${database.engine}-${name}.png`), fullPage: true });
+
+    test("apply, get the form and the e-mail, be confirmed, install the certificates", async () => {
+      const context = await chromiumBrowser.newContext({
+        viewport: { width: 1200, height: 900 },
+        acceptDownloads: true,
+      });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on("pageerror", (error) => problems.push(error.message));
+      const urls: string[] = [];
+      page.on("request", (request) => urls.push(request.url()));
+
+      // 2.1: home → ЭЦҚ кілтін алу → Жеке тұлғалар → Өтінім беру → agreement → captcha + ЖСН.
+      await page.goto(env.url);
+      await shot(page, "01-home");
+      await page.getByRole("link", { name: "Жеке тұлғалар" }).first().click();
+      await page.getByRole("link", { name: "Өтінім беру" }).click();
+      await page.getByLabel("Келісімді оқыдым және келісемін").check();
+      await shot(page, "02-agreement");
+      await page.getByRole("button", { name: "Растау" }).click();
+      await page.waitForURL(/\/apply\/identity$/);
+      const { answer } = await captchaAnswer(env.portal, await page.content());
+      await page.getByLabel("Суреттегі код").fill(answer);
+      await page.locator("#iin").fill(PERSON.iin);
+      await shot(page, "03-captcha-iin");
+      await page.getByRole("button", { name: "ЖСН тексеру" }).click();
+      await page.waitForURL(/\/apply\/details$/);
+
+      // Details: names filled in, e-mail twice, region → locality → Registration Center, storage.
+      assert.equal(await page.locator("#surname").inputValue(), "ТЕСТОВ");
+      await page.locator("#agent-status.success").waitFor();
+      const storages = await page
+        .locator("#storage option")
+        .evaluateAll((options) =>
+          options.map((option) => [
+            (option as unknown as { value: string }).value,
+            (option as unknown as { disabled: boolean }).disabled,
+          ]),
+        );
+      assert.deepEqual(
+        storages,
+        [
+          ["file", false],
+          ["idcard", true],
+          ["etoken", true],
+          ["jacarta", true],
+          ["kaztoken", true],
+        ],
+        "no tokens connected: the file system only",
+      );
+      await page.locator("#email").fill("person@example.kz");
+      await page.locator("#emailRepeat").fill("person@example.kz");
+      await page.selectOption("#region", "astana");
+      await page.selectOption("#locality", "astana.esil");
+      assert.equal(await page.locator("#center").inputValue(), "astana.esil.rc");
+      await shot(page, "04-details");
+      await page.getByRole("button", { name: "Өтінім беру" }).click();
+      await page.waitForURL(/\/apply\/done$/);
+      const number = (await page.locator("#application-number").textContent())!.replace(/\s/g, "");
+      await shot(page, "05-number");
+      const pending = readdirSync(keyDir).sort();
+      assert.equal(pending.length, 2);
+      assert.match(
+        pending.join(" "),
+        /^AUTH_RSA256_[0-9a-f]{40}\.pending\.pem RSA256_[0-9a-f]{40}\.pending\.pem$/,
+      );
+
+      // The form, downloaded as a person would, read with pdftotext and drawn with pdftoppm.
+      const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#form-kk").click()]);
+      const pdf = join(work, "form.pdf");
+      await download.saveAs(pdf);
+      const text = execFileSync("pdftotext", ["-layout", pdf, "-"]).toString();
+      assert.match(text, /ӨТІНІШ/);
+      assert.match(text, /ТЕСТОВ ТЕСТ ТЕСТОВИЧ/);
+      assert.match(text, new RegExp(number.replace(/(\d{4})(?=\d)/g, "$1 ")));
+      execFileSync("pdftoppm", [
+        "-png",
+        "-r",
+        "60",
+        "-singlefile",
+        pdf,
+        join(ARTIFACTS, `agent-${database.engine}-06-form`),
+      ]);
+
+      // The e-mail with the number and the form.
+      await env.portal.outbox.idle();
+      const received = mail.find((message) => message.subject?.includes(number.slice(0, 4)));
+      assert.ok(received, "the submission e-mail arrived");
+      assert.ok(received.attachments.some((attachment) => attachment.contentType === "application/pdf"));
+
+      // The Registration Center confirms (the console's library call).
+      const issued = await env.portal.lifecycle.confirmApplication(number, "operator-1");
+
+      // 2.2: status → number + ЖСН → Іздеу → Сертификаттарды жүктеу → Сертификаттар сәтті орнатылды.
+      await page.getByRole("link", { name: "Берілген өтінімнің мәртебесі" }).first().click();
+      await page.getByLabel("Өтінім нөмірі").fill(number);
+      await page.locator("#iin").fill(PERSON.iin);
+      await page.getByRole("button", { name: "Іздеу" }).click();
+      await page.locator('#application-status[data-status="issued"]').waitFor();
+      await shot(page, "07-status-issued");
+      await page.getByRole("button", { name: "Сертификаттарды жүктеу" }).click();
+      await page.locator("#agent-status.success").waitFor({ timeout: 30_000 });
+      assert.match((await page.locator("#agent-status").textContent())!, /Сертификаттар сәтті орнатылды/);
+      await shot(page, "08-installed");
+      assert.equal((await env.portal.store.application(number))!.status, "installed");
+      assert.deepEqual(problems, []);
+      for (const url of urls)
+        assert.doesNotMatch(url, new RegExp(`${PERSON.iin}|${number}`), "no personal data in URLs");
+
+      // The folder holds two key files; openssl opens them and verifies their certificates.
+      const files = readdirSync(keyDir).sort();
+      assert.equal(files.length, 2);
+      assert.match(files.join(" "), /^AUTH_RSA256_[0-9a-f]{40}\.p12 RSA256_[0-9a-f]{40}\.p12$/);
+      const root = join(work, "root.pem");
+      const issuing = join(work, "issuing.pem");
+      writeFileSync(root, toPem("CERTIFICATE", env.ca.certificates.root));
+      writeFileSync(issuing, toPem("CERTIFICATE", env.ca.certificates.issuing));
+      const serials = [issued.auth.serial, issued.sign.serial];
+      for (const file of files) {
+        const path = join(keyDir, file);
+        const environment = { ...process.env, P12_PASSWORD: KEY_PASSWORD };
+        const certificate = execFileSync(
+          "openssl",
+          ["pkcs12", "-in", path, "-nokeys", "-clcerts", "-passin", "env:P12_PASSWORD"],
+          { env: environment },
+        ).toString();
+        const key = execFileSync(
+          "openssl",
+          ["pkcs12", "-in", path, "-nocerts", "-nodes", "-passin", "env:P12_PASSWORD"],
+          { env: environment },
+        ).toString();
+        const certificatePath = join(work, `${file}.pem`);
+        writeFileSync(certificatePath, certificate);
+        const verified = opensslResult([
+          "verify",
+          "-x509_strict",
+          "-CAfile",
+          root,
+          "-untrusted",
+          issuing,
+          certificatePath,
+        ]);
+        assert.equal(verified.status, 0, verified.output);
+        const serial = execFileSync("openssl", ["x509", "-in", certificatePath, "-noout", "-serial"])
+          .toString()
+          .trim()
+          .replace(/^serial=/, "")
+          .toLowerCase();
+        assert.ok(
+          serials.includes(serial.replace(/^0+/, "")) || serials.includes(serial),
+          `${serial} is one of ${serials.join(", ")}`,
+        );
+        const modulus = (args: string[], input?: string) =>
+          execFileSync("openssl", args, { input: input ?? "" }).toString();
+        assert.equal(
+          modulus(["x509", "-noout", "-modulus"], certificate),
+          modulus(["rsa", "-noout", "-modulus"], key),
+        );
+      }
+      assert.ok(readFileSync(join(keyDir, files[0]!)).length > 1000);
+      await context.close();
+    });
+  });
+}

@@ -1,0 +1,80 @@
+import type { FastifyInstance } from "fastify";
+import { toPem } from "@qoltanba/pki";
+import { isLanguage } from "../../i18n/index.ts";
+import { MailCatcher } from "../../mail/mailTransport.ts";
+import { browserBundle, portalStylesheet } from "../bundle.ts";
+import { setCookie } from "../cookies.ts";
+import { cabinetPage, homePage } from "../pages/home.ts";
+import { mailCatcherPage } from "../pages/mailCatcher.ts";
+import { COOKIE, type Site } from "../site.ts";
+
+/** Static files, the base certificates, the home page, the language switch, the cabinet and the demo's mail catcher. */
+export function publicRoutes(app: FastifyInstance, site: Site): void {
+  const { root, issuing } = site.portal.ca.caCertificates();
+
+  app.get("/static/portal.css", async (_request, reply) =>
+    reply
+      .type("text/css; charset=utf-8")
+      .header("cache-control", "public, max-age=3600")
+      .send(await portalStylesheet()),
+  );
+  app.get("/static/portal.js", async (_request, reply) =>
+    reply
+      .type("text/javascript; charset=utf-8")
+      .header("cache-control", "public, max-age=3600")
+      .send(await browserBundle()),
+  );
+  const baseCertificates = { pki_rsa: issuing, root_rsa: root } as const;
+  for (const [name, der] of Object.entries(baseCertificates)) {
+    // application/x-x509-ca-cert makes browsers offer to import the CA (Firefox's trust dialog).
+    app.get(`/certificates/${name}.cer`, async (_request, reply) =>
+      reply
+        .type("application/x-x509-ca-cert")
+        .header("content-disposition", `attachment; filename="${name}.cer"`)
+        .header("cache-control", "public, max-age=86400")
+        .send(der),
+    );
+    app.get(`/certificates/${name}.pem`, async (_request, reply) =>
+      reply
+        .type("application/x-x509-ca-cert")
+        .header("content-disposition", `attachment; filename="${name}.pem"`)
+        .header("cache-control", "public, max-age=86400")
+        .send(toPem("CERTIFICATE", der)),
+    );
+  }
+
+  app.get("/", async (request, reply) => {
+    const context = site.contextOf(request, reply);
+    return site.send(
+      reply,
+      context,
+      context.t.siteName,
+      homePage(context, await site.portal.store.counters()),
+    );
+  });
+  app.get<{ Params: { language: string }; Querystring: { back?: string } }>(
+    "/lang/:language",
+    async (request, reply) => {
+      const { language } = request.params;
+      if (isLanguage(language))
+        setCookie(reply, COOKIE.language, language, { secure: site.secure, maxAgeSeconds: 365 * 86400 });
+      const back = request.query.back ?? "/";
+      // Only a path of this site: never an open redirect.
+      return reply.redirect(/^\/(?![/\\])[\w\-/.]*$/.test(back) ? back : "/", 303);
+    },
+  );
+  app.get("/cabinet", async (request, reply) => {
+    const context = site.contextOf(request, reply);
+    return site.send(reply, context, context.t.cabinetTitle, cabinetPage(context));
+  });
+
+  if (site.portal.mail instanceof MailCatcher) {
+    const catcher = site.portal.mail;
+    app.get("/mail-catcher", async (request, reply) => {
+      // It shows personal data: only to someone on this machine.
+      if (!["127.0.0.1", "::1", "::ffff:127.0.0.1"].includes(request.ip)) return reply.code(404).send();
+      const context = site.contextOf(request, reply);
+      return site.send(reply, context, "Mail catcher", mailCatcherPage(catcher.messages));
+    });
+  }
+}
