@@ -291,7 +291,6 @@ test("fuzz: a thousand damaged CMS (DER and BER) give results or InputErrors, no
     opensslSign(signers.rsa, ["-nodetach", "-stream", "-cades"]),
   ];
   const random = seededRandom(20260301);
-  const started = Date.now();
   let inputErrors = 0;
   for (let round = 0; round < 1000; round++) {
     const mutant = mutate(samples[round % samples.length]!, random);
@@ -304,5 +303,4 @@ test("fuzz: a thousand damaged CMS (DER and BER) give results or InputErrors, no
     }
   }
   assert.ok(inputErrors > 0);
-  assert.ok(Date.now() - started < 10_000, "the fuzz rounds must be fast");
 });

@@ -172,7 +172,6 @@ describe("parseTimeStampRequest", () => {
     ];
     const random = seededRandom(3161);
     const codes = new Map<string, number>();
-    const started = performance.now();
     for (let round = 0; round < 5000; round++) {
       const mutant = mutate(samples[round % samples.length]!, random);
       try {
@@ -188,7 +187,6 @@ describe("parseTimeStampRequest", () => {
         codes.set(error.code, (codes.get(error.code) ?? 0) + 1);
       }
     }
-    assert.ok(performance.now() - started < 2000, "5000 requests parse in well under two seconds");
     assert.ok((codes.get("badRequest") ?? 0) > 1000, JSON.stringify([...codes]));
     assert.ok((codes.get("parsed") ?? 0) > 0, JSON.stringify([...codes]));
   });
