@@ -14,47 +14,21 @@ interface Fonts {
   readonly regular: Uint8Array;
   readonly bold: Uint8Array;
   readonly mono: Uint8Array;
-  /** fontkit that parses each font once per process: its glyph caches then serve every form (a form takes ms, not 300 ms). */
-  readonly fontkit: typeof fontkit;
 }
 let fonts: Promise<Fonts> | undefined;
 
-/** DejaVu from its npm package (not a system path): it covers the Kazakh letters ә ғ қ ң ө ұ ү һ і. */
+/**
+ * DejaVu from its npm package (not a system path): it covers the Kazakh letters ә ғ қ ң ө ұ ү һ і.
+ * Each form parses the fonts anew: fontkit's glyph cache is not safe to share between documents
+ * (a glyph first made without its characters loses them from a later form's text layer).
+ */
 function loadFonts(): Promise<Fonts> {
   fonts ??= Promise.all(
     ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf"].map((name) =>
       readFile(require.resolve(`dejavu-fonts-ttf/ttf/${name}`)),
     ),
-  ).then(([regular, bold, mono]) => {
-    const parsed = new Map(
-      [regular!, bold!, mono!].map((bytes) => [bytes as Uint8Array, withLayoutCache(fontkit.create(bytes))]),
-    );
-    const cached = {
-      ...fontkit,
-      create: (bytes: Uint8Array) => parsed.get(bytes) ?? fontkit.create(bytes),
-    } as typeof fontkit;
-    return { regular: regular!, bold: bold!, mono: mono!, fontkit: cached };
-  });
+  ).then(([regular, bold, mono]) => ({ regular: regular!, bold: bold!, mono: mono! }));
   return fonts;
-}
-
-type Font = ReturnType<typeof fontkit.create>;
-
-/** The form's labels repeat on every form: their shaped glyph runs are kept (a bounded cache). */
-function withLayoutCache(font: Font): Font {
-  const layouts = new Map<string, ReturnType<Font["layout"]>>();
-  const cached = Object.create(font) as Font;
-  cached.layout = (text: string, features?: Parameters<Font["layout"]>[1]) => {
-    const key = features ? `${JSON.stringify(features)}\u0000${text}` : text;
-    let layout = layouts.get(key);
-    if (!layout) {
-      if (layouts.size >= 5000) layouts.clear();
-      layout = font.layout(text, features);
-      layouts.set(key, layout);
-    }
-    return layout;
-  };
-  return cached;
 }
 
 const STORAGE_LABEL: Record<KeyStorageKind, keyof Messages> = {
@@ -81,9 +55,9 @@ export async function applicationFormPdf(application: Application, language: Lan
   const person = application.person;
   if (!person) throw new Error(`application ${application.number} was purged`);
   const t = messages(language);
-  const { regular, bold, mono, fontkit: cachedFontkit } = await loadFonts();
+  const { regular, bold, mono } = await loadFonts();
   const document = await PDFDocument.create();
-  document.registerFontkit(cachedFontkit);
+  document.registerFontkit(fontkit);
   document.setTitle(`${t.formTitle} ${application.number}`);
   document.setLanguage(language);
   document.setCreator("Qoltanba");
