@@ -48,10 +48,14 @@ export class OpensslCa {
     this.key = createPrivateKey(readFileSync(join(this.dir, "ca.key")));
   }
 
-  /** Issues a P-256 certificate; `extensions` are openssl config lines for its x509 extensions. */
+  /**
+   * Issues a certificate `/C=KZ/CN=name` for a new P-256 key (or the key options given, e.g.
+   * `["rsa:2048"]`); `extensions` are openssl config lines for its x509 extensions.
+   */
   issue(
     name: string,
     extensions: string[] = ["basicConstraints=CA:FALSE", "keyUsage=critical,digitalSignature"],
+    newKey: string[] = ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
   ): IssuedCertificate {
     const serial = Buffer.from((this.nextSerial++).toString(16).padStart(4, "0") + "c0ffee", "hex");
     writeFileSync(join(this.dir, `${name}.ext`), extensions.join("\n") + "\n");
@@ -59,9 +63,7 @@ export class OpensslCa {
       "req",
       "-new",
       "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
+      ...newKey,
       "-nodes",
       "-keyout",
       `${name}.key`,
