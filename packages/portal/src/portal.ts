@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { CaClient } from "./caClient.ts";
 import { DEFAULT_ENROLLMENT_SETTINGS, Enrollment, type EnrollmentSettings } from "./enrollment/enrollment.ts";
-import { ApplicationLifecycle } from "./enrollment/lifecycle.ts";
+import { ApplicationLifecycle, DEFAULT_ISSUANCE_CLAIM_MILLISECONDS } from "./enrollment/lifecycle.ts";
 import { MailCatcher, smtpTransport, type MailTransport } from "./mail/mailTransport.ts";
 import { OutboxWorker, type OutboxWorkerOptions } from "./mail/outboxWorker.ts";
 import { EmbeddedPersonRegistry } from "./registry/embeddedRegistry.ts";
@@ -34,6 +34,8 @@ export interface PortalOptions {
   /** Days after rejection or expiry before the personal data is erased. */
   readonly retentionDays?: number;
   readonly sweepMilliseconds?: number;
+  /** How long a confirmed application's issuance may take before another process takes it over. */
+  readonly issuanceClaimMilliseconds?: number;
   readonly rateLimits?: Partial<Record<"identity" | "submit" | "status", RateLimit>>;
   /** Cookies with the Secure flag (the portal behind HTTPS). */
   readonly secureCookies?: boolean;
@@ -60,6 +62,7 @@ export class Portal {
   readonly rateLimits: Record<"identity" | "submit" | "status", RateLimit>;
   readonly csrfKey: Buffer;
   private sweeper: NodeJS.Timeout | undefined;
+  private issuanceResumer: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly options: PortalOptions,
@@ -75,7 +78,7 @@ export class Portal {
       ...DEFAULT_ENROLLMENT_SETTINGS,
       ...options.enrollment,
     });
-    this.lifecycle = new ApplicationLifecycle(store, options.ca);
+    this.lifecycle = new ApplicationLifecycle(store, options.ca, options.issuanceClaimMilliseconds);
     this.rateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
     this.csrfKey = options.csrfKey ?? randomBytes(32);
   }
@@ -102,7 +105,10 @@ export class Portal {
   /** The Fastify plugin with every page; register it on the server that also serves the CA. */
   readonly plugin = (app: FastifyInstance) => portalRoutes(app, { portal: this });
 
-  /** Starts the mail worker and the life-cycle sweep (expiry, purge, old captchas). */
+  /**
+   * Starts the mail worker, the life-cycle sweep (expiry, purge, old captchas) and the resumption
+   * of issuances that a stopped process left half-done.
+   */
   start(): void {
     this.outbox.start();
     const sweep = () =>
@@ -113,10 +119,21 @@ export class Portal {
     this.sweeper = setInterval(sweep, this.options.sweepMilliseconds ?? 600_000);
     this.sweeper.unref();
     void sweep();
+    const resume = () =>
+      this.lifecycle.resumeAbandonedIssuances(new Date(), this.options.log).then(
+        (issued) => (issued > 0 ? this.outbox.kick() : undefined),
+        (error: Error) => this.options.log?.(`resuming issuances: ${error.message}`),
+      );
+    this.issuanceResumer = setInterval(
+      resume,
+      (this.options.issuanceClaimMilliseconds ?? DEFAULT_ISSUANCE_CLAIM_MILLISECONDS) / 2,
+    );
+    this.issuanceResumer.unref();
   }
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    clearInterval(this.issuanceResumer);
     await this.outbox.stop();
     await this.store.close();
   }

@@ -109,6 +109,12 @@ export class CertificateStore {
     return row?.owner;
   }
 
+  /** The serial of the first certificate that certified this key (SHA-256 of its SubjectPublicKeyInfo, hex). */
+  async firstCertificateOfKey(spkiSha256: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom("public_keys").select("first_serial").where("spki_sha256", "=", spkiSha256).executeTakeFirst();
+    return row?.first_serial;
+  }
+
   /**
    * Records issued certificates and their audit entries in one transaction. Nothing is recorded
    * when any key belongs to another owner or any serial is taken (the whole batch rolls back).

@@ -341,6 +341,7 @@ export class PortalStore {
             submitted_at: iso(application.submittedAt),
             deadline_at: iso(application.deadlineAt),
             confirmed_at: null,
+            issuance_claimed_at: null,
             issued_at: null,
             installed_at: null,
             closed_at: null,
@@ -450,12 +451,45 @@ export class PortalStore {
     return row;
   }
 
+  /** Confirms a submitted application; the confirming process holds its issuance claim. */
   async confirm(number: string, operator: string, now: Date): Promise<void> {
-    await this.db
-      .transaction()
-      .execute((trx) =>
-        this.move(trx, number, ["submitted"], { status: "confirmed", confirmed_at: iso(now), operator }),
-      );
+    await this.db.transaction().execute((trx) =>
+      this.move(trx, number, ["submitted"], {
+        status: "confirmed",
+        confirmed_at: iso(now),
+        issuance_claimed_at: iso(now),
+        operator,
+      }),
+    );
+  }
+
+  /**
+   * Claims the issuance of a confirmed application whose earlier claim (if any) is older than
+   * `claimedBefore`; false when another process holds a fresh claim or it is not confirmed.
+   */
+  async claimIssuance(number: string, now: Date, claimedBefore: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable("applications")
+      .set({ issuance_claimed_at: iso(now) })
+      .where("number", "=", number)
+      .where("status", "=", "confirmed")
+      .where((eb) =>
+        eb.or([eb("issuance_claimed_at", "is", null), eb("issuance_claimed_at", "<", iso(claimedBefore))]),
+      )
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  /** Confirmed applications whose issuance claim ran out: their process stopped before recording the certificates. */
+  async abandonedIssuances(claimedBefore: Date, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("applications")
+      .select("number")
+      .where("status", "=", "confirmed")
+      .where("issuance_claimed_at", "<", iso(claimedBefore))
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.number);
   }
 
   /** The certificates are issued: state, serials, the user counters and the e-mail change together. */

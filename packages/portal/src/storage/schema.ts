@@ -23,6 +23,8 @@ export interface ApplicationsTable {
   submitted_at: string;
   deadline_at: string;
   confirmed_at: string | null;
+  /** Set while a process issues the certificates of a confirmed application (see migration 0002). */
+  issuance_claimed_at: string | null;
   issued_at: string | null;
   installed_at: string | null;
   /** When it was rejected or expired: the retention period runs from here. */
