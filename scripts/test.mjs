@@ -7,7 +7,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 
-const TEST_TIMEOUT_MILLISECONDS = 5 * 60_000;
+const TEST_TIMEOUT_MILLISECONDS = 10 * 60_000;
 const RUN_TIMEOUT_MILLISECONDS = Number(process.env.QOLTANBA_TEST_RUN_MINUTES ?? 25) * 60_000;
 
 function findTests(dir, found = []) {

@@ -85,13 +85,17 @@ export class Browser {
   /** Every path requested, redirects included: none may carry personal data. */
   readonly visited: string[] = [];
 
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    /** Sent with every request (a load test's X-Forwarded-For, say). */
+    private readonly defaultHeaders: Record<string, string> = {},
+  ) {}
 
   async request(
     path: string,
     init: RequestInit & { form?: Record<string, string>; json?: unknown } = {},
   ): Promise<Response> {
-    const headers = new Headers(init.headers);
+    const headers = new Headers({ ...this.defaultHeaders, ...Object.fromEntries(new Headers(init.headers)) });
     if (this.cookies.size > 0)
       headers.set("cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
     let body = init.body;
@@ -163,7 +167,7 @@ export class Browser {
 
 /** The captcha's answer, read from the database as only a test may. */
 export async function captchaAnswer(
-  portal: Portal,
+  portal: Pick<Portal, "store">,
   pageText: string,
 ): Promise<{ id: string; answer: string }> {
   const id = /name="captchaId" value="([^"]+)"/.exec(pageText)?.[1];

@@ -20,6 +20,11 @@ export interface CaServerOptions {
   readonly publishCrls?: boolean;
   readonly ocsp?: OcspResponderOptions;
   readonly tsa?: TimeStampAuthorityOptions;
+  /**
+   * The load balancers or reverse proxies (addresses or CIDRs) whose X-Forwarded-For names the
+   * client: per-client limits and logs then see the person, not the proxy.
+   */
+  readonly trustedProxies?: readonly string[];
 }
 
 /** A running set of CA services behind one HTTP server. */
@@ -48,12 +53,15 @@ export async function createCaServer(ca: CertificateAuthority, options: CaServer
     : undefined;
   const ocsp = ocspResponder && ocspRequestListener(ocspResponder, { path: new URL(ca.urls.ocsp).pathname });
   // OCSP is answered before Fastify sees the request: see ocspRoutes.ts.
+  // Idle keep-alive connections stay open longer than a load balancer's idle timeout (60 s is
+  // usual), so the balancer never sends a request on a connection this server is closing.
   const serverFactory: FastifyServerFactory = (handler) =>
-    createServer((request, response) => ocsp?.(request, response) || handler(request, response));
+    createServer({ keepAliveTimeout: 72_000 }, (request, response) => ocsp?.(request, response) || handler(request, response));
   const app = Fastify({
     logger: options.logger ? { level: "info", redact: ["req.headers.authorization", "req.headers.cookie"] } : false,
     bodyLimit: 64 * 1024,
     serverFactory,
+    ...(options.trustedProxies?.length ? { trustProxy: [...options.trustedProxies] } : {}),
   });
   const revocationWatcher = new RevocationWatcher(ca.store, options.revocationPollMilliseconds);
   if (ocspResponder) revocationWatcher.onChange((serials) => ocspResponder.revocationsChanged(serials));

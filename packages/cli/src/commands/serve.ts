@@ -27,7 +27,8 @@ export async function serveCa(
   const portal = await openPortalForCa(ca, process.env, (line) => server.app.log.warn(line));
   await server.app.register(portal.plugin);
   portal.start();
-  const address = await server.app.listen({ host, port });
+  // A burst of new connections (a load balancer opening many at once) waits rather than being reset.
+  const address = await server.app.listen({ host, port, backlog: 4096 });
   if (!unlocked) process.stderr.write(`no key password (${PASSWORD_ENV} or --password-file) or HSM PIN (${HSM_PIN_ENV} or --pin-file): publishing only, no signing services\n`);
   onReady?.(address);
   await new Promise<void>((resolve) => {
@@ -38,6 +39,14 @@ export async function serveCa(
   await server.close();
   await portal.close();
   await ca.close();
+}
+
+/** `--trusted-proxies` or QOLTANBA_TRUSTED_PROXIES: comma-separated addresses or CIDRs. */
+function trustedProxies(value: string | undefined): string[] {
+  const list = (value ?? process.env.QOLTANBA_TRUSTED_PROXIES ?? "").split(",").map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of list)
+    if (!/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry)) throw new UsageError(`--trusted-proxies: not an address or CIDR: ${entry}`);
+  return list;
 }
 
 function workerCount(value: string | undefined): number {
@@ -52,19 +61,22 @@ export const serve: Command = {
 
   The key password comes from --password-file or ${PASSWORD_ENV}; for a CA on an HSM, the PIN from
   --pin-file or ${HSM_PIN_ENV}. Without it nothing is signed.
-  --workers N    N processes share the port (one per core serves the most OCSP requests); default 1`,
-  options: { dir: { type: "string" }, listen: { type: "string" }, "password-file": { type: "string" }, "pin-file": { type: "string" }, workers: { type: "string" } },
+  --workers N    N processes share the port (one per core serves the most OCSP requests); default 1
+  --trusted-proxies LIST  load balancers (addresses or CIDRs, comma-separated; or QOLTANBA_TRUSTED_PROXIES)
+                 whose X-Forwarded-For names the client, for per-client limits and logs`,
+  options: { dir: { type: "string" }, listen: { type: "string" }, "password-file": { type: "string" }, "pin-file": { type: "string" }, workers: { type: "string" }, "trusted-proxies": { type: "string" } },
   async run(values) {
     const dir = required(values, "dir");
     const listen = (values.listen as string | undefined) ?? DEFAULT_LISTEN;
     const secrets = { passwordFile: values["password-file"] as string | undefined, pinFile: values["pin-file"] as string | undefined };
     const workers = workerCount(values.workers as string | undefined);
+    const proxies = trustedProxies(values["trusted-proxies"] as string | undefined);
     const announce = (address: string) => process.stderr.write(`serving on ${address}\n`);
-    if (workers === 1) await serveCa(dir, listen, secrets.passwordFile, announce, secrets.pinFile);
+    if (workers === 1) await serveCa(dir, listen, secrets.passwordFile, announce, secrets.pinFile, { trustedProxies: proxies });
     else if (cluster.isPrimary) await serveWorkers(dir, listen, secrets, workers, announce);
     else {
       const ready = (address: string) => process.send?.({ ready: address } satisfies WorkerReady);
-      await serveCa(dir, listen, secrets.passwordFile, ready, secrets.pinFile, { publishCrls: false });
+      await serveCa(dir, listen, secrets.passwordFile, ready, secrets.pinFile, { publishCrls: false, trustedProxies: proxies });
       if (process.connected) process.disconnect(); // the channel to the primary would keep this worker alive
     }
     return EXIT.ok;
