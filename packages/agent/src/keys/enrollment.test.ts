@@ -44,31 +44,18 @@ test("generateCsr makes AUTH and SIGN keys in keyDir; importCertificate turns th
     ["AUTH", AUTH_EXTENSIONS],
     ["SIGN", SIGN_EXTENSIONS],
   ] as const) {
+    assert.equal(verifyCsr(csrs[role]).publicKey.algorithm, "rsa");
     writeFileSync(pki.path(`${role}.csr`), csrs[role]);
     assert.match(pki.tryOpenssl(["req", "-verify", "-noout", "-in", `${role}.csr`]).output, /verify OK/i);
-    assert.equal(verifyCsr(csrs[role]).publicKey.algorithm, "rsa");
-    writeFileSync(pki.path(`${role}.ext`), extensions.join("\n") + "\n");
-    pki.openssl([
-      "x509",
-      "-req",
-      "-in",
-      `${role}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-set_serial",
-      role === "AUTH" ? "501" : "502",
-      "-days",
-      "5",
-      "-extfile",
-      `${role}.ext`,
-      "-out",
-      `${role}.pem`,
-      "-subj",
-      "/CN=ЖАҢА ИЕСІ/serialNumber=IIN880101300014/C=KZ",
-    ]);
-    certificates.push(readFileSync(pki.path(`${role}.pem`), "utf8"));
+    certificates.push(
+      pki.certify(
+        role,
+        csrs[role],
+        "/CN=ЖАҢА ИЕСІ/serialNumber=IIN880101300014/C=KZ",
+        extensions,
+        role === "AUTH" ? 501 : 502,
+      ),
+    );
   }
 
   const stranger = pki.issue("stranger", "/CN=STRANGER", SIGN_EXTENSIONS, "Stranger1");
