@@ -6,19 +6,14 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { fromPemOrDer, verifySignedData } from "@qoltanba/pki";
-import {
-  createSoftHsmToken,
-  pkcs11Tool,
-  SOFTHSM_MODULE,
-  TEST_PIN,
-} from "../../../pki/src/test-support/softhsm.ts";
+import { createSoftHsmToken, pkcs11Tool, TEST_PIN } from "../../../pki/src/test-support/softhsm.ts";
 import { HARDWARE_STORAGES } from "../protocol/messages.ts";
 import { loadNcaLayerClient } from "../testing/ncaLayerJsClient.ts";
 import { connect, type ProtocolClient, startTestAgent, type TestAgent } from "../testing/testAgent.ts";
 import { AUTH_EXTENSIONS, SIGN_EXTENSIONS, TestPki } from "../testing/testPki.ts";
+import { softHsmForEveryStore } from "../testing/testTokens.ts";
 import { startTestTsa, type TestTsa } from "../testing/testTsa.ts";
 import type { HardwareStorage } from "./tokenProfiles.ts";
-import type { TokenSettings } from "./tokenSettings.ts";
 
 const PORTAL = "https://portal.example.kz";
 const OWNER = "/CN=ТОКЕН ИЕСІ/serialNumber=IIN880101300014/C=KZ";
@@ -32,9 +27,6 @@ const TOKEN_LABELS: Record<HardwareStorage, string> = {
   AKJaCartaStore: "JaCarta",
   AKAKEYStore: "AKey",
 };
-
-export const softHsmForEveryStore = (): TokenSettings =>
-  Object.fromEntries(HARDWARE_STORAGES.map((store) => [store, { libraries: [SOFTHSM_MODULE] }]));
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies are walked by the assertions
 type Reply = Record<string, any>;
