@@ -28,6 +28,8 @@ export async function runDoctor(options: {
   startCommand: string;
   trustCommand: string;
   run?: RunCommand;
+  /** Also check the tokens: a person without one needs no smart-card service. */
+  tokens?: boolean;
   /** Test paths for the token checks (pcscd, the CCID Info.plist, libpcsclite). */
   tokenPaths?: Pick<TokenCheckOptions, "pcscdPaths" | "ccidInfoPlist" | "libpcscslitePaths">;
 }): Promise<Finding[]> {
@@ -50,11 +52,13 @@ export async function runDoctor(options: {
     })),
     checkProxy(options.environment.env),
     LOCAL_NETWORK_ACCESS_HINT,
-    ...(await checkTokens(options.environment.platform, {
-      run: options.run ?? runCommand,
-      profiles: effectiveProfiles(await readTokenSettings(tokenSettingsPath), currentTokenPlatform()),
-      tokenSettingsPath,
-      ...options.tokenPaths,
-    })),
+    ...(options.tokens
+      ? await checkTokens(options.environment.platform, {
+          run: options.run ?? runCommand,
+          profiles: effectiveProfiles(await readTokenSettings(tokenSettingsPath), currentTokenPlatform()),
+          tokenSettingsPath,
+          ...options.tokenPaths,
+        })
+      : []),
   ];
 }

@@ -20,7 +20,8 @@ export const LIBPCSCLITE_PATHS = [
   "/usr/lib/libpcsclite.so.1",
 ];
 
-const INSTALL_PCSC = "sudo apt install pcscd pcsc-tools libpcsclite1 libccid (Fedora: sudo dnf install pcsc-lite pcsc-tools ccid)";
+const INSTALL_PCSC =
+  "sudo apt install pcscd pcsc-tools libpcsclite1 libccid (Fedora: sudo dnf install pcsc-lite pcsc-tools ccid)";
 
 export interface TokenCheckOptions {
   run: RunCommand;
@@ -48,7 +49,11 @@ async function checkPcsc(options: TokenCheckOptions): Promise<Finding[]> {
   ];
   const scan = await options.run({ command: "pcsc_scan", args: ["-r"] });
   if (scan.status === null && !scan.stdout.length) {
-    findings.push({ status: "problem", title: "pcsc_scan is not installed, so the readers cannot be listed", fix: INSTALL_PCSC });
+    findings.push({
+      status: "problem",
+      title: "pcsc_scan is not installed, so the readers cannot be listed",
+      fix: INSTALL_PCSC,
+    });
   } else {
     const result = parsePcscScan(`${scan.stdout.toString("utf8")}\n${scan.stderr}`);
     if (result.kind === "no-service")
@@ -65,7 +70,11 @@ async function checkPcsc(options: TokenCheckOptions): Promise<Finding[]> {
       });
     else if (result.kind === "readers")
       findings.push({ status: "ok", title: `readers visible: ${result.readers.join("; ")}` });
-    else findings.push({ status: "problem", title: `pcsc_scan said something unexpected: ${result.output.slice(0, 200)}` });
+    else
+      findings.push({
+        status: "problem",
+        title: `pcsc_scan said something unexpected: ${result.output.slice(0, 200)}`,
+      });
   }
   findings.push(await checkKaztokenInCcid(options.ccidInfoPlist ?? CCID_INFO_PLIST));
   const libpcsclite = (options.libpcscslitePaths ?? LIBPCSCLITE_PATHS).find((path) => existsSync(path));
@@ -76,7 +85,11 @@ async function checkPcsc(options: TokenCheckOptions): Promise<Finding[]> {
           title: `libpcsclite.so.1 is at ${libpcsclite}`,
           fix: "a token program that asks for the PC/SC library's path (KZ ID card, eToken, JaCarta) wants this one",
         }
-      : { status: "problem", title: "libpcsclite.so.1 is not installed", fix: "sudo apt install libpcsclite1" },
+      : {
+          status: "problem",
+          title: "libpcsclite.so.1 is not installed",
+          fix: "sudo apt install libpcsclite1",
+        },
   );
   return findings;
 }
@@ -108,7 +121,9 @@ function checkLibraries(options: TokenCheckOptions): Finding[] {
   return options.profiles.map((profile) => {
     // Windows names are found through the DLL search path, where vendors install into System32.
     const found = profile.libraries
-      .map((path) => (isAbsolute(path) ? path : join(process.env.SystemRoot ?? "C:\\Windows", "System32", path)))
+      .map((path) =>
+        isAbsolute(path) ? path : join(process.env.SystemRoot ?? "C:\\Windows", "System32", path),
+      )
       .find((path) => existsSync(path));
     return found
       ? { status: "ok" as const, title: `${profile.title} (${profile.store}): PKCS#11 library ${found}` }
