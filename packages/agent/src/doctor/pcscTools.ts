@@ -7,7 +7,8 @@ export type PcscScan =
   | { readonly kind: "unreadable"; readonly output: string };
 
 // pcsc_scan colours its output on a terminal; the escapes go before reading.
-const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "");
+const COLOUR_ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+const stripAnsi = (text: string) => text.replace(COLOUR_ESCAPE, "");
 
 export function parsePcscScan(output: string): PcscScan {
   const text = stripAnsi(output);
