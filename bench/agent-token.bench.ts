@@ -30,8 +30,8 @@ const agent = await startTestAgent(
   { tokenSettings: softHsmForEveryStore() },
 );
 const client = await connect(agent);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies are read by shape
 const basics = (method: string, args: unknown) =>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies are read by shape
   client.request({ module: "kz.gov.pki.knca.basics", method, args }) as Promise<any>;
 
 const generated = await basics("generateCsr", {
