@@ -21,6 +21,8 @@ import {
   type AgentServer,
 } from "@qoltanba/agent";
 import { toPem } from "@qoltanba/pki";
+import { createSoftHsmToken, pkcs11Tool, TEST_PIN } from "../../../pki/src/test-support/softhsm.ts";
+import { softHsmForEveryStore } from "../../../agent/src/testing/testTokens.ts";
 import { messages, type Language } from "../i18n/index.ts";
 import {
   captchaAnswer,
@@ -44,15 +46,44 @@ const CHROMIUM_ARGS = [
 ];
 const KEY_PASSWORD = "Portal2026";
 
-/** One journey per language, each by another demo person (names as in demo/persons.csv). */
-const JOURNEYS: ReadonlyArray<{ language: Language; iin: string; fullName: RegExp; surname: string }> = [
-  { language: "kk", iin: PERSON.iin, surname: PERSON.surname, fullName: /ТЕСТОВ ТЕСТ ТЕСТОВИЧ/ },
-  { language: "ru", iin: "650509300448", surname: "ИВАНОВ", fullName: /ИВАНОВ СЕРГЕЙ ПЕТРОВИЧ/ },
+/**
+ * One journey per language with keys in files, one with keys on a JaCarta token (SoftHSM2 standing
+ * in), each by another demo person (names as in demo/persons.csv).
+ */
+const JOURNEYS: ReadonlyArray<{
+  language: Language;
+  storage: "file" | "jacarta";
+  iin: string;
+  fullName: RegExp;
+  surname: string;
+}> = [
+  {
+    language: "kk",
+    storage: "file",
+    iin: PERSON.iin,
+    surname: PERSON.surname,
+    fullName: /ТЕСТОВ ТЕСТ ТЕСТОВИЧ/,
+  },
+  {
+    language: "ru",
+    storage: "file",
+    iin: "650509300448",
+    surname: "ИВАНОВ",
+    fullName: /ИВАНОВ СЕРГЕЙ ПЕТРОВИЧ/,
+  },
   {
     language: "en",
+    storage: "file",
     iin: "850702400128",
     surname: "ӘБІЛҚАЙЫРОВА",
     fullName: /ӘБІЛҚАЙЫРОВА ӘЙГЕРІМ ҚАНАТҚЫЗЫ/,
+  },
+  {
+    language: "kk",
+    storage: "jacarta",
+    iin: "821201303182",
+    surname: "ӨТЕПОВ",
+    fullName: /ӨТЕПОВ ҒАЛЫМ БАУЫРЖАНҰЛЫ/,
   },
 ];
 
@@ -63,6 +94,9 @@ async function freePort(): Promise<number> {
   await new Promise<void>((done) => server.close(() => done()));
   return port;
 }
+
+/** One JaCarta token for every journey: a second one would make the agent ask which to use. */
+let token: { label: string } | undefined;
 
 for (const makeDatabase of testDatabases()) {
   const database = makeDatabase();
@@ -87,6 +121,7 @@ for (const makeDatabase of testDatabases()) {
       });
       await new Promise<void>((done) => smtp.listen(0, "127.0.0.1", done));
       const agentHome = join(browserHome, ".qoltanba-agent");
+      token ??= createSoftHsmToken("JaCarta");
       const tls = await ensureAgentTls(agentHome);
       await installTrust({
         home: agentHome,
@@ -105,7 +140,12 @@ for (const makeDatabase of testDatabases()) {
         home: agentHome,
         port,
         tls,
-        unattended: parseUnattendedSettings({ origins: [env.url], keyDir, keyPassword: KEY_PASSWORD }, work),
+        unattended: parseUnattendedSettings(
+          { origins: [env.url], keyDir, keyPassword: KEY_PASSWORD, tokens: { AKJaCartaStore: TEST_PIN } },
+          work,
+        ),
+        tokenSettings: softHsmForEveryStore(),
+        tokenRescanMs: 0,
       });
       chromiumBrowser = await chromium.launch({
         executablePath: "/usr/bin/chromium",
@@ -124,11 +164,14 @@ for (const makeDatabase of testDatabases()) {
       const t = messages(journey.language);
       const shot = (page: Page, name: string) =>
         page.screenshot({
-          path: join(ARTIFACTS, `agent-${database.engine}-${journey.language}-${name}.png`),
+          path: join(
+            ARTIFACTS,
+            `agent-${database.engine}-${journey.language}-${journey.storage}-${name}.png`,
+          ),
           fullPage: true,
         });
 
-      test(`in ${t.lang}: apply, get the form and the e-mail, be confirmed, install the certificates`, async () => {
+      test(`in ${t.lang}, keys ${journey.storage === "file" ? "in a folder" : "on a JaCarta token"}: apply, get the form and the e-mail, be confirmed, install the certificates`, async () => {
         const context = await chromiumBrowser.newContext({
           viewport: { width: 1200, height: 900 },
           acceptDownloads: true,
@@ -181,11 +224,12 @@ for (const makeDatabase of testDatabases()) {
             ["file", false],
             ["idcard", true],
             ["etoken", true],
-            ["jacarta", true],
+            ["jacarta", false],
             ["kaztoken", true],
           ],
-          "no tokens connected: the file system only",
+          "the file system, and the one token connected",
         );
+        await page.selectOption("#storage", journey.storage);
         await page.locator("#email").fill("person@example.kz");
         await page.locator("#emailRepeat").fill("person@example.kz");
         await page.selectOption("#region", "astana");
@@ -197,11 +241,12 @@ for (const makeDatabase of testDatabases()) {
         const number = (await page.locator("#application-number").textContent())!.replace(/\s/g, "");
         await shot(page, "05-number");
         const pending = newKeyFiles();
-        assert.equal(pending.length, 2);
-        assert.match(
-          pending.join(" "),
-          /^AUTH_RSA256_[0-9a-f]{40}\.pending\.pem RSA256_[0-9a-f]{40}\.pending\.pem$/,
-        );
+        assert.equal(pending.length, journey.storage === "file" ? 2 : 0);
+        if (journey.storage === "file")
+          assert.match(
+            pending.join(" "),
+            /^AUTH_RSA256_[0-9a-f]{40}\.pending\.pem RSA256_[0-9a-f]{40}\.pending\.pem$/,
+          );
 
         // The form in the person's language, downloaded as a person would, read with pdftotext and
         // drawn with pdftoppm.
@@ -221,7 +266,7 @@ for (const makeDatabase of testDatabases()) {
           "60",
           "-singlefile",
           pdf,
-          join(ARTIFACTS, `agent-${database.engine}-${journey.language}-06-form`),
+          join(ARTIFACTS, `agent-${database.engine}-${journey.language}-${journey.storage}-06-form`),
         ]);
 
         // The e-mail in the person's language, with the number and the form.
@@ -254,30 +299,20 @@ for (const makeDatabase of testDatabases()) {
         for (const url of urls)
           assert.doesNotMatch(url, new RegExp(`${journey.iin}|${number}`), "no personal data in URLs");
 
-        // The folder holds two key files; openssl opens them and verifies their certificates.
-        const files = newKeyFiles().filter((file) => file.endsWith(".p12"));
-        assert.equal(files.length, 2);
-        assert.match(files.join(" "), /^AUTH_RSA256_[0-9a-f]{40}\.p12 RSA256_[0-9a-f]{40}\.p12$/);
         const root = join(work, "root.pem");
         const issuing = join(work, "issuing.pem");
         writeFileSync(root, toPem("CERTIFICATE", env.ca.certificates.root));
         writeFileSync(issuing, toPem("CERTIFICATE", env.ca.certificates.issuing));
-        const serials = [issued.auth.serial, issued.sign.serial];
-        for (const file of files) {
-          const path = join(keyDir, file);
-          const environment = { ...process.env, P12_PASSWORD: KEY_PASSWORD };
-          const certificate = execFileSync(
-            "openssl",
-            ["pkcs12", "-in", path, "-nokeys", "-clcerts", "-passin", "env:P12_PASSWORD"],
-            { env: environment },
-          ).toString();
-          const key = execFileSync(
-            "openssl",
-            ["pkcs12", "-in", path, "-nocerts", "-nodes", "-passin", "env:P12_PASSWORD"],
-            { env: environment },
-          ).toString();
-          const certificatePath = join(work, `${file}.pem`);
-          writeFileSync(certificatePath, certificate);
+        const serials = [issued.auth.serial, issued.sign.serial].map((serial) => serial.replace(/^0+/, ""));
+        const serialOf = (certificatePath: string) =>
+          execFileSync("openssl", ["x509", "-in", certificatePath, "-noout", "-serial"])
+            .toString()
+            .trim()
+            .replace(/^serial=/, "")
+            .toLowerCase()
+            .replace(/^0+/, "");
+        /** openssl verifies an installed certificate up to the root, and it is one the CA issued. */
+        const verifyInstalled = (certificatePath: string) => {
           const verified = opensslResult([
             "verify",
             "-x509_strict",
@@ -288,23 +323,58 @@ for (const makeDatabase of testDatabases()) {
             certificatePath,
           ]);
           assert.equal(verified.status, 0, verified.output);
-          const serial = execFileSync("openssl", ["x509", "-in", certificatePath, "-noout", "-serial"])
-            .toString()
-            .trim()
-            .replace(/^serial=/, "")
-            .toLowerCase();
-          assert.ok(
-            serials.includes(serial.replace(/^0+/, "")) || serials.includes(serial),
-            `${serial} is one of ${serials.join(", ")}`,
-          );
-          const modulus = (args: string[], input?: string) =>
-            execFileSync("openssl", args, { input: input ?? "" }).toString();
-          assert.equal(
-            modulus(["x509", "-noout", "-modulus"], certificate),
-            modulus(["rsa", "-noout", "-modulus"], key),
-          );
+          const serial = serialOf(certificatePath);
+          assert.ok(serials.includes(serial), `${serial} is one of ${serials.join(", ")}`);
+        };
+        if (journey.storage === "jacarta") {
+          // The token holds both key pairs (never extractable) and their certificates under one ID
+          // (beside the keys of earlier journeys).
+          const listed = pkcs11Tool(token!.label, ["--list-objects"]);
+          assert.equal(listed.status, 0, listed.output);
+          const keys = listed.output
+            .split(/\n(?=\S)/)
+            .filter((block) => block.startsWith("Private Key Object"));
+          const ours = keys.flatMap((key) => {
+            assert.match(key, /Access:\s+sensitive, always sensitive, never extractable/);
+            const id = /ID:\s+([0-9a-f]+)/.exec(key)![1]!;
+            const der = join(work, `token-${id}.der`);
+            const read = pkcs11Tool(token!.label, ["--read-object", "--type", "cert", "--id", id, "-o", der]);
+            assert.equal(read.status, 0, read.output);
+            const pem = join(work, `token-${id}.pem`);
+            writeFileSync(pem, toPem("CERTIFICATE", readFileSync(der)));
+            return serials.includes(serialOf(pem)) ? [pem] : [];
+          });
+          assert.equal(ours.length, 2, "this journey's two certificates, each beside its key");
+          ours.forEach(verifyInstalled);
+        } else {
+          // The folder holds two key files; openssl opens them and verifies their certificates.
+          const files = newKeyFiles().filter((file) => file.endsWith(".p12"));
+          assert.equal(files.length, 2);
+          assert.match(files.join(" "), /^AUTH_RSA256_[0-9a-f]{40}\.p12 RSA256_[0-9a-f]{40}\.p12$/);
+          for (const file of files) {
+            const path = join(keyDir, file);
+            const environment = { ...process.env, P12_PASSWORD: KEY_PASSWORD };
+            const certificate = execFileSync(
+              "openssl",
+              ["pkcs12", "-in", path, "-nokeys", "-clcerts", "-passin", "env:P12_PASSWORD"],
+              { env: environment },
+            ).toString();
+            const key = execFileSync(
+              "openssl",
+              ["pkcs12", "-in", path, "-nocerts", "-nodes", "-passin", "env:P12_PASSWORD"],
+              { env: environment },
+            ).toString();
+            const certificatePath = join(work, `${file}.pem`);
+            writeFileSync(certificatePath, certificate);
+            verifyInstalled(certificatePath);
+            const modulus = (args: string[], input?: string) =>
+              execFileSync("openssl", args, { input: input ?? "" }).toString();
+            assert.equal(
+              modulus(["x509", "-noout", "-modulus"], certificate),
+              modulus(["rsa", "-noout", "-modulus"], key),
+            );
+          }
         }
-        assert.ok(readFileSync(join(keyDir, files[0]!)).length > 1000);
         await context.close();
       });
     }
