@@ -10,11 +10,13 @@ import { join } from "node:path";
 import { initCertificateAuthority, openCertificateAuthority, type CertificateAuthority } from "@qoltanba/ca";
 import { inProcessCaClient, Portal } from "@qoltanba/portal";
 import { toPem } from "@qoltanba/pki";
-import { temporaryDirectory, testDatabases, TEST_PASSWORD } from "../../ca/src/testSupport.ts";
+import { cutPostgresConnections, temporaryDirectory, testDatabases, TEST_PASSWORD } from "../../ca/src/testSupport.ts";
 import { Browser, captchaAnswer, csrPair, DEMO_PERSONS, PERSON } from "../../portal/src/testSupport.ts";
 import { BIN, eventually, freePort, run, startServe, stopServe } from "./testSupport.ts";
 
 const database = testDatabases().map((make) => make()).find((candidate) => candidate.engine === "postgres")!;
+// Names the nodes' connections, so the test can cut exactly those.
+const APPLICATION_NAME = `qoltanba_${database.url!.split("schema=")[1]}`;
 
 describe("two serve nodes on one PostgreSQL database", () => {
   const work = temporaryDirectory("qoltanba-multinode-");
@@ -24,6 +26,7 @@ describe("two serve nodes on one PostgreSQL database", () => {
   let portal: Portal;
   const files = { root: path("root.pem"), issuing: path("issuing.pem"), ocsp: path("ocsp.pem"), chain: path("chain.pem") };
   let signCertificate: { serial: string; path: string };
+  let applicationNumber: string;
 
   const crlNumbers = async () =>
     (await ca.store.db.selectFrom("crls").select(["number", "kind"]).orderBy("number").execute()).map((row) => Number(row.number));
@@ -40,14 +43,19 @@ describe("two serve nodes on one PostgreSQL database", () => {
     assert.match(verified.output, /verify OK/, name);
     return verified.output;
   };
-  const ocsp = (url: string, certificate: string) =>
-    run("openssl", ["ocsp", "-url", `${url}/ocsp`, "-issuer", files.issuing, "-cert", certificate, "-VAfile", files.ocsp, "-no_nonce"]).output;
+  const ocsp = (url: string, certificate: string, nonce = "-no_nonce") =>
+    run("openssl", ["ocsp", "-url", `${url}/ocsp`, "-issuer", files.issuing, "-cert", certificate, "-VAfile", files.ocsp, nonce]).output;
+  const status = async (url: string) => {
+    const visitor = new Browser(url);
+    await visitor.page("/status");
+    return visitor.post("/status", { number: applicationNumber, iin: PERSON.iin });
+  };
 
   before(async () => {
     const ports = [await freePort(), await freePort()];
     const origin = path("ca");
     // The certificates name node A's URL, as they would name the load balancer's.
-    await initCertificateAuthority({ dir: origin, password: TEST_PASSWORD, issuingKeyBits: 2048, baseUrl: `http://127.0.0.1:${ports[0]}`, databaseUrl: database.url! });
+    await initCertificateAuthority({ dir: origin, password: TEST_PASSWORD, issuingKeyBits: 2048, baseUrl: `http://127.0.0.1:${ports[0]}`, databaseUrl: `${database.url!}&application_name=${APPLICATION_NAME}` });
     for (const [index, name] of ["A", "B"].entries()) {
       const dir = path(`node${name}`);
       cpSync(origin, dir, { recursive: true });
@@ -113,12 +121,7 @@ describe("two serve nodes on one PostgreSQL database", () => {
     });
     assert.equal(submitted.status, 200, await submitted.clone().text());
     const { number } = (await submitted.json()) as { number: string };
-
-    const status = async (url: string) => {
-      const visitor = new Browser(url);
-      await visitor.page("/status");
-      return visitor.post("/status", { number, iin: PERSON.iin });
-    };
+    applicationNumber = number;
     for (const node of nodes) assert.match((await status(node.url)).text, /data-status="submitted"/, `node ${node.name} finds it`);
 
     const issued = await portal.lifecycle.confirmApplication(number, "operator on node B");
@@ -169,5 +172,16 @@ describe("two serve nodes on one PostgreSQL database", () => {
     assert.deepEqual(printed.stdout, delta, "`ca crl` without the password prints the newest delta from the database");
     const audit = run(process.execPath, [BIN, "ca", "audit", "verify", "--dir", b.dir]);
     assert.equal(audit.status, 0, audit.output);
+  });
+
+  test("the database closing every connection of both nodes, as a failover does, stops neither: the next requests reconnect", async () => {
+    const cut = await cutPostgresConnections(APPLICATION_NAME);
+    assert.ok(cut >= 2, `${cut} connections cut`);
+    for (const node of nodes) {
+      assert.match((await status(node.url)).text, /data-status="issued"/, `node ${node.name}'s portal`);
+      // A nonce makes the responder sign a new response from the database's state.
+      assert.match(ocsp(node.url, signCertificate.path, "-nonce"), /sign\.pem: revoked/, `node ${node.name}'s OCSP`);
+      assert.equal(node.server!.exitCode, null, `node ${node.name} still runs`);
+    }
   });
 });

@@ -54,7 +54,9 @@ export class PublishedCrls {
       const info = await file.stat();
       let known = this.headers.get(kind);
       if (!known || known.ino !== info.ino || known.mtimeMs !== info.mtimeMs || known.size !== info.size) {
-        const crl = parseCrl(await file.readFile());
+        const der = Buffer.alloc(info.size);
+        await file.read(der, 0, info.size, 0); // at a position: the handle's own stays at the start for its reader
+        const crl = parseCrl(der);
         known = { ino: info.ino, mtimeMs: info.mtimeMs, size: info.size, number: crl.crlNumber, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate };
         this.headers.set(kind, known);
       }
