@@ -1,13 +1,15 @@
-// Two nodes, as separate machines behind a load balancer would run them: two `qoltanba serve`
+// Three nodes, as separate machines behind a load balancer would run them: `qoltanba serve`
 // processes on their own ports, each with its own copy of the CA folder, sharing one PostgreSQL
-// database. Checked with openssl: one CRL sequence whichever node signs, the same CRLs and OCSP
-// answers from both, applications started on one node and finished on the other.
+// database. A and B hold every online key; C only the OCSP and TSA keys (a status node: no
+// issuing key, so it neither issues nor signs CRLs). Checked with openssl: one CRL sequence
+// whichever node signs, the same CRLs and OCSP answers from all, applications started on one node
+// and finished on another.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync, type ChildProcess } from "node:child_process";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { initCertificateAuthority, openCertificateAuthority, type CertificateAuthority } from "@qoltanba/ca";
+import { CertificateIssuer, initCertificateAuthority, openCertificateAuthority, type CertificateAuthority } from "@qoltanba/ca";
 import { inProcessCaClient, Portal } from "@qoltanba/portal";
 import { toPem } from "@qoltanba/pki";
 import { cutPostgresConnections, temporaryDirectory, testDatabases, TEST_PASSWORD } from "../../ca/src/testSupport.ts";
@@ -18,7 +20,7 @@ const database = testDatabases().map((make) => make()).find((candidate) => candi
 // Names the nodes' connections, so the test can cut exactly those.
 const APPLICATION_NAME = `qoltanba_${database.url!.split("schema=")[1]}`;
 
-describe("two serve nodes on one PostgreSQL database", () => {
+describe("three serve nodes on one PostgreSQL database", () => {
   const work = temporaryDirectory("qoltanba-multinode-");
   const path = (name: string) => join(work, name);
   const nodes: Array<{ name: string; dir: string; url: string; server?: ChildProcess }> = [];
@@ -52,17 +54,18 @@ describe("two serve nodes on one PostgreSQL database", () => {
   };
 
   before(async () => {
-    const ports = [await freePort(), await freePort()];
+    const ports = [await freePort(), await freePort(), await freePort()];
     const origin = path("ca");
     // The certificates name node A's URL, as they would name the load balancer's.
     await initCertificateAuthority({ dir: origin, password: TEST_PASSWORD, issuingKeyBits: 2048, baseUrl: `http://127.0.0.1:${ports[0]}`, databaseUrl: `${database.url!}&application_name=${APPLICATION_NAME}` });
-    for (const [index, name] of ["A", "B"].entries()) {
+    for (const [index, name] of ["A", "B", "C"].entries()) {
       const dir = path(`node${name}`);
       cpSync(origin, dir, { recursive: true });
       nodes.push({ name, dir, url: `http://127.0.0.1:${ports[index]}` });
     }
+    for (const key of ["root", "issuing"]) rmSync(join(nodes[2]!.dir, "keys", `${key}.key.pem`));
     const env = { ...process.env, QOLTANBA_KEY_PASSWORD: TEST_PASSWORD, QOLTANBA_PERSONS: DEMO_PERSONS };
-    // Started together: both race to make the first CRLs.
+    // Started together: A and B race to make the first CRLs.
     const started = await Promise.all(nodes.map((node) => startServe(["--dir", node.dir, "--listen", new URL(node.url).host], env)));
     started.forEach(({ server, url }, index) => {
       nodes[index]!.server = server;
@@ -81,15 +84,15 @@ describe("two serve nodes on one PostgreSQL database", () => {
     await database.drop();
   });
 
-  test("started together, the nodes sign one full and one delta CRL between them, and both serve them", async () => {
+  test("started together, A and B sign one full and one delta CRL between them, and every node serves them", async () => {
     assert.deepEqual(await crlNumbers(), [1, 2], "one full CRL (1) and one delta (2), not one each per node");
     const crlAudit = [];
     for await (const entry of ca.store.auditEntries()) if (entry.action === "crl" && entry.details.includes('"issuing"')) crlAudit.push(entry);
     assert.equal(crlAudit.length, 2, "each CRL audited once");
     for (const name of ["issuing.crl", "issuing-delta.crl"]) {
-      const [fromA, fromB] = [await fetchCrl(nodes[0]!.url, name), await fetchCrl(nodes[1]!.url, name)];
-      assert.deepEqual(fromA, fromB, `${name}: the same CRL from both nodes`);
-      assert.match(verifiedCrl(fromA, name), name === "issuing.crl" ? /CRL Number:\s+1\n/ : /CRL Number:\s+2\n[\s\S]*Delta CRL Indicator: critical\s+1\n/);
+      const [fromA, ...others] = await Promise.all(nodes.map((node) => fetchCrl(node.url, name)));
+      for (const [index, other] of others.entries()) assert.deepEqual(other, fromA!, `${name}: node ${nodes[index + 1]!.name} serves node A's`);
+      assert.match(verifiedCrl(fromA!, name), name === "issuing.crl" ? /CRL Number:\s+1\n/ : /CRL Number:\s+2\n[\s\S]*Delta CRL Indicator: critical\s+1\n/);
     }
   });
 
@@ -139,7 +142,7 @@ describe("two serve nodes on one PostgreSQL database", () => {
     }
   });
 
-  test("a revocation made on node A: both nodes' OCSP say revoked within seconds, node B serves the delta CRL listing it, the numbers have no gap", async () => {
+  test("a revocation made on node A: every node's OCSP says revoked within seconds, node B serves the delta CRL listing it, the numbers have no gap", async () => {
     const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
     const before = await crlNumbers();
     const revoked = run(process.execPath, [BIN, "ca", "revoke", "--dir", a.dir, "--serial", signCertificate.serial, "--reason", "keyCompromise"]);
@@ -153,7 +156,9 @@ describe("two serve nodes on one PostgreSQL database", () => {
       delta = await fetchCrl(b.url, "issuing-delta.crl");
       return serialPattern.test(verifiedCrl(delta, "delta-after.crl"));
     });
-    await eventually("node A serving the same delta CRL", async () => (await fetchCrl(a.url, "issuing-delta.crl")).equals(delta));
+    for (const node of [a, nodes[2]!]) {
+      await eventually(`node ${node.name} serving the same delta CRL`, async () => (await fetchCrl(node.url, "issuing-delta.crl")).equals(delta));
+    }
 
     const full = await fetchCrl(b.url, "issuing.crl");
     verifiedCrl(full, "full-after.crl");
@@ -166,7 +171,7 @@ describe("two serve nodes on one PostgreSQL database", () => {
 
     const after = await crlNumbers();
     assert.deepEqual(after, Array.from({ length: after.length }, (_, index) => index + 1), "CRL numbers 1, 2, 3, … with no gap or repeat");
-    assert.equal(after.length, before.length + 1, "the revocation, seen by both nodes, made one delta CRL");
+    assert.equal(after.length, before.length + 1, "the revocation, seen by every node, made one delta CRL");
     const printed = spawnSync(process.execPath, [BIN, "ca", "crl", "--delta", "--dir", a.dir]);
     assert.equal(printed.status, 0, printed.stderr.toString());
     assert.deepEqual(printed.stdout, delta, "`ca crl` without the password prints the newest delta from the database");
@@ -174,7 +179,7 @@ describe("two serve nodes on one PostgreSQL database", () => {
     assert.equal(audit.status, 0, audit.output);
   });
 
-  test("the database closing every connection of both nodes, as a failover does, stops neither: the next requests reconnect", async () => {
+  test("the database closing every connection of every node, as a failover does, stops none: the next requests reconnect", async () => {
     const cut = await cutPostgresConnections(APPLICATION_NAME);
     assert.ok(cut >= 2, `${cut} connections cut`);
     for (const node of nodes) {
@@ -182,6 +187,28 @@ describe("two serve nodes on one PostgreSQL database", () => {
       // A nonce makes the responder sign a new response from the database's state.
       assert.match(ocsp(node.url, signCertificate.path, "-nonce"), /sign\.pem: revoked/, `node ${node.name}'s OCSP`);
       assert.equal(node.server!.exitCode, null, `node ${node.name} still runs`);
+    }
+  });
+
+  test("node C, without the issuing key, answers OCSP and time-stamps but cannot issue", async () => {
+    const c = nodes[2]!;
+    assert.match(ocsp(c.url, signCertificate.path), /Response verify OK[\s\S]*sign\.pem: revoked|sign\.pem: revoked[\s\S]*Response verify OK/);
+    writeFileSync(path("document.txt"), "a document time-stamped by node C\n");
+    assert.equal(run("openssl", ["ts", "-query", "-data", path("document.txt"), "-sha256", "-cert", "-out", path("c.tsq")]).status, 0);
+    const reply = await fetch(`${c.url}/tsp`, { method: "POST", headers: { "content-type": "application/timestamp-query" }, body: readFileSync(path("c.tsq")) });
+    writeFileSync(path("c.tsr"), Buffer.from(await reply.arrayBuffer()));
+    const verified = run("openssl", ["ts", "-verify", "-in", path("c.tsr"), "-queryfile", path("c.tsq"), "-CAfile", files.chain]);
+    assert.match(verified.output, /Verification: OK/);
+    const statusNode = await openCertificateAuthority(c.dir, { password: TEST_PASSWORD });
+    try {
+      assert.deepEqual(statusNode.signingKeys, ["ocsp", "tsa"]);
+      const csrs = csrPair(work);
+      await assert.rejects(
+        new CertificateIssuer(statusNode).issueCertificate({ csr: Buffer.from(csrs.sign), profile: "individual-sign", subject: { iin: PERSON.iin, surname: PERSON.surname, givenName: PERSON.givenName } }),
+        /the CA's issuing key is not on this node/,
+      );
+    } finally {
+      await statusNode.close();
     }
   });
 });
