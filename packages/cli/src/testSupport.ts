@@ -22,15 +22,15 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** `qoltanba serve` started with these arguments: resolves with its URL once it says it is serving. */
-export function startServe(args: string[], env: NodeJS.ProcessEnv): Promise<{ server: ChildProcess; url: string }> {
+/** `qoltanba serve` started with these arguments: resolves with its URL, and what it wrote so far, once it says it is serving. */
+export function startServe(args: string[], env: NodeJS.ProcessEnv): Promise<{ server: ChildProcess; url: string; log: string }> {
   const server = spawn(process.execPath, [BIN, "serve", ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
   return new Promise((resolveServing, reject) => {
     let seen = "";
     server.stderr!.on("data", (chunk: Buffer) => {
       seen += chunk.toString();
       const match = /serving on (http:\/\/\S+)/.exec(seen);
-      if (match) resolveServing({ server, url: match[1]! });
+      if (match) resolveServing({ server, url: match[1]!, log: seen });
     });
     server.on("exit", () => reject(new Error(`serve exited: ${seen}`)));
   });
