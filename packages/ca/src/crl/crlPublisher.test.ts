@@ -151,4 +151,18 @@ describe("CRLs from two nodes on one PostgreSQL database", () => {
       }
     }
   });
+
+  test("bytes in the database that do not match the recorded digest are not served: the node keeps its copy", async () => {
+    const [signer, other] = nodes as [CertificateAuthority, CertificateAuthority];
+    const servedNumber = async () => {
+      const served = (await new PublishedCrls(other).current("full"))!;
+      await served.file.close();
+      return served.number;
+    };
+    const good = await new CrlPublisher(signer).generate("full");
+    assert.equal(await servedNumber(), BigInt(good.number));
+    const tampered = await new CrlPublisher(signer).generate("full");
+    await signer.store.db.updateTable("crl_parts").set({ bytes: Buffer.from("not the signed CRL") }).where("number", "=", tampered.number).execute();
+    assert.equal(await servedNumber(), BigInt(good.number), "the CRL whose bytes were changed is refused");
+  });
 });
