@@ -19,6 +19,8 @@ import { BIN, eventually, freePort, run, startServe, stopServe } from "./testSup
 const database = testDatabases().map((make) => make()).find((candidate) => candidate.engine === "postgres")!;
 // Names the nodes' connections, so the test can cut exactly those.
 const APPLICATION_NAME = `qoltanba_${database.url!.split("schema=")[1]}`;
+// What a node learns from the database takes a poll (1 s) and a signature; a loaded CI machine gets room.
+const PROPAGATION_MILLISECONDS = 15_000;
 
 describe("three serve nodes on one PostgreSQL database", () => {
   const work = temporaryDirectory("qoltanba-multinode-");
@@ -150,16 +152,16 @@ describe("three serve nodes on one PostgreSQL database", () => {
     const revoked = run(process.execPath, [BIN, "ca", "revoke", "--dir", a.dir, "--serial", signCertificate.serial, "--reason", "keyCompromise"]);
     assert.equal(revoked.status, 0, revoked.output);
     for (const node of nodes) {
-      await eventually(`node ${node.name} answering revoked`, () => /sign\.pem: revoked[\s\S]*Reason: keyCompromise/.test(ocsp(node.url, signCertificate.path)));
+      await eventually(`node ${node.name} answering revoked`, () => /sign\.pem: revoked[\s\S]*Reason: keyCompromise/.test(ocsp(node.url, signCertificate.path)), PROPAGATION_MILLISECONDS);
     }
     const serialPattern = new RegExp(`Serial Number: ${signCertificate.serial.toUpperCase()}[\\s\\S]*Key Compromise`);
     let delta = Buffer.alloc(0);
     await eventually("node B serving a delta CRL with the revocation", async () => {
       delta = await fetchCrl(b.url, "issuing-delta.crl");
       return serialPattern.test(verifiedCrl(delta, "delta-after.crl"));
-    });
+    }, PROPAGATION_MILLISECONDS);
     for (const node of [a, nodes[2]!]) {
-      await eventually(`node ${node.name} serving the same delta CRL`, async () => (await fetchCrl(node.url, "issuing-delta.crl")).equals(delta));
+      await eventually(`node ${node.name} serving the same delta CRL`, async () => (await fetchCrl(node.url, "issuing-delta.crl")).equals(delta), PROPAGATION_MILLISECONDS);
     }
 
     const full = await fetchCrl(b.url, "issuing.crl");
@@ -186,9 +188,9 @@ describe("three serve nodes on one PostgreSQL database", () => {
     assert.ok(cut >= 2, `${cut} connections cut`);
     // A request that meets a connection the node has not yet seen closed fails; the ones after it reconnect.
     for (const node of nodes) {
-      await eventually(`node ${node.name}'s portal reading the database again`, async () => /data-status="issued"/.test((await status(node.url)).text));
+      await eventually(`node ${node.name}'s portal reading the database again`, async () => /data-status="issued"/.test((await status(node.url)).text), PROPAGATION_MILLISECONDS);
       // A nonce makes the responder sign a new response from the database's state.
-      await eventually(`node ${node.name}'s OCSP reading the database again`, () => /sign\.pem: revoked/.test(ocsp(node.url, signCertificate.path, "-nonce")));
+      await eventually(`node ${node.name}'s OCSP reading the database again`, () => /sign\.pem: revoked/.test(ocsp(node.url, signCertificate.path, "-nonce")), PROPAGATION_MILLISECONDS);
     }
     for (const node of nodes) assert.equal(node.server!.exitCode, null, `node ${node.name} still runs`);
   });
