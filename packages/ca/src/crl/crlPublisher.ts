@@ -34,11 +34,13 @@ const ROOT_CRL_VALIDITY_MONTHS = 12;
 
 /**
  * Streams a CRL into its file: written under a temporary name and renamed, so readers see the old
- * CRL or the new one, never half of one. Returns the size and digest.
+ * CRL or the new one, never half of one. `accept` may refuse the whole file (by throwing) before it
+ * takes the CRL's name. Returns the size and digest.
  */
 export async function writeCrlFile(
   path: string,
   write: (sink: (chunk: Buffer) => Promise<void>) => Promise<{ entryCount: number }>,
+  accept: (written: { byteLength: number; sha256: string }) => void = () => undefined,
 ): Promise<{ entryCount: number; byteLength: number; sha256: string }> {
   await mkdir(join(path, ".."), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;
@@ -53,10 +55,13 @@ export async function writeCrlFile(
     });
     out.end();
     await finished(out);
+    const written = { entryCount, byteLength, sha256: digest.digest("hex") };
+    accept(written);
     await rename(temporary, path);
-    return { entryCount, byteLength, sha256: digest.digest("hex") };
+    return written;
   } catch (error) {
     out.destroy();
+    await finished(out).catch(() => undefined); // a write still under way fails once destroyed: heard here, not thrown
     await rm(temporary, { force: true });
     throw error;
   }

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { open, type FileHandle } from "node:fs/promises";
 import { parseCrl } from "@qoltanba/pki";
 import type { CertificateAuthority } from "../authority.ts";
@@ -86,15 +85,16 @@ export class PublishedCrls {
   }
 
   private async copy(record: CrlRecord): Promise<void> {
-    await writeCrlFile(crlFilePath(this.ca.dir, record.kind), async (sink) => {
-      const digest = createHash("sha256");
-      for await (const part of this.ca.store.crlBytes(record.number)) {
-        digest.update(part);
-        await sink(part);
-      }
-      if (digest.digest("hex") !== record.sha256) throw new Error(`the bytes of CRL ${record.number} in the database do not match its SHA-256`);
-      return { entryCount: record.entryCount };
-    });
+    await writeCrlFile(
+      crlFilePath(this.ca.dir, record.kind),
+      async (sink) => {
+        for await (const part of this.ca.store.crlBytes(record.number)) await sink(part);
+        return { entryCount: record.entryCount };
+      },
+      ({ sha256 }) => {
+        if (sha256 !== record.sha256) throw new Error(`the bytes of CRL ${record.number} in the database do not match its SHA-256`);
+      },
+    );
   }
 
   private warn(message: string): void {
