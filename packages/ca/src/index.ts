@@ -13,6 +13,7 @@ export * from "./http/server.ts";
 export * from "./revocation.ts";
 export * from "./revocationWatcher.ts";
 export * from "./crl/crlPublisher.ts";
+export * from "./crl/publishedCrls.ts";
 export * from "./tsa/timeStampAuthority.ts";
 export * from "./storage/timeStampLog.ts";
 export * from "./unlock.ts";

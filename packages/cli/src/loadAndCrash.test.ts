@@ -5,7 +5,7 @@
 // restart every application is issued exactly once, every e-mail sent once, and the audit log holds.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -18,14 +18,16 @@ import { PortalStore, type ApplicationStatus } from "@qoltanba/portal";
 import { createCertificationRequest, localSigningKey, makeIin, toPem } from "@qoltanba/pki";
 import { temporaryDirectory } from "../../ca/src/testSupport.ts";
 import { Browser, captchaAnswer } from "../../portal/src/testSupport.ts";
-import { loadTestRsaKeys } from "./testSupport/loadTestKeys.ts";
-import { BIN, freePort, startServe, stopProcess, type ServingProcess } from "./testSupport/servedCa.ts";
+import { loadTestRsaKeys } from "./loadTest/loadTestKeys.ts";
+import { BIN, eventually, freePort, startServe, stopServe } from "./testSupport.ts";
 
 const PEOPLE = 1000;
 const CONFIRMED = 200;
 const PASSWORD = "load and crash test password";
 const CLAIM_SECONDS = 2;
-const CONFIRM_BURST = join(import.meta.dirname, "testSupport/confirmBurst.ts");
+const CONFIRM_BURST = join(import.meta.dirname, "loadTest/confirmBurst.ts");
+/** Waiting for a thousand e-mails or a restart on a busy machine. */
+const PATIENCE_MILLISECONDS = 300_000;
 
 /** Valid IINs of PEOPLE different persons born on one day. */
 function persons(): string[] {
@@ -43,14 +45,6 @@ async function csrOf(privateKey: KeyObject): Promise<string> {
   return toPem("CERTIFICATE REQUEST", await createCertificationRequest({ publicKeyInfo, key: localSigningKey(privateKey) }));
 }
 
-async function eventually(what: string, check: () => Promise<boolean>, milliseconds = 300_000): Promise<void> {
-  const deadline = Date.now() + milliseconds;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`${what} did not happen within ${milliseconds / 1000} s`);
-    await new Promise((resolveLater) => setTimeout(resolveLater, 250));
-  }
-}
-
 describe("1,000 applications at once, then a crash in the middle of issuance", () => {
   const work = temporaryDirectory("qoltanba-load-");
   const dir = join(work, "ca");
@@ -59,10 +53,11 @@ describe("1,000 applications at once, then a crash in the middle of issuance", (
   const mailsByNumber = new Map<string, number>();
   const numbers: string[] = [];
   let smtp: SMTPServer;
-  let server: ServingProcess;
+  let server: ChildProcess;
   let store: PortalStore;
   let environment: NodeJS.ProcessEnv;
   let listen: string;
+  let url: string;
 
   before(async () => {
     smtp = new SMTPServer({
@@ -81,18 +76,20 @@ describe("1,000 applications at once, then a crash in the middle of issuance", (
     listen = `127.0.0.1:${await freePort()}`;
     await initCertificateAuthority({ dir, password: PASSWORD, baseUrl: `http://${listen}`, issuingKeyBits: 2048 });
     environment = {
+      ...process.env,
       QOLTANBA_KEY_PASSWORD: PASSWORD,
       QOLTANBA_PERSONS: personsFile,
       QOLTANBA_SMTP_URL: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
       QOLTANBA_TRUSTED_PROXIES: "127.0.0.1",
       QOLTANBA_ISSUANCE_CLAIM_SECONDS: String(CLAIM_SECONDS),
     };
-    server = await startServe(["--dir", dir, "--listen", listen], environment);
+    ({ server } = await startServe(["--dir", dir, "--listen", listen], environment));
+    url = `http://${listen}`;
     store = await PortalStore.open("sqlite:portal.sqlite", dir);
   });
 
   after(async () => {
-    await stopProcess(server.process);
+    await stopServe(server);
     await store?.close();
     await new Promise<void>((done) => smtp.close(() => done()));
   });
@@ -113,7 +110,7 @@ describe("1,000 applications at once, then a crash in the middle of issuance", (
     const csrs = await Promise.all(keys.map(csrOf));
     const statuses: number[] = [];
     const apply = async (iin: string, index: number): Promise<string> => {
-      const person = new Browser(server.url, { "x-forwarded-for": `10.${index >> 8}.${index & 255}.7` });
+      const person = new Browser(url, { "x-forwarded-for": `10.${index >> 8}.${index & 255}.7` });
       const step = <T extends { status: number }>(response: T) => (statuses.push(response.status), response);
       step(await person.page("/individuals"));
       const agreed = step(await person.post("/apply", { agree: "yes" }));
@@ -150,7 +147,7 @@ describe("1,000 applications at once, then a crash in the middle of issuance", (
     );
     assert.equal(new Set(numbers).size, PEOPLE, "every application number is different");
     assert.equal(await countOf("submitted"), PEOPLE);
-    await eventually("an e-mail for every application", async () => mailsByNumber.size === PEOPLE);
+    await eventually("an e-mail for every application", async () => mailsByNumber.size === PEOPLE, PATIENCE_MILLISECONDS);
     await new Promise((resolveLater) => setTimeout(resolveLater, 1_000));
     assert.deepEqual(
       numbers.filter((number) => mailsByNumber.get(number) !== 1),
@@ -174,7 +171,7 @@ describe("1,000 applications at once, then a crash in the middle of issuance", (
     writeFileSync(numbersFile, chosen.join("\n"));
     const confirmBurst = () =>
       spawn(process.execPath, ["--import", "tsx", CONFIRM_BURST, dir, numbersFile, "16"], {
-        env: { ...process.env, ...environment },
+        env: environment,
         stdio: ["ignore", "pipe", "pipe"],
       });
     const burst = confirmBurst();
@@ -186,7 +183,7 @@ describe("1,000 applications at once, then a crash in the middle of issuance", (
         issuedBeforeKill += chunk.toString().split("issued ").length - 1;
         if (issuedBeforeKill >= CONFIRMED / 4 && burst.signalCode === null) {
           burst.kill("SIGKILL");
-          server.process.kill("SIGKILL");
+          server.kill("SIGKILL");
           killed();
         }
       });
@@ -198,8 +195,8 @@ describe("1,000 applications at once, then a crash in the middle of issuance", (
     assert.ok(issuedAtKill < CONFIRMED, `not all were issued before the kill (${issuedAtKill})`);
 
     // The restarted server finishes each issuance cut half-way, once its claim runs out.
-    server = await startServe(["--dir", dir, "--listen", listen], environment);
-    await eventually("the half-way issuances finished", async () => (await countOf("confirmed")) === 0);
+    ({ server } = await startServe(["--dir", dir, "--listen", listen], environment));
+    await eventually("the half-way issuances finished", async () => (await countOf("confirmed")) === 0, PATIENCE_MILLISECONDS);
     assert.equal(await countOf("issued"), issuedAtKill + halfWay);
 
     // The Registration Center confirms the rest again; what was done is refused, not repeated.
@@ -237,7 +234,7 @@ describe("1,000 applications at once, then a crash in the middle of issuance", (
       "the CA issued exactly the recorded certificates, none twice",
     );
 
-    await eventually("the issuance e-mails", async () => chosen.every((number) => mailsByNumber.get(number) === 2));
+    await eventually("the issuance e-mails", async () => chosen.every((number) => mailsByNumber.get(number) === 2), PATIENCE_MILLISECONDS);
     await new Promise((resolveLater) => setTimeout(resolveLater, 1_000));
     assert.deepEqual(
       numbers.filter((number, index) => mailsByNumber.get(number) !== (index < CONFIRMED ? 2 : 1)),

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { CaClient } from "./caClient.ts";
 import { DEFAULT_ENROLLMENT_SETTINGS, Enrollment, type EnrollmentSettings } from "./enrollment/enrollment.ts";
@@ -41,7 +40,7 @@ export interface PortalOptions {
   readonly secureCookies?: boolean;
   /** The agent's WebSocket origin, allowed by the Content-Security-Policy. */
   readonly agentOrigin?: string;
-  /** Keys the CSRF tokens; random per start unless given (several nodes must share one). */
+  /** Keys the CSRF tokens; by default a random key kept in the portal's database, so every node accepts every node's forms. */
   readonly csrfKey?: Buffer;
   readonly log?: (line: string) => void;
 }
@@ -69,6 +68,7 @@ export class Portal {
     readonly store: PortalStore,
     readonly registry: PersonRegistry,
     readonly mail: MailTransport,
+    csrfKey: Buffer,
   ) {
     this.outbox = new OutboxWorker(store, mail, {
       ...(options.log ? { log: options.log } : {}),
@@ -80,7 +80,7 @@ export class Portal {
     });
     this.lifecycle = new ApplicationLifecycle(store, options.ca, options.issuanceClaimMilliseconds);
     this.rateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
-    this.csrfKey = options.csrfKey ?? randomBytes(32);
+    this.csrfKey = csrfKey;
   }
 
   static async open(options: PortalOptions): Promise<Portal> {
@@ -95,7 +95,7 @@ export class Portal {
     const mail = options.mail?.smtpUrl
       ? smtpTransport(options.mail.smtpUrl, options.mail.from ?? "Qoltanba <noreply@qoltanba.kz>")
       : new MailCatcher();
-    return new Portal(options, store, registry, mail);
+    return new Portal(options, store, registry, mail, options.csrfKey ?? (await store.sharedSecret("csrf")));
   }
 
   get ca(): CaClient {

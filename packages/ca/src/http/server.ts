@@ -30,11 +30,11 @@ export interface CaServerOptions {
 /** A running set of CA services behind one HTTP server. */
 export interface CaServer {
   readonly app: FastifyInstance;
-  /** Present when the CA keys are unlocked: this node signs CRLs. */
+  /** Present when this node holds the issuing key: it signs CRLs. */
   readonly crlPublisher?: CrlPublisher;
-  /** Present when the CA keys are unlocked: this node answers OCSP. */
+  /** Present when this node holds the OCSP key: it answers OCSP. */
   readonly ocspResponder?: OcspResponder;
-  /** Present when the CA keys are unlocked: this node issues time-stamps. */
+  /** Present when this node holds the TSA key: it issues time-stamps. */
   readonly tsa?: TimeStampAuthority;
   readonly revocationWatcher: RevocationWatcher;
   close(): Promise<void>;
@@ -45,7 +45,7 @@ export interface CaServer {
  * publication URL names. Without the key password it only publishes (certificates, CRL files).
  */
 export async function createCaServer(ca: CertificateAuthority, options: CaServerOptions = {}): Promise<CaServer> {
-  const ocspResponder = ca.signer
+  const ocspResponder = ca.signer && ca.signingKeys.includes("ocsp")
     ? new OcspResponder(
         { issuerCertificate: ca.certificates.issuing, responderCertificate: ca.certificates.ocsp, signingKey: ca.signer.key("ocsp"), states: ca.store },
         options.ocsp,
@@ -69,7 +69,7 @@ export async function createCaServer(ca: CertificateAuthority, options: CaServer
   await revocationWatcher.start();
   await app.register(publicationRoutes, { ca });
   await app.register(crlRoutes, { ca });
-  const tsa = ca.signer ? new TimeStampAuthority(ca, options.tsa) : undefined;
+  const tsa = ca.signingKeys.includes("tsa") ? new TimeStampAuthority(ca, options.tsa) : undefined;
   if (tsa) await app.register(tsaRoutes, { tsa, path: new URL(ca.urls.tsa).pathname });
   return {
     app,
@@ -87,9 +87,9 @@ export async function createCaServer(ca: CertificateAuthority, options: CaServer
   };
 }
 
-/** The CRL publisher, told of revocations by the watcher; none without the CA keys. */
+/** The CRL publisher, told of revocations by the watcher; none on a node without the issuing key. */
 async function startCrlPublisher(ca: CertificateAuthority, watcher: RevocationWatcher, schedule = DEFAULT_CRL_SCHEDULE): Promise<CrlPublisher | undefined> {
-  if (!ca.signer) return undefined;
+  if (!ca.signingKeys.includes("issuing")) return undefined;
   const crlPublisher = new CrlPublisher(ca, schedule);
   watcher.onChange(() => crlPublisher.revocationChanged());
   await crlPublisher.start();

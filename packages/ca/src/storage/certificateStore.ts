@@ -319,9 +319,14 @@ export class CertificateStore {
     return (await this.auditHead())?.seq ?? 0;
   }
 
-  /** Records a signed CRL and its audit entry; a clash on the number means another node made it first. */
-  async recordCrl(record: CrlRecord): Promise<void> {
+  /**
+   * Records a signed CRL, its bytes (in parts) and its audit entry in one transaction: the CRL is
+   * recorded whole or not at all. A clash on the number means another process made it first.
+   */
+  async recordCrl(record: CrlRecord, parts: AsyncIterable<Buffer>): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      let part = 0;
+      for await (const bytes of parts) await trx.insertInto("crl_parts").values({ number: record.number, part: part++, bytes }).execute();
       await trx
         .insertInto("crls")
         .values({
@@ -339,6 +344,41 @@ export class CertificateStore {
       await this.appendAuditIn(trx, [
         { action: "crl", details: { key: "issuing", kind: record.kind, number: record.number, entries: record.entryCount, sha256: record.sha256 } },
       ]);
+    });
+  }
+
+  /** A recorded CRL's DER, a part at a time (nothing for a CRL recorded before its bytes were kept). */
+  async *crlBytes(number: number): AsyncIterable<Buffer> {
+    for (let part = 0; ; part++) {
+      const row = await this.db.selectFrom("crl_parts").select("bytes").where("number", "=", number).where("part", "=", part).executeTakeFirst();
+      if (!row) return;
+      yield Buffer.from(row.bytes);
+    }
+  }
+
+  /** The audit sequence of the latest revocation change: a delta CRL complete up to it lists every change. */
+  async lastRevocationSeq(): Promise<number> {
+    const row = await this.db.selectFrom("certificates").select((eb) => eb.fn.max("revocation_seq").as("last")).executeTakeFirst();
+    return Number(row?.last ?? 0);
+  }
+
+  /**
+   * Runs `work` holding the CA's CRL signing lock. On PostgreSQL it is a session advisory lock
+   * keyed by the schema: of several nodes one signs at a time, each reads the next number inside
+   * it, so numbers follow without gaps or duplicates; a node that dies holding it loses its
+   * connection and with it the lock. SQLite is one machine's file: there the caller's queue and the
+   * number's primary key are enough.
+   */
+  async withCrlSigningLock<T>(work: () => Promise<T>): Promise<T> {
+    if (this.engine !== "postgres") return work();
+    const key = sql`hashtext(current_schema() || '.qoltanba.crl-signing')`;
+    return this.db.connection().execute(async (connection) => {
+      await sql`select pg_advisory_lock(${key})`.execute(connection);
+      try {
+        return await work();
+      } finally {
+        await sql`select pg_advisory_unlock(${key})`.execute(connection);
+      }
     });
   }
 

@@ -8,8 +8,8 @@ export const DEFAULT_LISTEN = "127.0.0.1:8080";
 
 /**
  * Serves a CA folder until SIGINT/SIGTERM; resolves once the server has closed. With the key
- * password (env or file) this node also signs CRLs, OCSP responses and timestamps; without it,
- * it only publishes.
+ * password (env or file) this node also signs, with the keys its folder holds: CRLs (issuing key),
+ * OCSP responses (OCSP key), time-stamps (TSA key); without it, it only publishes.
  */
 export async function serveCa(
   dir: string,
@@ -29,7 +29,8 @@ export async function serveCa(
   portal.start();
   // A burst of new connections (a load balancer opening many at once) waits rather than being reset.
   const address = await server.app.listen({ host, port, backlog: 4096 });
-  if (!unlocked) process.stderr.write(`no key password (${PASSWORD_ENV} or --password-file) or HSM PIN (${HSM_PIN_ENV} or --pin-file): publishing only, no signing services\n`);
+  if (unlocked) process.stderr.write(`signing on this node with the CA's ${ca.signingKeys.join(", ")} key(s)\n`);
+  else process.stderr.write(`no key password (${PASSWORD_ENV} or --password-file) or HSM PIN (${HSM_PIN_ENV} or --pin-file): publishing only, no signing services\n`);
   onReady?.(address);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", () => resolve());
@@ -60,7 +61,9 @@ export const serve: Command = {
   usage: `qoltanba serve --dir DIR [--listen HOST:PORT] [--password-file FILE | --pin-file FILE] [--workers N]   (default ${DEFAULT_LISTEN})
 
   The key password comes from --password-file or ${PASSWORD_ENV}; for a CA on an HSM, the PIN from
-  --pin-file or ${HSM_PIN_ENV}. Without it nothing is signed.
+  --pin-file or ${HSM_PIN_ENV}. Without it nothing is signed. With key files, the node signs with
+  those its folder holds: keys/issuing.key.pem (CRLs, issuance), ocsp.key.pem (OCSP),
+  tsa.key.pem (time-stamps); see docs/deployment.md.
   --workers N    N processes share the port (one per core serves the most OCSP requests); default 1
   --trusted-proxies LIST  load balancers (addresses or CIDRs, comma-separated; or QOLTANBA_TRUSTED_PROXIES)
                  whose X-Forwarded-For names the client, for per-client limits and logs`,

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from "kysely";
 import type { Engine } from "@qoltanba/ca";
 import { portalTables } from "./migrations/0001_portal.ts";
 import { issuanceClaim } from "./migrations/0002_issuance_claim.ts";
+import { portalSecrets } from "./migrations/0003_portalSecrets.ts";
 
 /** The portal's versioned migrations, recorded in their own table (portal_migration). Append only. */
 export function portalMigrations(engine: Engine): MigrationProvider {
   const all: Record<string, Migration> = {
     "0001_portal": portalTables(engine),
     "0002_issuance_claim": issuanceClaim,
+    "0003_portal_secrets": portalSecrets,
   };
   return { getMigrations: async () => all };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { sql, type Kysely, type Transaction } from "kysely";
 import { InputError } from "@qoltanba/pki";
 import { openMigratedDatabase, type OpenedDatabase } from "@qoltanba/ca";
@@ -178,6 +179,24 @@ export class PortalStore {
     );
     if (opened.sqlite) cachePreparedStatements(opened.sqlite);
     return new PortalStore(opened);
+  }
+
+  /**
+   * A random 32-byte secret every node of the portal shares: the first node to ask makes it, the
+   * others read it. Deleting its row and restarting every node replaces it.
+   */
+  async sharedSecret(name: string): Promise<Buffer> {
+    await this.db
+      .insertInto("portal_secrets")
+      .values({ name, value: randomBytes(32).toString("hex") })
+      .onConflict((conflict) => conflict.column("name").doNothing())
+      .execute();
+    const row = await this.db
+      .selectFrom("portal_secrets")
+      .select("value")
+      .where("name", "=", name)
+      .executeTakeFirstOrThrow();
+    return Buffer.from(row.value, "hex");
   }
 
   close(): Promise<void> {

@@ -93,6 +93,12 @@ export interface UsersTable {
   first_issued_at: string;
 }
 
+/** Hex-encoded random secrets shared by every node (see PortalStore.sharedSecret). */
+export interface SecretsTable {
+  name: string;
+  value: string;
+}
+
 export interface PortalDatabase {
   applications: ApplicationsTable;
   application_csrs: ApplicationCsrsTable;
@@ -101,4 +107,5 @@ export interface PortalDatabase {
   outbox: OutboxTable;
   counters: CountersTable;
   portal_users: UsersTable;
+  portal_secrets: SecretsTable;
 }
