@@ -8,6 +8,7 @@ import { OutboxWorker, type OutboxWorkerOptions } from "./mail/outboxWorker.ts";
 import { EmbeddedPersonRegistry } from "./registry/embeddedRegistry.ts";
 import { HttpPersonRegistry, type HttpRegistryOptions } from "./registry/httpRegistry.ts";
 import type { PersonRegistry } from "./registry/personRegistry.ts";
+import { ConsoleStore } from "./storage/consoleStore.ts";
 import { PortalStore } from "./storage/portalStore.ts";
 import { portalRoutes } from "./web/portalRoutes.ts";
 
@@ -59,6 +60,7 @@ export class Portal {
   readonly lifecycle: ApplicationLifecycle;
   readonly rateLimits: Record<"identity" | "submit" | "status", RateLimit>;
   readonly csrfKey: Buffer;
+  readonly consoleStore: ConsoleStore;
   private sweeper: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -78,6 +80,7 @@ export class Portal {
     this.lifecycle = new ApplicationLifecycle(store, options.ca);
     this.rateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
     this.csrfKey = options.csrfKey ?? randomBytes(32);
+    this.consoleStore = new ConsoleStore(store.db, store.engine);
   }
 
   static async open(options: PortalOptions): Promise<Portal> {

@@ -575,6 +575,14 @@ export class PortalStore {
         due.map((row) => row.number),
       )
       .execute();
+    await this.db
+      .deleteFrom("identity_checks")
+      .where(
+        "application_number",
+        "in",
+        due.map((row) => row.number),
+      )
+      .execute();
     return due.length;
   }
 
