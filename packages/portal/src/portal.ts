@@ -8,6 +8,7 @@ import { OutboxWorker, type OutboxWorkerOptions } from "./mail/outboxWorker.ts";
 import { EmbeddedPersonRegistry } from "./registry/embeddedRegistry.ts";
 import { HttpPersonRegistry, type HttpRegistryOptions } from "./registry/httpRegistry.ts";
 import type { PersonRegistry } from "./registry/personRegistry.ts";
+import { RegistrationConsole } from "./console/registrationConsole.ts";
 import { ConsoleStore } from "./storage/consoleStore.ts";
 import { PortalStore } from "./storage/portalStore.ts";
 import { portalRoutes } from "./web/portalRoutes.ts";
@@ -43,6 +44,10 @@ export interface PortalOptions {
   /** Keys the CSRF tokens; random per start unless given (several nodes must share one). */
   readonly csrfKey?: Buffer;
   readonly log?: (line: string) => void;
+  /** How long a console login lasts (default 30 minutes). */
+  readonly consoleSessionMinutes?: number;
+  /** The public base URL, for the enrolment links the console makes. */
+  readonly baseUrl?: string;
 }
 
 export const DEFAULT_RATE_LIMITS: Record<"identity" | "submit" | "status", RateLimit> = {
@@ -61,6 +66,7 @@ export class Portal {
   readonly rateLimits: Record<"identity" | "submit" | "status", RateLimit>;
   readonly csrfKey: Buffer;
   readonly consoleStore: ConsoleStore;
+  readonly console: RegistrationConsole;
   private sweeper: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -81,6 +87,13 @@ export class Portal {
     this.rateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
     this.csrfKey = options.csrfKey ?? randomBytes(32);
     this.consoleStore = new ConsoleStore(store.db, store.engine);
+    this.console = new RegistrationConsole(
+      this.consoleStore,
+      store,
+      this.lifecycle,
+      options.ca,
+      options.consoleSessionMinutes,
+    );
   }
 
   static async open(options: PortalOptions): Promise<Portal> {
@@ -109,10 +122,15 @@ export class Portal {
   start(): void {
     this.outbox.start();
     const sweep = () =>
-      this.lifecycle.sweep(this.options.retentionDays ?? 365).then(
-        (result) => (result.expired > 0 ? this.outbox.kick() : undefined),
-        (error: Error) => this.options.log?.(`sweep: ${error.message}`),
-      );
+      Promise.all([
+        this.lifecycle.sweep(this.options.retentionDays ?? 365),
+        this.consoleStore.deleteExpiredChallenges(new Date()),
+      ])
+        .then(([result]) => result)
+        .then(
+          (result) => (result.expired > 0 ? this.outbox.kick() : undefined),
+          (error: Error) => this.options.log?.(`sweep: ${error.message}`),
+        );
     this.sweeper = setInterval(sweep, this.options.sweepMilliseconds ?? 600_000);
     this.sweeper.unref();
     void sweep();

@@ -42,6 +42,7 @@ export async function openPortalForCa(
     },
     enrollment: { acceptTestIin: ca.config.acceptTestIin },
     secureCookies: ca.config.baseUrl.startsWith("https:"),
+    baseUrl: ca.config.baseUrl,
     ...(log ? { log } : {}),
   });
 }

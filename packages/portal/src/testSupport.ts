@@ -246,3 +246,39 @@ export function opensslSign(content: string | Buffer, key: TestKey): string {
     content,
   ).toString("base64");
 }
+
+/** An application submitted through the enrollment as the pages do it (captcha, IIN check, CSRs). */
+export async function submitApplication(
+  portal: Portal,
+  iin: string,
+  center = "astana.esil.rc",
+  dir = temporaryDirectory(),
+): Promise<{ number: string; csrs: ReturnType<typeof csrPair> }> {
+  const captcha = await portal.enrollment.newCaptcha();
+  const { answer } = await portal.store.db
+    .selectFrom("captchas")
+    .select("answer")
+    .where("id", "=", captcha.id)
+    .executeTakeFirstOrThrow();
+  const checked = await portal.enrollment.checkIdentity({
+    captchaId: captcha.id,
+    captchaAnswer: answer,
+    iin,
+  });
+  const csrs = csrPair(dir);
+  const locality = center.replace(/\.rc$/, "");
+  const submitted = await portal.enrollment.submit({
+    ticket: checked.ticket,
+    iin,
+    email: `${iin}@example.kz`,
+    emailRepeat: `${iin}@example.kz`,
+    region: locality.split(".")[0]!,
+    locality,
+    center,
+    storage: "file",
+    authCsr: csrs.auth,
+    signCsr: csrs.sign,
+    language: "en",
+  });
+  return { number: submitted.number, csrs };
+}

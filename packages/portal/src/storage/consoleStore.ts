@@ -68,7 +68,7 @@ export interface QueueRow {
   readonly submittedAt: string;
 }
 
-export interface IdentityCheck {
+export interface DocumentCheck {
   readonly documentType: string;
   readonly documentNumber: string;
   readonly checkedBy: number;
@@ -391,7 +391,7 @@ export class ConsoleStore {
 
   // ------------------------------------------------------------------ identity checks
 
-  async saveIdentityCheck(number: string, check: IdentityCheck): Promise<void> {
+  async saveIdentityCheck(number: string, check: DocumentCheck): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom("identity_checks").where("application_number", "=", number).execute();
       await trx
@@ -413,7 +413,7 @@ export class ConsoleStore {
     });
   }
 
-  async identityCheck(number: string): Promise<IdentityCheck | undefined> {
+  async identityCheck(number: string): Promise<DocumentCheck | undefined> {
     const row = await this.db
       .selectFrom("identity_checks")
       .selectAll()
@@ -559,6 +559,17 @@ export class ConsoleStore {
       if (rows.length < batch) return;
       after = Number(rows[rows.length - 1]!.seq);
     }
+  }
+
+  /** The last entry: the chain has no separate head row, so entries cut off the end go unnoticed. */
+  async auditHead(): Promise<{ seq: number; hash: string } | undefined> {
+    const row = await this.db
+      .selectFrom("console_audit")
+      .select(["seq", "hash"])
+      .orderBy("seq", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row && { seq: Number(row.seq), hash: row.hash };
   }
 
   /** The latest entries, newest first (the auditor's page). */
