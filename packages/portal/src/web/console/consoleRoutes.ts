@@ -234,6 +234,7 @@ export function consoleRoutes(app: FastifyInstance, site: Site): void {
     try {
       const signature = typeof request.body?.signature === "string" ? request.body.signature : "";
       const decision = await console.submitDecision(session.operator, signature);
+      site.portal.outbox.kick();
       return reply.send({ id: decision.id, kind: decision.kind, outcome: decision.outcome });
     } catch (error) {
       return refuse(request, reply, session, error);
