@@ -23,6 +23,8 @@ export interface CaCertificateRecord {
   readonly notBefore: Date;
   readonly notAfter: Date;
   readonly revokedAt?: Date;
+  /** With revokedAt: RFC 5280's reason; removeFromCRL means a hold was released (good again). */
+  readonly revocationReason?: string;
 }
 
 /**
@@ -62,6 +64,7 @@ export function inProcessCaClient(ca: CertificateAuthority): CaClient {
         notBefore: stored.notBefore,
         notAfter: stored.notAfter,
         ...(stored.revokedAt ? { revokedAt: stored.revokedAt } : {}),
+        ...(stored.revocationReason ? { revocationReason: stored.revocationReason } : {}),
       };
     },
     async revoke(serial, reason) {

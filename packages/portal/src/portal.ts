@@ -7,6 +7,8 @@ import { OutboxWorker, type OutboxWorkerOptions } from "./mail/outboxWorker.ts";
 import { EmbeddedPersonRegistry } from "./registry/embeddedRegistry.ts";
 import { HttpPersonRegistry, type HttpRegistryOptions } from "./registry/httpRegistry.ts";
 import type { PersonRegistry } from "./registry/personRegistry.ts";
+import { RegistrationConsole } from "./console/registrationConsole.ts";
+import { ConsoleStore } from "./storage/consoleStore.ts";
 import { PortalStore } from "./storage/portalStore.ts";
 import { portalRoutes } from "./web/portalRoutes.ts";
 
@@ -43,6 +45,10 @@ export interface PortalOptions {
   /** Keys the CSRF tokens; by default a random key kept in the portal's database, so every node accepts every node's forms. */
   readonly csrfKey?: Buffer;
   readonly log?: (line: string) => void;
+  /** How long a console login lasts (default 30 minutes). */
+  readonly consoleSessionMinutes?: number;
+  /** The public base URL, for the enrolment links the console makes. */
+  readonly baseUrl?: string;
 }
 
 export const DEFAULT_RATE_LIMITS: Record<"identity" | "submit" | "status", RateLimit> = {
@@ -60,6 +66,8 @@ export class Portal {
   readonly lifecycle: ApplicationLifecycle;
   readonly rateLimits: Record<"identity" | "submit" | "status", RateLimit>;
   readonly csrfKey: Buffer;
+  readonly consoleStore: ConsoleStore;
+  readonly console: RegistrationConsole;
   private sweeper: NodeJS.Timeout | undefined;
   private issuanceResumer: NodeJS.Timeout | undefined;
 
@@ -81,6 +89,14 @@ export class Portal {
     this.lifecycle = new ApplicationLifecycle(store, options.ca, options.issuanceClaimMilliseconds);
     this.rateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
     this.csrfKey = csrfKey;
+    this.consoleStore = new ConsoleStore(store.db, store.engine);
+    this.console = new RegistrationConsole(
+      this.consoleStore,
+      store,
+      this.lifecycle,
+      options.ca,
+      options.consoleSessionMinutes,
+    );
   }
 
   static async open(options: PortalOptions): Promise<Portal> {
@@ -112,10 +128,15 @@ export class Portal {
   start(): void {
     this.outbox.start();
     const sweep = () =>
-      this.lifecycle.sweep(this.options.retentionDays ?? 365).then(
-        (result) => (result.expired > 0 ? this.outbox.kick() : undefined),
-        (error: Error) => this.options.log?.(`sweep: ${error.message}`),
-      );
+      Promise.all([
+        this.lifecycle.sweep(this.options.retentionDays ?? 365),
+        this.consoleStore.deleteExpiredChallenges(new Date()),
+      ])
+        .then(([result]) => result)
+        .then(
+          (result) => (result.expired > 0 ? this.outbox.kick() : undefined),
+          (error: Error) => this.options.log?.(`sweep: ${error.message}`),
+        );
     this.sweeper = setInterval(sweep, this.options.sweepMilliseconds ?? 600_000);
     this.sweeper.unref();
     void sweep();

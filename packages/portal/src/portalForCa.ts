@@ -50,6 +50,7 @@ export async function openPortalForCa(
         }
       : {}),
     secureCookies: ca.config.baseUrl.startsWith("https:"),
+    baseUrl: ca.config.baseUrl,
     ...(log ? { log } : {}),
   });
 }

@@ -69,7 +69,7 @@ export const storageLabel = (t: Messages, storage: string) =>
   t[STORAGE_LABEL[storage as KeyStorageKind] ?? "storageFile"];
 
 /** A SHA-256 fingerprint as two lines of 16 colon-separated bytes, as `openssl … -fingerprint` writes them. */
-const fingerprintLines = (hex: string) =>
+export const fingerprintLines = (hex: string) =>
   [hex.slice(0, 32), hex.slice(32)].map((half) => half.toUpperCase().match(/.{2}/g)!.join(":"));
 
 /**

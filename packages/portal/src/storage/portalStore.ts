@@ -550,6 +550,18 @@ export class PortalStore {
     });
   }
 
+  /** A supervisor moves a waiting application to another Registration Center. */
+  async reassign(number: string, center: string): Promise<void> {
+    const result = await this.db
+      .updateTable("applications")
+      .set({ center })
+      .where("number", "=", number)
+      .where("status", "in", ["submitted", "confirmed"])
+      .executeTakeFirst();
+    if (result.numUpdatedRows !== 1n)
+      throw new InputError("bad_application_state", `application ${number} is not waiting for a decision`);
+  }
+
   async markInstalled(number: string, now: Date): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const row = await this.move(trx, number, ["issued", "installed"], { status: "installed" });
@@ -624,6 +636,14 @@ export class PortalStore {
       })
       .where(
         "number",
+        "in",
+        due.map((row) => row.number),
+      )
+      .execute();
+    await this.db
+      .deleteFrom("identity_checks")
+      .where(
+        "application_number",
         "in",
         due.map((row) => row.number),
       )
