@@ -2,15 +2,25 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { configPath, initCertificateAuthority, PASSWORD_ENV, publicationUrls, readCaConfig } from "@qoltanba/ca";
+import {
+  configPath,
+  initCertificateAuthority,
+  openCertificateAuthority,
+  PASSWORD_ENV,
+  publicationUrls,
+  readCaConfig,
+} from "@qoltanba/ca";
 import { DEFAULT_PORT, defaultAgentHome, type AgentServer } from "@qoltanba/agent";
-import { DEMO_PERSONS_FILE } from "@qoltanba/portal";
+import { DEMO_PERSONS_FILE, openPortalForCa } from "@qoltanba/portal";
 import { EXIT, type Command } from "../command.ts";
 import { startLocalAgent } from "./agent.ts";
 import { offerTrust } from "./agentTrust.ts";
 import { DEFAULT_LISTEN, serveCa } from "./serve.ts";
 
 const DEMO_PASSWORD_FILE = "demo-password";
+const DEMO_OPERATOR_LINK_FILE = "demo-operator-link";
+/** The demo's Registration Center operator: a demo person, at the Esil district center of Astana. */
+const DEMO_OPERATOR = { iin: "580819300616", name: "КИМ ВЛАДИМИР НИКОЛАЕВИЧ", center: "astana.esil.rc" };
 
 /** The demo persons (IIN and name), for the person trying the demo to apply as. */
 async function demoPersons(): Promise<string[]> {
@@ -19,6 +29,35 @@ async function demoPersons(): Promise<string[]> {
     const [iin, ...names] = row.split(",");
     return `${iin}  ${names.filter(Boolean).join(" ")}`;
   });
+}
+
+/**
+ * Enrols the demo operator once: the one-time link (kept in the CA folder, readable only by you,
+ * until it is used) lets them apply for an operator's certificates through the portal.
+ */
+async function demoOperatorLink(dir: string): Promise<string> {
+  const file = join(dir, DEMO_OPERATOR_LINK_FILE);
+  if (existsSync(file)) return (await readFile(file, "utf8")).trim();
+  const ca = await openCertificateAuthority(dir);
+  try {
+    const portal = await openPortalForCa(ca);
+    try {
+      const { link } = await portal.console.operators.add({
+        iin: DEMO_OPERATOR.iin,
+        role: "operator",
+        center: DEMO_OPERATOR.center,
+        createdBy: "demo",
+        baseUrl: ca.config.baseUrl,
+        acceptTestIin: ca.config.acceptTestIin,
+      });
+      await writeFile(file, link + "\n", { mode: 0o600 });
+      return link;
+    } finally {
+      await portal.close();
+    }
+  } finally {
+    await ca.close();
+  }
 }
 
 /** The local agent for the demo, unless one (or NCALayer) already holds its port. */
@@ -73,6 +112,7 @@ export const demo: Command = {
     const agentHome = (values["agent-home"] as string | undefined) ?? defaultAgentHome();
     const agent = values["without-agent"] ? undefined : await startDemoAgent(agentHome, firstRun);
     const persons = await demoPersons();
+    const operatorLink = await demoOperatorLink(dir);
     try {
       await serveCa(dir, listen, passwordFile, () =>
         process.stderr.write(
@@ -84,6 +124,10 @@ export const demo: Command = {
             `  issuing certificate  ${urls.issuingCertificate}`,
             `  CRL / delta CRL      ${urls.crl} ${urls.deltaCrl}`,
             `  OCSP / time-stamps   ${urls.ocsp} ${urls.tsa}`,
+            `  Registration Center  http://${listen}/console`,
+            `The demo operator (${DEMO_OPERATOR.name}, IIN ${DEMO_OPERATOR.iin}, ${DEMO_OPERATOR.center}) enrols once`,
+            `through this link, applies as anyone does, then signs in to the console with the agent:`,
+            `  ${operatorLink}`,
             "Demo persons to apply as (IIN, name):",
             ...persons.map((person) => `  ${person}`),
             "",
