@@ -3,6 +3,7 @@ import { InputError, type RevocationReason } from "@qoltanba/pki";
 import { chainAuditEvents, GENESIS_HASH, type AuditEntry, type AuditEvent } from "../audit.ts";
 import type { OpenedDatabase } from "./database.ts";
 import type { CertificatesTable, CrlsTable, Database } from "./schema.ts";
+import { SqliteIssuance } from "./sqliteIssuance.ts";
 
 export interface IssuedCertificate {
   readonly serial: string;
@@ -97,16 +98,34 @@ export class CertificateStore {
   readonly engine: OpenedDatabase["engine"];
   /** The SQLite handle under Kysely, for hot paths; use it inside `db.connection()` so no Kysely transaction is open. */
   readonly sqlite: OpenedDatabase["sqlite"];
+  private readonly sqliteIssuance: SqliteIssuance | undefined;
 
   constructor(opened: OpenedDatabase) {
     this.db = opened.db;
     this.engine = opened.engine;
     this.sqlite = opened.sqlite;
+    this.sqliteIssuance = opened.sqlite && new SqliteIssuance(opened.sqlite);
   }
 
   async keyOwner(spkiSha256: string): Promise<string | undefined> {
-    const row = await this.db.selectFrom("public_keys").select("owner").where("spki_sha256", "=", spkiSha256).executeTakeFirst();
-    return row?.owner;
+    return (await this.keyOwners([spkiSha256])).get(spkiSha256);
+  }
+
+  /** The owner of each of these keys that is already certified (SHA-256 of the SPKI, hex), in one query. */
+  async keyOwners(spkiSha256s: readonly string[]): Promise<Map<string, string>> {
+    const owners = new Map<string, string>();
+    if (spkiSha256s.length === 0) return owners;
+    const sqlite = this.sqliteIssuance;
+    if (sqlite) return this.db.connection().execute(async () => sqlite.owners(spkiSha256s));
+    for (let start = 0; start < spkiSha256s.length; start += MAX_ROWS_PER_INSERT) {
+      const rows = await this.db
+        .selectFrom("public_keys")
+        .select(["spki_sha256", "owner"])
+        .where("spki_sha256", "in", spkiSha256s.slice(start, start + MAX_ROWS_PER_INSERT))
+        .execute();
+      for (const row of rows) owners.set(row.spki_sha256, row.owner);
+    }
+    return owners;
   }
 
   /**
@@ -114,6 +133,11 @@ export class CertificateStore {
    * when any key belongs to another owner or any serial is taken (the whole batch rolls back).
    */
   async recordIssued(certificates: readonly IssuedCertificate[]): Promise<void> {
+    const sqlite = this.sqliteIssuance;
+    if (sqlite) {
+      await this.db.connection().execute(async () => sqlite.recordIssued(certificates));
+      return;
+    }
     await this.db.transaction().execute(async (trx) => {
       for (let start = 0; start < certificates.length; start += MAX_ROWS_PER_INSERT) {
         const chunk = certificates.slice(start, start + MAX_ROWS_PER_INSERT);
