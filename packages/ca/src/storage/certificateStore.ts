@@ -31,6 +31,12 @@ export class KeyOwnerConflict extends InputError {
 
 const MAX_ROWS_PER_INSERT = 400;
 
+/** The audit entry of one issued certificate: serial and profile, never the owner. */
+export const issueAuditEvent = (certificate: IssuedCertificate): AuditEvent => ({
+  action: "issue",
+  details: { key: "issuing", serial: certificate.serial, profile: certificate.profile },
+});
+
 /** A certificate's revocation state as stored: never revoked, revoked (possibly on hold), or released from hold. */
 export interface RevocationState {
   readonly revokedAt?: Date;
@@ -176,7 +182,7 @@ export class CertificateStore {
       }
       await this.appendAuditIn(
         trx,
-        certificates.map((c) => ({ action: "issue", details: { key: "issuing", serial: c.serial, profile: c.profile } })),
+        certificates.map(issueAuditEvent),
       );
     });
   }

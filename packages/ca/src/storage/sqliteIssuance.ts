@@ -1,6 +1,6 @@
 import type SQLite from "better-sqlite3";
-import { chainAuditEvents, GENESIS_HASH, type AuditEvent } from "../audit.ts";
-import { KeyOwnerConflict, type IssuedCertificate } from "./certificateStore.ts";
+import { chainAuditEvents, GENESIS_HASH } from "../audit.ts";
+import { issueAuditEvent, KeyOwnerConflict, type IssuedCertificate } from "./certificateStore.ts";
 
 /**
  * The issuance hot path on SQLite as statements prepared once: Kysely builds, compiles and
@@ -30,15 +30,16 @@ export class SqliteIssuance {
       const owners = this.owners(certificates.map((c) => c.spkiSha256));
       const stranger = certificates.find((c) => owners.get(c.spkiSha256) !== c.owner);
       if (stranger) throw new KeyOwnerConflict(stranger.spkiSha256);
-      const events: AuditEvent[] = certificates.map((c) => ({ action: "issue", details: { key: "issuing", serial: c.serial, profile: c.profile } }));
-      const entries = chainAuditEvents(auditHead.get() ?? { seq: 0, hash: GENESIS_HASH }, events, new Date());
+      const entries = chainAuditEvents(auditHead.get() ?? { seq: 0, hash: GENESIS_HASH }, certificates.map(issueAuditEvent), new Date());
       for (const entry of entries) insertAudit.run(entry.seq, entry.at, entry.action, entry.details, entry.prevHash, entry.hash);
       const last = entries[entries.length - 1]!;
       setHead.run(last.seq, last.hash);
     });
     // IMMEDIATE: take the write lock before reading the audit head, so another process cannot
     // slip a commit in between (a deferred transaction would then fail to upgrade).
-    this.recordIssued = (certificates) => transaction.immediate(certificates);
+    this.recordIssued = (certificates) => {
+      if (certificates.length > 0) transaction.immediate(certificates);
+    };
   }
 
   owners(spkiSha256s: readonly string[]): Map<string, string> {
