@@ -20,3 +20,4 @@ export * from "./unlock.ts";
 export * from "./signer/pkcs11Signer.ts";
 export * from "./signer/pkcs11Token.ts";
 export * from "./signer/offlineRoot.ts";
+export * from "./ceremony.ts";
