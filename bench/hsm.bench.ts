@@ -11,7 +11,7 @@ import pkcs11js, { type Handle } from "pkcs11js";
 import { initCertificateAuthority, openCertificateAuthority, type CertificateAuthority } from "@qoltanba/ca";
 import { digest, digestInfoPrefix } from "@qoltanba/pki";
 import { Pkcs11Module } from "../packages/ca/src/signer/pkcs11Module.ts";
-import { createSoftHsmToken, SOFTHSM_MODULE, TEST_PIN } from "../packages/ca/src/signer/softHsmSupport.ts";
+import { createSoftHsmToken, SOFTHSM_MODULE, TEST_PIN } from "../packages/pki/src/test-support/softhsm.ts";
 import { closedLoop } from "./closedLoop.ts";
 import { makeApplicants } from "./csrPool.ts";
 import { IssuanceLoad, type IssuedSample } from "./issuanceLoad.ts";

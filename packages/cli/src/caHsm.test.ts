@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { CertificateIssuer, openCertificateAuthority } from "@qoltanba/ca";
 import { createCertificationRequest, localSigningKey, makeIin, toPem } from "@qoltanba/pki";
 import { temporaryDirectory } from "../../ca/src/testSupport.ts";
-import { createSoftHsmToken, pkcs11Tool, SOFTHSM_MODULE, TEST_PIN } from "../../ca/src/signer/softHsmSupport.ts";
+import { createSoftHsmToken, pkcs11Tool, SOFTHSM_MODULE, TEST_PIN } from "../../pki/src/test-support/softhsm.ts";
 
 const BIN = resolve(import.meta.dirname, "../bin/qoltanba.js");
 const ROOT_PASSWORD = "offline root password for the cli test";
