@@ -6,23 +6,11 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { createServer } from "node:net";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { simpleParser, type ParsedMail } from "mailparser";
-import { chromium, type Browser as Chromium, type Page } from "playwright-core";
-import { SMTPServer } from "smtp-server";
-import {
-  discoverTrustStores,
-  ensureAgentTls,
-  installTrust,
-  parseUnattendedSettings,
-  startAgent,
-  trustedCertificate,
-  type AgentServer,
-} from "@qoltanba/agent";
+import type { Browser as Chromium } from "playwright-core";
+import { parseUnattendedSettings, startAgent, type AgentServer } from "@qoltanba/agent";
 import { toPem } from "@qoltanba/pki";
 import { verifyAuditChain } from "@qoltanba/ca";
 import {
@@ -35,64 +23,34 @@ import {
   writePem,
   type TestPortal,
 } from "../testSupport.ts";
+import { chromiumTrustingAgent, freePort, screenshots, startSmtpInbox } from "./browserTestSupport.ts";
 
 const run = promisify(execFile);
-const ARTIFACTS = resolve(import.meta.dirname, "../../../../test-artifacts/portal");
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const KEY_PASSWORD = "Console2026";
 const OPERATOR_IIN = "781123301050";
 const CENTER = "astana.esil.rc";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 for (const makeDatabase of testDatabases()) {
   const database = makeDatabase();
   describe(`the Registration Center console in Chromium with the agent, on ${database.engine}`, () => {
     const work = temporaryDirectory("qoltanba-console-agent-");
     const keyDir = join(work, "keys");
-    const browserHome = join(work, "browser-home");
-    const mail: ParsedMail[] = [];
-    let smtp: SMTPServer;
+    let inbox: Awaited<ReturnType<typeof startSmtpInbox>>;
     let env: TestPortal;
     let agent: AgentServer;
     let browser: Chromium;
 
     before(async () => {
       mkdirSync(keyDir, { recursive: true });
-      mkdirSync(ARTIFACTS, { recursive: true });
-      smtp = new SMTPServer({
-        authOptional: true,
-        disabledCommands: ["STARTTLS"],
-        onData: (stream, _session, done) =>
-          void simpleParser(stream).then((parsed) => (mail.push(parsed), done()), done),
-      });
-      await new Promise<void>((done) => smtp.listen(0, "127.0.0.1", done));
-      const agentHome = join(browserHome, ".qoltanba-agent");
-      const tls = await ensureAgentTls(agentHome);
-      await installTrust({
-        home: agentHome,
-        stores: await discoverTrustStores({ platform: "linux", homeDirectory: browserHome, env: {} }),
-        certificates: [trustedCertificate(tls.caCertificate, "local CA")],
-      });
+      inbox = await startSmtpInbox();
+      const trusted = await chromiumTrustingAgent(join(work, "browser-home"));
+      browser = trusted.browser;
+      const { tls, agentHome } = trusted;
       const port = await freePort();
       env = await startTestPortal(database, {
         agentOrigin: `wss://127.0.0.1:${port}`,
         mail: {
-          smtpUrl: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
+          smtpUrl: inbox.url,
           worker: { pollMilliseconds: 3_600_000 },
         },
       });
@@ -102,21 +60,15 @@ for (const makeDatabase of testDatabases()) {
         tls,
         unattended: parseUnattendedSettings({ origins: [env.url], keyDir, keyPassword: KEY_PASSWORD }, work),
       });
-      browser = await chromium.launch({
-        executablePath: "/usr/bin/chromium",
-        args: CHROMIUM_ARGS,
-        env: { ...process.env, HOME: browserHome },
-      });
     });
     after(async () => {
       await browser?.close();
       await agent?.close();
       await env?.close();
-      await new Promise<void>((done) => smtp.close(() => done()));
+      await inbox?.close();
     });
 
-    const shot = (page: Page, name: string) =>
-      page.screenshot({ path: join(ARTIFACTS, `console-${database.engine}-${name}.png`), fullPage: true });
+    const shot = screenshots("portal", `console-${database.engine}`);
 
     test("enrol, sign in, search, confirm → issued → e-mail, reject, revoke → OCSP revoked", async () => {
       const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
@@ -196,7 +148,8 @@ for (const makeDatabase of testDatabases()) {
         ],
       );
       assert.equal(
-        mail.filter((message) => JSON.stringify(message.to).includes(`${PERSON.iin}@example.kz`)).length,
+        inbox.mail.filter((message) => JSON.stringify(message.to).includes(`${PERSON.iin}@example.kz`))
+          .length,
         2,
         "the issued e-mail arrived",
       );

@@ -5,21 +5,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { createServer } from "node:net";
-import { join, resolve } from "node:path";
-import { simpleParser, type ParsedMail } from "mailparser";
-import { chromium, type Browser as Chromium, type Page } from "playwright-core";
-import { SMTPServer } from "smtp-server";
-import {
-  discoverTrustStores,
-  ensureAgentTls,
-  installTrust,
-  parseUnattendedSettings,
-  startAgent,
-  trustedCertificate,
-  type AgentServer,
-} from "@qoltanba/agent";
+import { join } from "node:path";
+import type { Browser as Chromium } from "playwright-core";
+import { parseUnattendedSettings, startAgent, type AgentServer } from "@qoltanba/agent";
 import { toPem } from "@qoltanba/pki";
 import { createSoftHsmToken, pkcs11Tool, TEST_PIN } from "../../../pki/src/test-support/softhsm.ts";
 import { softHsmForEveryStore } from "../../../agent/src/testing/testTokens.ts";
@@ -33,17 +21,14 @@ import {
   testDatabases,
   type TestPortal,
 } from "../testSupport.ts";
+import {
+  ARTIFACTS,
+  chromiumTrustingAgent,
+  freePort,
+  screenshots,
+  startSmtpInbox,
+} from "./browserTestSupport.ts";
 
-const ARTIFACTS = resolve(import.meta.dirname, "../../../../test-artifacts/portal");
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const KEY_PASSWORD = "Portal2026";
 
 /**
@@ -87,14 +72,6 @@ const JOURNEYS: ReadonlyArray<{
   },
 ];
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
-
 /** One JaCarta token for every journey: a second one would make the agent ask which to use. */
 let token: { label: string } | undefined;
 
@@ -103,36 +80,22 @@ for (const makeDatabase of testDatabases()) {
   describe(`the whole journey in Chromium with the agent, on ${database.engine}`, () => {
     const work = temporaryDirectory("qoltanba-portal-agent-");
     const keyDir = join(work, "keys");
-    const browserHome = join(work, "browser-home");
-    const mail: ParsedMail[] = [];
-    let smtp: SMTPServer;
+    let inbox: Awaited<ReturnType<typeof startSmtpInbox>>;
     let env: TestPortal;
     let agent: AgentServer;
     let chromiumBrowser: Chromium;
 
     before(async () => {
       mkdirSync(keyDir, { recursive: true });
-      mkdirSync(ARTIFACTS, { recursive: true });
-      smtp = new SMTPServer({
-        authOptional: true,
-        disabledCommands: ["STARTTLS"],
-        onData: (stream, _session, done) =>
-          void simpleParser(stream).then((parsed) => (mail.push(parsed), done()), done),
-      });
-      await new Promise<void>((done) => smtp.listen(0, "127.0.0.1", done));
-      const agentHome = join(browserHome, ".qoltanba-agent");
+      inbox = await startSmtpInbox();
       token ??= createSoftHsmToken("JaCarta");
-      const tls = await ensureAgentTls(agentHome);
-      await installTrust({
-        home: agentHome,
-        stores: await discoverTrustStores({ platform: "linux", homeDirectory: browserHome, env: {} }),
-        certificates: [trustedCertificate(tls.caCertificate, "local CA")],
-      });
+      const { tls, agentHome, browser } = await chromiumTrustingAgent(join(work, "browser-home"));
+      chromiumBrowser = browser;
       const port = await freePort();
       env = await startTestPortal(database, {
         agentOrigin: `wss://127.0.0.1:${port}`,
         mail: {
-          smtpUrl: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
+          smtpUrl: inbox.url,
           worker: { pollMilliseconds: 3_600_000 },
         },
       });
@@ -147,29 +110,17 @@ for (const makeDatabase of testDatabases()) {
         tokenSettings: softHsmForEveryStore(),
         tokenRescanMs: 0,
       });
-      chromiumBrowser = await chromium.launch({
-        executablePath: "/usr/bin/chromium",
-        args: CHROMIUM_ARGS,
-        env: { ...process.env, HOME: browserHome },
-      });
     });
     after(async () => {
       await chromiumBrowser?.close();
       await agent?.close();
       await env?.close();
-      await new Promise<void>((done) => smtp.close(() => done()));
+      await inbox?.close();
     });
 
     for (const journey of JOURNEYS) {
       const t = messages(journey.language);
-      const shot = (page: Page, name: string) =>
-        page.screenshot({
-          path: join(
-            ARTIFACTS,
-            `agent-${database.engine}-${journey.language}-${journey.storage}-${name}.png`,
-          ),
-          fullPage: true,
-        });
+      const shot = screenshots("portal", `agent-${database.engine}-${journey.language}-${journey.storage}`);
 
       test(`in ${t.lang}, keys ${journey.storage === "file" ? "in a folder" : "on a JaCarta token"}: apply, get the form and the e-mail, be confirmed, install the certificates`, async () => {
         const context = await chromiumBrowser.newContext({
@@ -266,12 +217,16 @@ for (const makeDatabase of testDatabases()) {
           "60",
           "-singlefile",
           pdf,
-          join(ARTIFACTS, `agent-${database.engine}-${journey.language}-${journey.storage}-06-form`),
+          join(
+            ARTIFACTS,
+            "portal",
+            `agent-${database.engine}-${journey.language}-${journey.storage}-06-form`,
+          ),
         ]);
 
         // The e-mail in the person's language, with the number and the form.
         await env.portal.outbox.idle();
-        const received = mail.find((message) => message.subject?.replace(/\D/g, "") === number);
+        const received = inbox.mail.find((message) => message.subject?.replace(/\D/g, "") === number);
         assert.ok(received, "the submission e-mail arrived");
         assert.match(
           received.subject!,
