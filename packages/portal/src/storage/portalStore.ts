@@ -319,26 +319,14 @@ export class PortalStore {
 
   /**
    * Stores a submission in one transaction: uses up the checked captcha (which must carry this IIN
-   * and number), inserts the application and, with an e-mail address, its outbox message.
+   * and number), inserts the application and, with an e-mail address, its outbox message. A
+   * renewal signed in the personal cabinet has no captcha (`undefined`: the signature vouches) and
+   * no "come to a Registration Center" e-mail.
    */
-  async insertApplication(application: NewApplication, captchaId: string): Promise<void> {
+  async insertApplication(application: NewApplication, captchaId: string | undefined): Promise<void> {
     try {
       await this.db.transaction().execute(async (trx) => {
-        const used = await trx
-          .updateTable("captchas")
-          .set({ state: "used" })
-          .where("id", "=", captchaId)
-          .where("state", "=", "checked")
-          .where("iin", "=", application.person.iin)
-          .where("application_number", "=", application.number)
-          .where("expires_at", ">", iso(application.submittedAt))
-          .executeTakeFirst();
-        if (used.numUpdatedRows !== 1n) {
-          throw new InputError(
-            "captcha_used",
-            "this IIN check was already used or has expired: check the IIN again",
-          );
-        }
+        if (captchaId !== undefined) await this.useCaptcha(trx, application, captchaId);
         await trx
           .insertInto("applications")
           .values({
@@ -379,7 +367,7 @@ export class PortalStore {
             sign_csr: application.signCsr,
           })
           .execute();
-        if (application.email)
+        if (application.email && captchaId !== undefined)
           await this.enqueueIn(
             trx,
             application.number,
@@ -399,6 +387,24 @@ export class PortalStore {
         throw new InputError("number_taken", "this application number is taken: check the IIN again");
       throw error;
     }
+  }
+
+  private async useCaptcha(
+    trx: Transaction<PortalDatabase>,
+    application: NewApplication,
+    captchaId: string,
+  ): Promise<void> {
+    const used = await trx
+      .updateTable("captchas")
+      .set({ state: "used" })
+      .where("id", "=", captchaId)
+      .where("state", "=", "checked")
+      .where("iin", "=", application.person.iin)
+      .where("application_number", "=", application.number)
+      .where("expires_at", ">", iso(application.submittedAt))
+      .executeTakeFirst();
+    if (used.numUpdatedRows !== 1n)
+      throw new InputError("captcha_used", "this IIN check was already used or has expired: check the IIN again");
   }
 
   async application(number: string): Promise<Application | undefined> {
