@@ -77,6 +77,8 @@ export interface OutboxMessage {
   readonly recipient: string;
   readonly language: string;
   readonly attempts: number;
+  /** Expiry reminders: the certificate they are about. */
+  readonly certificateSerial?: string;
 }
 
 const iso = (date: Date) => date.toISOString();
@@ -416,6 +418,18 @@ export class PortalStore {
     return row && applicationOf(row);
   }
 
+  /** A person's applications, newest first (the personal cabinet). */
+  async applicationsOfPerson(iin: string, limit = 100): Promise<Application[]> {
+    const rows = await this.db
+      .selectFrom("applications")
+      .selectAll()
+      .where("iin", "=", iin)
+      .orderBy("submitted_at", "desc")
+      .limit(limit)
+      .execute();
+    return rows.map(applicationOf);
+  }
+
   async applicationByReceipt(receiptHash: string, number: string): Promise<Application | undefined> {
     const row = await this.db
       .selectFrom("applications")
@@ -692,7 +706,7 @@ export class PortalStore {
   async claimDueMessages(now: Date, leaseUntil: Date, limit = 20): Promise<OutboxMessage[]> {
     const candidates = await this.db
       .selectFrom("outbox")
-      .select(["id", "application_number", "kind", "recipient", "language", "attempts"])
+      .select(["id", "application_number", "kind", "recipient", "language", "attempts", "certificate_serial"])
       .where("outcome", "is", null)
       .where("next_attempt_at", "<=", iso(now))
       .where((eb) => eb.or([eb("claimed_until", "is", null), eb("claimed_until", "<=", iso(now))]))
@@ -716,10 +730,21 @@ export class PortalStore {
           recipient: row.recipient,
           language: row.language,
           attempts: Number(row.attempts),
+          ...(row.certificate_serial ? { certificateSerial: row.certificate_serial } : {}),
         });
       }
     }
     return claimed;
+  }
+
+  /** An issued certificate's notAfter, as the reminder sweep copied it from the CA. */
+  async certificateNotAfter(serial: string): Promise<Date | undefined> {
+    const row = await this.db
+      .selectFrom("certificate_expiries")
+      .select("not_after")
+      .where("serial", "=", serial)
+      .executeTakeFirst();
+    return row && new Date(row.not_after);
   }
 
   async markSent(id: number, now: Date): Promise<void> {
