@@ -39,7 +39,8 @@ export class ExpiryReminders {
       for (const application of batch)
         for (const serial of [application.authSerial, application.signSerial]) {
           const record = await this.ca.certificate(serial);
-          if (record) expiries.push({ serial, applicationNumber: application.number, notAfter: record.notAfter });
+          if (record)
+            expiries.push({ serial, applicationNumber: application.number, notAfter: record.notAfter });
         }
       await this.store.saveExpiries(expiries, batch[batch.length - 1]!.issuedAt);
       copied += expiries.length;
@@ -50,8 +51,13 @@ export class ExpiryReminders {
   private async queueDue(now: Date): Promise<number> {
     const largest = Math.max(...REMINDER_DAYS);
     const reminders: NewReminder[] = [];
-    for (const certificate of await this.store.expiringCertificates(now, new Date(now.getTime() + largest * DAY))) {
-      const crossed = REMINDER_DAYS.filter((days) => certificate.notAfter.getTime() - days * DAY <= now.getTime());
+    for (const certificate of await this.store.expiringCertificates(
+      now,
+      new Date(now.getTime() + largest * DAY),
+    )) {
+      const crossed = REMINDER_DAYS.filter(
+        (days) => certificate.notAfter.getTime() - days * DAY <= now.getTime(),
+      );
       const missing = crossed.filter((days) => !certificate.reminded.includes(reminderKind(days)));
       if (missing.length === 0) continue;
       const nearest = Math.min(...crossed);

@@ -81,7 +81,11 @@ export class PersonalCabinet {
   async signIn(signature: string, now = new Date()): Promise<{ token: string; expiresAt: Date }> {
     const identity = await this.login.verify(signature, now);
     const certificates = await this.certificates({ iin: identity.iin, serial: identity.serial }, now);
-    if (!certificates.some((certificate) => certificate.serial === identity.serial && certificate.purpose === "auth"))
+    if (
+      !certificates.some(
+        (certificate) => certificate.serial === identity.serial && certificate.purpose === "auth",
+      )
+    )
       throw new SignatureRefused("not_a_person", "this certificate was not issued through this portal");
     const token = randomBytes(32).toString("base64url");
     const expiresAt = new Date(now.getTime() + this.sessionMinutes * 60_000);
@@ -133,7 +137,9 @@ export class PersonalCabinet {
           notAfter: record.notAfter,
           state,
           ...(record.revokedAt && isRevoked(record) ? { revokedAt: record.revokedAt } : {}),
-          ...(record.revocationReason && isRevoked(record) ? { revocationReason: record.revocationReason } : {}),
+          ...(record.revocationReason && isRevoked(record)
+            ? { revocationReason: record.revocationReason }
+            : {}),
         });
       }
     return certificates;
@@ -141,7 +147,9 @@ export class PersonalCabinet {
 
   /** One of the person's certificates; anyone else's is refused. */
   async certificate(session: CabinetSession, serial: string, now = new Date()): Promise<CabinetCertificate> {
-    const found = (await this.certificates(session, now)).find((certificate) => certificate.serial === serial);
+    const found = (await this.certificates(session, now)).find(
+      (certificate) => certificate.serial === serial,
+    );
     if (!found) throw new InputError("not_yours", "this certificate is not yours");
     return found;
   }
@@ -149,7 +157,8 @@ export class PersonalCabinet {
   /** The SIGN certificate the person signs with: their newest one still valid. */
   async signer(session: CabinetSession, now = new Date()): Promise<CabinetCertificate | undefined> {
     return (await this.certificates(session, now)).find(
-      (certificate) => certificate.purpose === "sign" && (certificate.state === "valid" || certificate.state === "expiring"),
+      (certificate) =>
+        certificate.purpose === "sign" && (certificate.state === "valid" || certificate.state === "expiring"),
     );
   }
 
@@ -170,12 +179,24 @@ export class PersonalCabinet {
   }
 
   /** Verifies the signed revocation, records it, then revokes at the CA (OCSP and the delta CRL follow). */
-  async submitRevocation(session: CabinetSession, signature: string, now = new Date()): Promise<CabinetAction> {
+  async submitRevocation(
+    session: CabinetSession,
+    signature: string,
+    now = new Date(),
+  ): Promise<CabinetAction> {
     const verified = await this.verify(session, signature, now);
     const { document } = verified;
-    if (document.action !== "revoke" || typeof document.certificate !== "string" || typeof document.reason !== "string")
+    if (
+      document.action !== "revoke" ||
+      typeof document.certificate !== "string" ||
+      typeof document.reason !== "string"
+    )
       throw new SignatureRefused("bad_signed_document", "what was signed is not a revocation");
-    const request = await this.checkRevocation(session, { serial: document.certificate, reason: document.reason }, now);
+    const request = await this.checkRevocation(
+      session,
+      { serial: document.certificate, reason: document.reason },
+      now,
+    );
     return this.act(verified, { kind: "revoke", certificateSerial: request.serial }, () =>
       this.ca.revoke(request.serial, request.reason),
     );
@@ -190,9 +211,13 @@ export class PersonalCabinet {
     if (!/^[0-9a-f]{1,64}$/.test(serial))
       throw new InputError("bad_certificate", "the certificate serial must be hexadecimal");
     if (!(REVOCATION_REASONS as readonly string[]).includes(request.reason))
-      throw new InputError("bad_reason", `the revocation reason must be one of ${REVOCATION_REASONS.join(", ")}`);
+      throw new InputError(
+        "bad_reason",
+        `the revocation reason must be one of ${REVOCATION_REASONS.join(", ")}`,
+      );
     const certificate = await this.certificate(session, serial, now);
-    if (certificate.state === "revoked") throw new InputError("already_revoked", "this certificate is already revoked");
+    if (certificate.state === "revoked")
+      throw new InputError("already_revoked", "this certificate is already revoked");
     return { serial, reason: request.reason };
   }
 
@@ -204,7 +229,11 @@ export class PersonalCabinet {
   }
 
   /** The renewal to sign: the new keys' fingerprints and where they are kept, after every check a submission gets. */
-  async prepareRenewal(session: CabinetSession, keys: RenewalKeys, now = new Date()): Promise<PreparedSignature> {
+  async prepareRenewal(
+    session: CabinetSession,
+    keys: RenewalKeys,
+    now = new Date(),
+  ): Promise<PreparedSignature> {
     const checked = this.checkRenewal(keys);
     return this.signatures.prepare(
       audienceOf(session),
@@ -241,7 +270,9 @@ export class PersonalCabinet {
     const checked = this.checkRenewal({ number, storage, ...keys });
     if (checked.auth !== document.authKey || checked.sign !== document.signKey)
       throw new SignatureRefused("keys_differ", "these are not the keys the renewal was signed for");
-    const latest = (await this.applications(session)).find((application) => application.authSerial !== undefined);
+    const latest = (await this.applications(session)).find(
+      (application) => application.authSerial !== undefined,
+    );
     if (!latest) throw new InputError("not_a_person", "you have no issued application to renew");
     const action = await this.act(verified, { kind: "renew", applicationNumber: number }, async () => {
       await this.enrollment.submitRenewal(
@@ -314,7 +345,11 @@ export class PersonalCabinet {
     try {
       await effect();
     } catch (error) {
-      await this.store.setActionOutcome(id, `failed: ${error instanceof Error ? error.message : String(error)}`, new Date());
+      await this.store.setActionOutcome(
+        id,
+        `failed: ${error instanceof Error ? error.message : String(error)}`,
+        new Date(),
+      );
       throw error;
     }
     await this.store.setActionOutcome(id, "applied", new Date());

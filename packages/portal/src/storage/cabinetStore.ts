@@ -83,7 +83,13 @@ export class CabinetStore {
 
   // ------------------------------------------------------------------ sessions
 
-  async createSession(tokenHash: string, iin: string, serial: string, now: Date, expiresAt: Date): Promise<void> {
+  async createSession(
+    tokenHash: string,
+    iin: string,
+    serial: string,
+    now: Date,
+    expiresAt: Date,
+  ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto("cabinet_sessions")
@@ -176,7 +182,11 @@ export class CabinetStore {
   }
 
   async action(id: number): Promise<CabinetAction | undefined> {
-    const row = await this.db.selectFrom("cabinet_actions").selectAll().where("id", "=", id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("cabinet_actions")
+      .selectAll()
+      .where("id", "=", id)
+      .executeTakeFirst();
     return row && actionOf(row);
   }
 
@@ -214,7 +224,14 @@ export class CabinetStore {
       .execute();
     return rows.flatMap((row) =>
       row.auth_serial && row.sign_serial && row.issued_at
-        ? [{ number: row.number, authSerial: row.auth_serial, signSerial: row.sign_serial, issuedAt: row.issued_at }]
+        ? [
+            {
+              number: row.number,
+              authSerial: row.auth_serial,
+              signSerial: row.sign_serial,
+              issuedAt: row.issued_at,
+            },
+          ]
         : [],
     );
   }
