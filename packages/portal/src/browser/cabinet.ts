@@ -1,7 +1,13 @@
 // The personal cabinet's page script: the login challenge signed with the person's AUTH key, and
 // revocations and renewals signed with their SIGN key, through the local agent; a renewal's new
 // keys come from the agent's generateCsr, and the status page installs the new certificates.
-import { AgentConnection, CLIENT_AUTH, EMAIL_PROTECTION, generateCsr, signWithAgent } from "./agentConnection.ts";
+import {
+  AgentConnection,
+  CLIENT_AUTH,
+  EMAIL_PROTECTION,
+  generateCsr,
+  signWithAgent,
+} from "./agentConnection.ts";
 import { postJson } from "./postJson.ts";
 
 const status = document.getElementById("agent-status")!;
@@ -72,7 +78,12 @@ async function renew(): Promise<void> {
   } finally {
     agent.close();
   }
-  const done = await signed("/cabinet/renewal/prepare", { number, storage: storage.value, ...csrs }, "/cabinet/renewal", csrs);
+  const done = await signed(
+    "/cabinet/renewal/prepare",
+    { number, storage: storage.value, ...csrs },
+    "/cabinet/renewal",
+    csrs,
+  );
   if (!done) return;
   // The status page installs them, as it does for every issued application.
   const install = document.querySelector<HTMLFormElement>("#install-renewed")!;

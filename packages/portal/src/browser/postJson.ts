@@ -1,5 +1,8 @@
 /** A JSON POST with the page's CSRF token, as every page script sends its requests. */
-export async function postJson(url: string, body: object): Promise<{ ok: boolean; data: Record<string, string> }> {
+export async function postJson(
+  url: string,
+  body: object,
+): Promise<{ ok: boolean; data: Record<string, string> }> {
   const csrfToken = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')!.content;
   const response = await fetch(url, {
     method: "POST",

@@ -51,46 +51,51 @@ export function cabinetHomePage(context: PageContext, view: CabinetView): Html {
     </form>
     ${cabinetStatus(t)}
     <h2>${t.cabinetCertificates}</h2>
-    ${view.certificates.length === 0
-      ? html`<p>${t.cabinetNoCertificates}</p>`
-      : html`<table id="certificates">
-          <tr>
-            <th>${t.certPurpose}</th>
-            <th>${t.serial}</th>
-            <th>${t.certValidity}</th>
-            <th>${t.certState}</th>
-            <th>${t.certDownload}</th>
-            <th>${t.revokeButton}</th>
-          </tr>
-          ${view.certificates.map(
-            (certificate) =>
-              html`<tr data-serial="${certificate.serial}" data-state="${certificate.state}">
-                <td>${certificate.purpose === "auth" ? t.certificateAuth : t.certificateSign}</td>
-                <td class="mono">${certificate.serial}</td>
-                <td>${formatDate(certificate.notAfter)}</td>
-                <td class="state">${reasons[`state_${certificate.state}`]}</td>
-                <td>
-                  <a href="/cabinet/certificates/${certificate.serial}.cer">DER</a> ·
-                  <a href="/cabinet/certificates/${certificate.serial}.pem">PEM</a>
-                </td>
-                <td>
-                  ${certificate.state === "revoked" || certificate.state === "expired"
-                    ? ""
-                    : html`<form class="revoke inline" data-serial="${certificate.serial}">
-                        <label
-                          >${t.revokeReason}
-                          <select name="reason">
-                            ${REVOCATION_REASONS.map(
-                              (reason) => html`<option value="${reason}">${reasons[`reason_${reason}`]}</option>`,
-                            )}
-                          </select></label
-                        >
-                        <button type="submit">${t.revokeButton}</button>
-                      </form>`}
-                </td>
-              </tr>`,
-          )}
-        </table>`}
+    ${
+      view.certificates.length === 0
+        ? html`<p>${t.cabinetNoCertificates}</p>`
+        : html`<table id="certificates">
+            <tr>
+              <th>${t.certPurpose}</th>
+              <th>${t.serial}</th>
+              <th>${t.certValidity}</th>
+              <th>${t.certState}</th>
+              <th>${t.certDownload}</th>
+              <th>${t.revokeButton}</th>
+            </tr>
+            ${view.certificates.map(
+              (certificate) =>
+                html`<tr data-serial="${certificate.serial}" data-state="${certificate.state}">
+                  <td>${certificate.purpose === "auth" ? t.certificateAuth : t.certificateSign}</td>
+                  <td class="mono">${certificate.serial}</td>
+                  <td>${formatDate(certificate.notAfter)}</td>
+                  <td class="state">${reasons[`state_${certificate.state}`]}</td>
+                  <td>
+                    <a href="/cabinet/certificates/${certificate.serial}.cer">DER</a> ·
+                    <a href="/cabinet/certificates/${certificate.serial}.pem">PEM</a>
+                  </td>
+                  <td>
+                    ${
+                      certificate.state === "revoked" || certificate.state === "expired"
+                        ? ""
+                        : html`<form class="revoke inline" data-serial="${certificate.serial}">
+                            <label
+                              >${t.revokeReason}
+                              <select name="reason">
+                                ${REVOCATION_REASONS.map(
+                                  (reason) =>
+                                    html`<option value="${reason}">${reasons[`reason_${reason}`]}</option>`,
+                                )}
+                              </select></label
+                            >
+                            <button type="submit">${t.revokeButton}</button>
+                          </form>`
+                    }
+                  </td>
+                </tr>`,
+            )}
+          </table>`
+    }
     <h2>${t.cabinetApplications}</h2>
     <table id="applications">
       ${view.applications.map(
@@ -103,25 +108,27 @@ export function cabinetHomePage(context: PageContext, view: CabinetView): Html {
       )}
     </table>
     <h2>${t.renewTitle}</h2>
-    ${view.canRenew
-      ? html`<p>${t.renewText}</p>
-          <label
-            >${t.storage}
-            <select id="renew-storage">
-              ${KEY_STORAGE_KINDS.map(
-                (kind) =>
-                  html`<option value="${kind}" data-agent-storage="${KEY_STORAGES[kind].agentStorage}">
-                    ${storageLabel(t, kind)}
-                  </option>`,
-              )}
-            </select></label
-          >
-          <button type="button" id="renew">${t.renewButton}</button>
-          <form id="install-renewed" method="post" action="/status" hidden>
-            ${csrfField(context)}
-            <input type="hidden" name="number" value="" />
-            <input type="hidden" name="iin" value="${view.iin}" />
-          </form>`
-      : html`<p>${t.renewNoSignKey}</p>`}
+    ${
+      view.canRenew
+        ? html`<p>${t.renewText}</p>
+            <label
+              >${t.storage}
+              <select id="renew-storage">
+                ${KEY_STORAGE_KINDS.map(
+                  (kind) =>
+                    html`<option value="${kind}" data-agent-storage="${KEY_STORAGES[kind].agentStorage}">
+                      ${storageLabel(t, kind)}
+                    </option>`,
+                )}
+              </select></label
+            >
+            <button type="button" id="renew">${t.renewButton}</button>
+            <form id="install-renewed" method="post" action="/status" hidden>
+              ${csrfField(context)}
+              <input type="hidden" name="number" value="" />
+              <input type="hidden" name="iin" value="${view.iin}" />
+            </form>`
+        : html`<p>${t.renewNoSignKey}</p>`
+    }
     ${script}`;
 }

@@ -14,7 +14,8 @@ export const CABINET_COOKIE = "qcabinet";
 const CABINET_BODY_LIMIT = 48 * 1024;
 
 type JsonBody = Record<string, unknown> | undefined;
-const field = (body: JsonBody, name: string) => (typeof body?.[name] === "string" ? (body[name] as string) : "");
+const field = (body: JsonBody, name: string) =>
+  typeof body?.[name] === "string" ? (body[name] as string) : "";
 
 export function cabinetRoutes(app: FastifyInstance, site: Site): void {
   const cabinet = site.portal.cabinet;
@@ -26,11 +27,14 @@ export function cabinetRoutes(app: FastifyInstance, site: Site): void {
     if (!(error instanceof InputError)) throw error;
     const catalog = messages(site.languageOf(request)) as unknown as Record<string, string>;
     const status = error.name === "SignatureRefused" ? 403 : 422;
-    return reply.code(status).send({ error: error.code, message: catalog[`err_${error.code}`] ?? error.message });
+    return reply
+      .code(status)
+      .send({ error: error.code, message: catalog[`err_${error.code}`] ?? error.message });
   };
 
   /** A JSON route that needs a live cabinet session. */
-  const withSession = (handler: (session: CabinetSession, body: JsonBody, reply: FastifyReply) => Promise<unknown>) =>
+  const withSession =
+    (handler: (session: CabinetSession, body: JsonBody, reply: FastifyReply) => Promise<unknown>) =>
     async (request: FastifyRequest<{ Body: JsonBody }>, reply: FastifyReply) => {
       const session = await sessionOf(request);
       if (!session) return reply.code(401).send({ error: "no_session", message: "sign in again" });
@@ -58,12 +62,20 @@ export function cabinetRoutes(app: FastifyInstance, site: Site): void {
       cabinet.signer(session),
     ]);
     const person = applications.find((application) => application.person)?.person;
-    const name = person ? [person.surname, person.givenName, person.patronymic].filter(Boolean).join(" ") : "";
+    const name = person
+      ? [person.surname, person.givenName, person.patronymic].filter(Boolean).join(" ")
+      : "";
     return site.send(
       reply,
       context,
       context.t.cabinetTitle,
-      cabinetHomePage(context, { iin: session.iin, name, certificates, applications, canRenew: signer !== undefined }),
+      cabinetHomePage(context, {
+        iin: session.iin,
+        name,
+        certificates,
+        applications,
+        canRenew: signer !== undefined,
+      }),
     );
   });
 
@@ -116,7 +128,10 @@ export function cabinetRoutes(app: FastifyInstance, site: Site): void {
     "/cabinet/revocation/prepare",
     withSession(async (session, body, reply) =>
       reply.send(
-        await cabinet.prepareRevocation(session, { serial: field(body, "serial"), reason: field(body, "reason") }),
+        await cabinet.prepareRevocation(session, {
+          serial: field(body, "serial"),
+          reason: field(body, "reason"),
+        }),
       ),
     ),
   );
