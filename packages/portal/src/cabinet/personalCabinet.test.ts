@@ -196,6 +196,18 @@ for (const makeDatabase of testDatabases()) {
         ),
         failsWith("keys_differ"),
       );
+      // Signed with another person's SIGN key: refused.
+      await assert.rejects(
+        env.portal.cabinet.submitRenewal(
+          session,
+          opensslSign(
+            Buffer.from((await env.portal.cabinet.prepareRenewal(session, renewal)).data, "base64"),
+            other.sign,
+          ),
+          { authCsr: keys.auth, signCsr: keys.sign },
+        ),
+        failsWith("wrong_signer"),
+      );
       assert.equal(await env.portal.store.application(number), undefined);
       const { action } = await env.portal.cabinet.submitRenewal(session, signature, {
         authCsr: keys.auth,
