@@ -7,7 +7,10 @@ import { OutboxWorker, type OutboxWorkerOptions } from "./mail/outboxWorker.ts";
 import { EmbeddedPersonRegistry } from "./registry/embeddedRegistry.ts";
 import { HttpPersonRegistry, type HttpRegistryOptions } from "./registry/httpRegistry.ts";
 import type { PersonRegistry } from "./registry/personRegistry.ts";
+import { ExpiryReminders } from "./cabinet/expiryReminders.ts";
+import { PersonalCabinet } from "./cabinet/personalCabinet.ts";
 import { RegistrationConsole } from "./console/registrationConsole.ts";
+import { CabinetStore } from "./storage/cabinetStore.ts";
 import { ConsoleStore } from "./storage/consoleStore.ts";
 import { PortalStore } from "./storage/portalStore.ts";
 import { portalRoutes } from "./web/portalRoutes.ts";
@@ -47,6 +50,8 @@ export interface PortalOptions {
   readonly log?: (line: string) => void;
   /** How long a console login lasts (default 30 minutes). */
   readonly consoleSessionMinutes?: number;
+  /** How long a personal cabinet login lasts (default 30 minutes). */
+  readonly cabinetSessionMinutes?: number;
   /** The public base URL, for the enrolment links the console makes. */
   readonly baseUrl?: string;
 }
@@ -68,6 +73,8 @@ export class Portal {
   readonly csrfKey: Buffer;
   readonly consoleStore: ConsoleStore;
   readonly console: RegistrationConsole;
+  readonly cabinet: PersonalCabinet;
+  readonly reminders: ExpiryReminders;
   private sweeper: NodeJS.Timeout | undefined;
   private issuanceResumer: NodeJS.Timeout | undefined;
 
@@ -97,6 +104,17 @@ export class Portal {
       options.ca,
       options.consoleSessionMinutes,
     );
+    const cabinetStore = new CabinetStore(this.consoleStore);
+    this.cabinet = new PersonalCabinet(
+      cabinetStore,
+      this.consoleStore,
+      store,
+      this.enrollment,
+      this.lifecycle,
+      options.ca,
+      options.cabinetSessionMinutes,
+    );
+    this.reminders = new ExpiryReminders(cabinetStore, options.ca);
   }
 
   static async open(options: PortalOptions): Promise<Portal> {
@@ -122,7 +140,7 @@ export class Portal {
   readonly plugin = (app: FastifyInstance) => portalRoutes(app, { portal: this });
 
   /**
-   * Starts the mail worker, the life-cycle sweep (expiry, purge, old captchas) and the resumption
+   * Starts the mail worker, the life-cycle sweep (expiry, purge, old captchas, expiry reminders) and the resumption
    * of issuances that a stopped process left half-done.
    */
   start(): void {
@@ -131,10 +149,11 @@ export class Portal {
       Promise.all([
         this.lifecycle.sweep(this.options.retentionDays ?? 365),
         this.consoleStore.deleteExpiredChallenges(new Date()),
+        this.reminders.run(),
       ])
-        .then(([result]) => result)
         .then(
-          (result) => (result.expired > 0 ? this.outbox.kick() : undefined),
+          ([result, , reminders]) =>
+            result.expired > 0 || reminders.queued > 0 ? this.outbox.kick() : undefined,
           (error: Error) => this.options.log?.(`sweep: ${error.message}`),
         );
     this.sweeper = setInterval(sweep, this.options.sweepMilliseconds ?? 600_000);

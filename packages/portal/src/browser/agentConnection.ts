@@ -117,3 +117,27 @@ export function generateCsr(agent: AgentConnection, args: Omit<GenerateCsrArgs, 
 export function importCertificate(agent: AgentConnection, args: ImportCertificateArgs) {
   return basics<ImportCertificateResult>(agent, "importCertificate", args);
 }
+
+/** The EKUs that pick a person's keys: AUTH logs in, SIGN signs documents. */
+export const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+export const EMAIL_PROTECTION = "1.3.6.1.5.5.7.3.4";
+
+/** One CMS over `data` (base64) by a key with `eku` (and this serial, when given); undefined if cancelled. */
+export async function signWithAgent(data: string, eku: string, serialNumber?: string): Promise<string | undefined> {
+  const agent = await AgentConnection.connect();
+  try {
+    const outcome = await basics<string | string[]>(agent, "sign", {
+      allowedStorages: null,
+      format: "cms",
+      data,
+      signingParams: { decode: true, encapsulate: true, digested: false },
+      signerParams: { extKeyUsageOids: [eku], ...(serialNumber ? { serialNumber } : {}) },
+      locale: "en",
+    });
+    if ("error" in outcome) throw new Error(outcome.error);
+    if ("cancelled" in outcome) return undefined;
+    return Array.isArray(outcome.result) ? outcome.result[0] : outcome.result;
+  } finally {
+    agent.close();
+  }
+}

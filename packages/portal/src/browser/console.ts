@@ -1,46 +1,13 @@
 // The console's page script: signs the login challenge with the operator's AUTH key and each
 // decision with their SIGN key through the local agent (kz.gov.pki.knca.basics sign, CMS attached).
-import { AgentConnection, basics } from "./agentConnection.ts";
+import { CLIENT_AUTH, EMAIL_PROTECTION, signWithAgent } from "./agentConnection.ts";
+import { postJson } from "./postJson.ts";
 
-const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
-const EMAIL_PROTECTION = "1.3.6.1.5.5.7.3.4";
-
-const csrfToken = () => document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')!.content;
 const status = document.getElementById("agent-status")!;
 const show = (kind: "notice" | "error" | "success", message: string) => {
   status.className = `agent-status ${kind}`;
   status.textContent = message;
 };
-
-async function postJson(url: string, body: object): Promise<{ ok: boolean; data: Record<string, string> }> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json", "x-csrf-token": csrfToken() },
-    body: JSON.stringify(body),
-    credentials: "same-origin",
-  });
-  return { ok: response.ok, data: (await response.json()) as Record<string, string> };
-}
-
-/** One CMS over `data` (base64) by a key with `eku` (and this serial, when given); undefined if cancelled. */
-async function signWithAgent(data: string, eku: string, serialNumber?: string): Promise<string | undefined> {
-  const agent = await AgentConnection.connect();
-  try {
-    const outcome = await basics<string | string[]>(agent, "sign", {
-      allowedStorages: null,
-      format: "cms",
-      data,
-      signingParams: { decode: true, encapsulate: true, digested: false },
-      signerParams: { extKeyUsageOids: [eku], ...(serialNumber ? { serialNumber } : {}) },
-      locale: "en",
-    });
-    if ("error" in outcome) throw new Error(outcome.error);
-    if ("cancelled" in outcome) return undefined;
-    return Array.isArray(outcome.result) ? outcome.result[0] : outcome.result;
-  } finally {
-    agent.close();
-  }
-}
 
 async function login(): Promise<void> {
   show("notice", "Asking the agent to sign the login challenge…");

@@ -2,19 +2,18 @@
 // signs with their SIGN key through the agent. The server makes the document (with a single-use
 // nonce), checks the signature before anything changes, stores document and CMS with an audit
 // entry, and only then carries the decision out. An auditor re-verifies any of them later.
-import { randomBytes } from "node:crypto";
 import { InputError } from "@qoltanba/pki";
-import { canonicalJson, parseCanonicalJson, type CanonicalValue } from "../auth/canonicalJson.ts";
-import { decodeCms, SIGN_PURPOSE, SignatureRefused, verifySignedDocument } from "../auth/signedDocument.ts";
+import { parseCanonicalJson, type CanonicalValue } from "../auth/canonicalJson.ts";
+import { PreparedSignatures, type PreparedSignature } from "../auth/preparedSignature.ts";
+import { SIGN_PURPOSE, SignatureRefused, verifySignedDocument } from "../auth/signedDocument.ts";
 import type { CaClient } from "../caClient.ts";
 import type { ApplicationLifecycle } from "../enrollment/lifecycle.ts";
-import { sha256Hex, type ConsoleStore, type Decision, type Operator } from "../storage/consoleStore.ts";
+import type { ConsoleStore, Decision, Operator } from "../storage/consoleStore.ts";
 import type { Application, PortalStore } from "../storage/portalStore.ts";
 import type { DecisionKind } from "../storage/schema.ts";
 import { Forbidden, inScope, requirePermission } from "./roles.ts";
 
 export const DECISION_DOCUMENT_TYPE = "qoltanba-decision";
-export const DECISION_SECONDS = 300;
 /** The reasons an operator may give for revoking on the person's request (RFC 5280 5.3.1). */
 export const REVOCATION_REASONS = [
   "unspecified",
@@ -35,13 +34,7 @@ export interface DecisionRequest {
   readonly request?: string;
 }
 
-export interface PreparedDecision {
-  readonly document: string;
-  /** base64 of the document: what the agent signs. */
-  readonly data: string;
-  /** The serial of the SIGN certificate that must sign it (for the agent's key filter). */
-  readonly signer: string;
-}
+export type PreparedDecision = PreparedSignature;
 
 export interface Reverification {
   readonly valid: boolean;
@@ -53,26 +46,22 @@ const isKind = (value: unknown): value is DecisionKind =>
   value === "confirm" || value === "reject" || value === "revoke";
 
 export class SignedDecisions {
+  private readonly signatures: PreparedSignatures;
+
   constructor(
     private readonly consoleStore: ConsoleStore,
     private readonly portalStore: PortalStore,
     private readonly lifecycle: ApplicationLifecycle,
     private readonly ca: CaClient,
-  ) {}
+  ) {
+    this.signatures = new PreparedSignatures(consoleStore, ca, "operator");
+  }
 
   /** The document to sign, after checking the decision may be made now. */
   async prepare(operator: Operator, request: DecisionRequest, now = new Date()): Promise<PreparedDecision> {
     const normalized = normalize(request);
     await this.check(operator, normalized);
-    const nonce = randomBytes(24).toString("base64url");
-    const document = canonicalJson(documentOf(normalized, operator.signSerial!, nonce, now));
-    await this.consoleStore.createChallenge(
-      nonce,
-      audienceOf(operator),
-      sha256Hex(document),
-      new Date(now.getTime() + DECISION_SECONDS * 1000),
-    );
-    return { document, data: Buffer.from(document).toString("base64"), signer: operator.signSerial! };
+    return this.signatures.prepare(audienceOf(operator), operator.signSerial!, fieldsOf(normalized), now);
   }
 
   /**
@@ -81,36 +70,18 @@ export class SignedDecisions {
    * and the decision is still allowed.
    */
   async submit(operator: Operator, signature: string, now = new Date()): Promise<Decision> {
-    const cms = decodeCms(signature);
-    const signed = await verifySignedDocument(cms, { ca: this.ca, purpose: SIGN_PURPOSE, at: now });
-    if (signed.serial !== operator.signSerial)
-      throw new SignatureRefused(
-        "wrong_signer",
-        "the decision must be signed with your own SIGN certificate",
-      );
-    const text = signed.content.toString("utf8");
-    const document = parseCanonicalJson(text);
-    const request = document && requestOf(document);
-    if (
-      !document ||
-      !request ||
-      document.operator !== operator.signSerial ||
-      typeof document.nonce !== "string"
-    )
-      throw new SignatureRefused("bad_decision_document", "what was signed is not a decision prepared here");
-    const spent = await this.consoleStore.spendChallenge(
-      document.nonce,
+    const { signed, cms, text, document } = await this.signatures.verify(
       audienceOf(operator),
-      sha256Hex(text),
+      signature,
+      (signer) => {
+        if (signer.serial !== operator.signSerial)
+          throw new SignatureRefused("wrong_signer", "the decision must be signed with your own SIGN certificate");
+      },
       now,
     );
-    if (spent !== "ok")
-      throw new SignatureRefused(
-        `nonce_${spent}`,
-        spent === "used"
-          ? "this signed decision was already submitted"
-          : "this decision was not prepared for you, or took too long: sign it again",
-      );
+    const request = requestOf(document);
+    if (!request)
+      throw new SignatureRefused("bad_decision_document", "what was signed is not a decision prepared here");
     await this.check(operator, request);
     const id = await this.consoleStore.recordDecision({
       kind: request.kind,
@@ -242,12 +213,7 @@ function normalize(request: DecisionRequest): DecisionRequest {
   };
 }
 
-function documentOf(
-  request: DecisionRequest,
-  signer: string,
-  nonce: string,
-  now: Date,
-): { [key: string]: CanonicalValue } {
+function fieldsOf(request: DecisionRequest): { [key: string]: CanonicalValue } {
   return {
     type: DECISION_DOCUMENT_TYPE,
     decision: request.kind,
@@ -255,9 +221,6 @@ function documentOf(
     ...(request.reason !== undefined ? { reason: request.reason } : {}),
     ...(request.certificate !== undefined ? { certificate: request.certificate } : {}),
     ...(request.request !== undefined ? { request: request.request } : {}),
-    operator: signer,
-    nonce,
-    at: now.toISOString(),
   };
 }
 

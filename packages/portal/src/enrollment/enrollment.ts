@@ -143,6 +143,59 @@ export class Enrollment {
       throw new InputError("captcha_used", "the IIN check was used or has expired");
     const person = await this.findPerson(input.iin);
     const email = this.checkEmail(input.email, input.emailRepeat);
+    const receipt = randomBytes(24).toString("base64url");
+    const deadline = new Date(now.getTime() + this.settings.deadlineDays * DAY);
+    await this.store.insertApplication(
+      {
+        ...(await this.checkedDetails(input)),
+        number: checked.applicationNumber,
+        person,
+        ...(email ? { email } : {}),
+        language: input.language,
+        receiptHash: receiptHash(receipt),
+        submittedAt: now,
+        deadlineAt: deadline,
+      },
+      input.ticket,
+    );
+    return { number: checked.applicationNumber, receipt, deadline };
+  }
+
+  /**
+   * A renewal from the personal cabinet: the person proved who they are by signing it with their
+   * current SIGN key, so there is no captcha; the registry still names them, and the keys pass the
+   * same checks as any submission. Returns the number (the caller confirms it at once).
+   */
+  async submitRenewal(
+    input: Omit<Submission, "ticket" | "emailRepeat"> & { readonly number: string },
+    now = new Date(),
+  ): Promise<Submitted> {
+    if (!/^\d{16}$/.test(input.number))
+      throw new InputError("bad_application_number", "an application number has 16 digits");
+    const person = await this.findPerson(input.iin);
+    const email = this.checkEmail(input.email, input.email);
+    const receipt = randomBytes(24).toString("base64url");
+    const deadline = new Date(now.getTime() + this.settings.deadlineDays * DAY);
+    await this.store.insertApplication(
+      {
+        ...(await this.checkedDetails(input)),
+        number: input.number,
+        person,
+        ...(email ? { email } : {}),
+        language: input.language,
+        receiptHash: receiptHash(receipt),
+        submittedAt: now,
+        deadlineAt: deadline,
+      },
+      undefined,
+    );
+    return { number: input.number, receipt, deadline };
+  }
+
+  /** Where, which storage and which keys: checked as every submission checks them. */
+  private async checkedDetails(
+    input: Pick<Submission, "region" | "locality" | "center" | "storage" | "authCsr" | "signCsr">,
+  ) {
     const region = regionByCode(input.region);
     const locality = localityByCode(input.locality);
     if (!region || !locality || locality.region !== region.code)
@@ -160,29 +213,16 @@ export class Enrollment {
       if (await this.store.keyInApplication(key.fingerprint))
         throw new InputError("key_in_use", "this key is in another application");
     }
-    const receipt = randomBytes(24).toString("base64url");
-    const deadline = new Date(now.getTime() + this.settings.deadlineDays * DAY);
-    await this.store.insertApplication(
-      {
-        number: checked.applicationNumber,
-        person,
-        ...(email ? { email } : {}),
-        language: input.language,
-        region: region.code,
-        locality: locality.code,
-        center: center.code,
-        storage: input.storage,
-        authCsr: auth.pem,
-        signCsr: sign.pem,
-        authSpkiSha256: auth.fingerprint,
-        signSpkiSha256: sign.fingerprint,
-        receiptHash: receiptHash(receipt),
-        submittedAt: now,
-        deadlineAt: deadline,
-      },
-      input.ticket,
-    );
-    return { number: checked.applicationNumber, receipt, deadline };
+    return {
+      region: region.code,
+      locality: locality.code,
+      center: center.code,
+      storage: input.storage,
+      authCsr: auth.pem,
+      signCsr: sign.pem,
+      authSpkiSha256: auth.fingerprint,
+      signSpkiSha256: sign.fingerprint,
+    };
   }
 
   private checkEmail(email: string | undefined, repeat: string | undefined): string | undefined {
@@ -196,7 +236,7 @@ export class Enrollment {
     return value;
   }
 
-  private checkCsr(pem: string): { pem: string; fingerprint: string } {
+  checkCsr(pem: string): { pem: string; fingerprint: string } {
     if (pem.length > LIMITS.csr) throw new InputError("too_long", "CSR too long");
     try {
       const csr = verifyCsr(pem);

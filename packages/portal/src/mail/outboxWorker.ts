@@ -129,7 +129,9 @@ export class OutboxWorker {
       deadline: formatDate(application.deadlineAt),
       center: centerByCode(application.center)?.name[language] ?? application.center,
       reason: application.rejectionReason ?? "",
+      ...(await this.reminderValues(message)),
     };
+    const template = message.kind.startsWith("expiry") ? "expiry" : message.kind;
     const attachments =
       message.kind === "submitted"
         ? [
@@ -143,9 +145,20 @@ export class OutboxWorker {
     return {
       messageId: `<outbox-${message.id}.${application.number}@qoltanba>`,
       to: message.recipient,
-      subject: fill(t[`mailSubject_${message.kind}`]!, values),
-      text: fill(t[`mailBody_${message.kind}`]!, values),
+      subject: fill(t[`mailSubject_${template}`]!, values),
+      text: fill(t[`mailBody_${template}`]!, values),
       attachments,
+    };
+  }
+
+  /** An expiry reminder names the certificate, its notAfter and the days left at the threshold. */
+  private async reminderValues(message: OutboxMessage): Promise<Record<string, string>> {
+    if (!message.certificateSerial) return {};
+    const notAfter = await this.store.certificateNotAfter(message.certificateSerial);
+    return {
+      serial: message.certificateSerial,
+      days: message.kind.replace("expiry", ""),
+      expires: notAfter ? formatDate(notAfter) : "",
     };
   }
 }

@@ -502,8 +502,11 @@ export class ConsoleStore {
     return this.db.transaction().execute((trx) => this.appendAuditIn(trx, action, details, now));
   }
 
-  /** Appends after the last entry; on PostgreSQL an advisory lock serialises appenders of every process. */
-  private async appendAuditIn(
+  /**
+   * Appends after the last entry; on PostgreSQL an advisory lock serialises appenders of every
+   * process. The cabinet's store appends its entries through this, in its own transactions.
+   */
+  async appendAuditIn(
     trx: Transaction<PortalDatabase>,
     action: string,
     details: Record<string, string | number>,

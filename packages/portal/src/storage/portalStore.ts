@@ -77,6 +77,8 @@ export interface OutboxMessage {
   readonly recipient: string;
   readonly language: string;
   readonly attempts: number;
+  /** Expiry reminders: the certificate they are about. */
+  readonly certificateSerial?: string;
 }
 
 const iso = (date: Date) => date.toISOString();
@@ -319,26 +321,14 @@ export class PortalStore {
 
   /**
    * Stores a submission in one transaction: uses up the checked captcha (which must carry this IIN
-   * and number), inserts the application and, with an e-mail address, its outbox message.
+   * and number), inserts the application and, with an e-mail address, its outbox message. A
+   * renewal signed in the personal cabinet has no captcha (`undefined`: the signature vouches) and
+   * no "come to a Registration Center" e-mail.
    */
-  async insertApplication(application: NewApplication, captchaId: string): Promise<void> {
+  async insertApplication(application: NewApplication, captchaId: string | undefined): Promise<void> {
     try {
       await this.db.transaction().execute(async (trx) => {
-        const used = await trx
-          .updateTable("captchas")
-          .set({ state: "used" })
-          .where("id", "=", captchaId)
-          .where("state", "=", "checked")
-          .where("iin", "=", application.person.iin)
-          .where("application_number", "=", application.number)
-          .where("expires_at", ">", iso(application.submittedAt))
-          .executeTakeFirst();
-        if (used.numUpdatedRows !== 1n) {
-          throw new InputError(
-            "captcha_used",
-            "this IIN check was already used or has expired: check the IIN again",
-          );
-        }
+        if (captchaId !== undefined) await this.useCaptcha(trx, application, captchaId);
         await trx
           .insertInto("applications")
           .values({
@@ -379,7 +369,7 @@ export class PortalStore {
             sign_csr: application.signCsr,
           })
           .execute();
-        if (application.email)
+        if (application.email && captchaId !== undefined)
           await this.enqueueIn(
             trx,
             application.number,
@@ -401,6 +391,24 @@ export class PortalStore {
     }
   }
 
+  private async useCaptcha(
+    trx: Transaction<PortalDatabase>,
+    application: NewApplication,
+    captchaId: string,
+  ): Promise<void> {
+    const used = await trx
+      .updateTable("captchas")
+      .set({ state: "used" })
+      .where("id", "=", captchaId)
+      .where("state", "=", "checked")
+      .where("iin", "=", application.person.iin)
+      .where("application_number", "=", application.number)
+      .where("expires_at", ">", iso(application.submittedAt))
+      .executeTakeFirst();
+    if (used.numUpdatedRows !== 1n)
+      throw new InputError("captcha_used", "this IIN check was already used or has expired: check the IIN again");
+  }
+
   async application(number: string): Promise<Application | undefined> {
     const row = await this.db
       .selectFrom("applications")
@@ -408,6 +416,18 @@ export class PortalStore {
       .where("number", "=", number)
       .executeTakeFirst();
     return row && applicationOf(row);
+  }
+
+  /** A person's applications, newest first (the personal cabinet). */
+  async applicationsOfPerson(iin: string, limit = 100): Promise<Application[]> {
+    const rows = await this.db
+      .selectFrom("applications")
+      .selectAll()
+      .where("iin", "=", iin)
+      .orderBy("submitted_at", "desc")
+      .limit(limit)
+      .execute();
+    return rows.map(applicationOf);
   }
 
   async applicationByReceipt(receiptHash: string, number: string): Promise<Application | undefined> {
@@ -686,7 +706,7 @@ export class PortalStore {
   async claimDueMessages(now: Date, leaseUntil: Date, limit = 20): Promise<OutboxMessage[]> {
     const candidates = await this.db
       .selectFrom("outbox")
-      .select(["id", "application_number", "kind", "recipient", "language", "attempts"])
+      .select(["id", "application_number", "kind", "recipient", "language", "attempts", "certificate_serial"])
       .where("outcome", "is", null)
       .where("next_attempt_at", "<=", iso(now))
       .where((eb) => eb.or([eb("claimed_until", "is", null), eb("claimed_until", "<=", iso(now))]))
@@ -710,10 +730,21 @@ export class PortalStore {
           recipient: row.recipient,
           language: row.language,
           attempts: Number(row.attempts),
+          ...(row.certificate_serial ? { certificateSerial: row.certificate_serial } : {}),
         });
       }
     }
     return claimed;
+  }
+
+  /** An issued certificate's notAfter, as the reminder sweep copied it from the CA. */
+  async certificateNotAfter(serial: string): Promise<Date | undefined> {
+    const row = await this.db
+      .selectFrom("certificate_expiries")
+      .select("not_after")
+      .where("serial", "=", serial)
+      .executeTakeFirst();
+    return row && new Date(row.not_after);
   }
 
   async markSent(id: number, now: Date): Promise<void> {

@@ -62,7 +62,10 @@ export interface CaptchasTable {
   application_number: string | null;
 }
 
-export type MailKind = "submitted" | "issued" | "rejected" | "expired";
+export type MailKind = "submitted" | "issued" | "rejected" | "expired" | ReminderKind;
+
+/** An expiry reminder, N days before the certificate's notAfter. */
+export type ReminderKind = "expiry30" | "expiry14" | "expiry7";
 
 export interface OutboxTable {
   id: number;
@@ -79,6 +82,8 @@ export interface OutboxTable {
   /** "sent" or "dropped" (the application's personal data was purged before it could be sent). */
   outcome: string | null;
   last_error: string | null;
+  /** Expiry reminders: the certificate; with `kind`, unique (one reminder per certificate and threshold). */
+  certificate_serial: string | null;
 }
 
 export interface CountersTable {
@@ -180,7 +185,52 @@ export interface ConsoleAuditTable {
   hash: string;
 }
 
+export interface CabinetSessionsTable {
+  /** SHA-256 of the session cookie. */
+  token_hash: string;
+  iin: string;
+  /** The AUTH certificate the person logged in with. */
+  serial: string;
+  created_at: string;
+  expires_at: string;
+  ended_at: string | null;
+}
+
+export type CabinetActionKind = "revoke" | "renew";
+
+/** What a person did in the cabinet, as they signed it with their SIGN key. */
+export interface CabinetActionsTable {
+  id: number;
+  kind: CabinetActionKind;
+  certificate_serial: string | null;
+  application_number: string | null;
+  signer_serial: string;
+  document: string;
+  /** Base64 DER of the attached CMS SignedData. */
+  cms: string;
+  at: string;
+  outcome: string;
+  audit_seq: number;
+}
+
+/** An issued certificate's notAfter, copied from the CA for the expiry reminders. */
+export interface CertificateExpiriesTable {
+  serial: string;
+  application_number: string;
+  not_after: string;
+}
+
+/** How far the reminder sweep has read the issued applications (their issued_at). */
+export interface ReminderProgressTable {
+  name: string;
+  issued_at: string;
+}
+
 export interface PortalDatabase {
+  cabinet_sessions: CabinetSessionsTable;
+  cabinet_actions: CabinetActionsTable;
+  certificate_expiries: CertificateExpiriesTable;
+  reminder_progress: ReminderProgressTable;
   sign_challenges: SignChallengesTable;
   operators: OperatorsTable;
   console_sessions: ConsoleSessionsTable;

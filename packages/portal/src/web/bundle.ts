@@ -5,7 +5,7 @@ import { build } from "esbuild";
 const bundles = new Map<string, Promise<string>>();
 
 /** A page script (src/browser/NAME.ts), bundled once per process with esbuild: no build step, nothing generated in the tree. */
-export function browserBundle(name: "portal" | "console" = "portal"): Promise<string> {
+export function browserBundle(name: "portal" | "console" | "cabinet" = "portal"): Promise<string> {
   let bundle = bundles.get(name);
   if (bundle) return bundle;
   bundle = build({

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Portal } from "../portal.ts";
 import { readCookie } from "./cookies.ts";
+import { cabinetRoutes } from "./cabinet/cabinetRoutes.ts";
 import { consoleRoutes } from "./console/consoleRoutes.ts";
 import { applyRoutes } from "./routes/applyRoutes.ts";
 import { publicRoutes } from "./routes/publicRoutes.ts";
@@ -48,4 +49,5 @@ export async function portalRoutes(app: FastifyInstance, options: { portal: Port
   applyRoutes(app, site);
   statusRoutes(app, site);
   consoleRoutes(app, site);
+  cabinetRoutes(app, site);
 }

@@ -42,7 +42,3 @@ export function homePage(context: PageContext, counters: Counters): Html {
   <p>${t.agentText}</p>
 </section>`;
 }
-
-export function cabinetPage(context: PageContext): Html {
-  return html`<p>${context.t.cabinetText}</p>`;
-}

@@ -4,11 +4,11 @@ import { isLanguage } from "../../i18n/index.ts";
 import { MailCatcher } from "../../mail/mailTransport.ts";
 import { browserBundle, portalStylesheet } from "../bundle.ts";
 import { setCookie } from "../cookies.ts";
-import { cabinetPage, homePage } from "../pages/home.ts";
+import { homePage } from "../pages/home.ts";
 import { mailCatcherPage } from "../pages/mailCatcher.ts";
 import { COOKIE, type Site } from "../site.ts";
 
-/** Static files, the base certificates, the home page, the language switch, the cabinet and the demo's mail catcher. */
+/** Static files, the base certificates, the home page, the language switch and the demo's mail catcher. */
 export function publicRoutes(app: FastifyInstance, site: Site): void {
   const { root, issuing } = site.portal.ca.caCertificates();
 
@@ -63,10 +63,6 @@ export function publicRoutes(app: FastifyInstance, site: Site): void {
       return reply.redirect(/^\/(?![/\\])[\w\-/.]*$/.test(back) ? back : "/", 303);
     },
   );
-  app.get("/cabinet", async (request, reply) => {
-    const context = site.contextOf(request, reply);
-    return site.send(reply, context, context.t.cabinetTitle, cabinetPage(context));
-  });
 
   if (site.portal.mail instanceof MailCatcher) {
     const catcher = site.portal.mail;

@@ -1,0 +1,245 @@
+// The personal cabinet in headless Chromium with the real agent in unattended mode holding the
+// person's keys: apply with agent-made keys, confirmed and installed; log in with the AUTH key;
+// see the certificates and download one; renew by an application signed with the current SIGN key
+// (new keys from the agent, issued at once, installed through the status page) — the old
+// certificates stay good; revoke the old SIGN certificate (signed) → `openssl ocsp` says revoked.
+// Screenshots go to test-artifacts/portal/cabinet-*.png.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
+import { chromium, type Browser as Chromium, type Page } from "playwright-core";
+import {
+  discoverTrustStores,
+  ensureAgentTls,
+  installTrust,
+  parseUnattendedSettings,
+  startAgent,
+  trustedCertificate,
+  type AgentServer,
+} from "@qoltanba/agent";
+import { toPem } from "@qoltanba/pki";
+import { verifyAuditChain } from "@qoltanba/ca";
+import {
+  captchaAnswer,
+  PERSON,
+  startTestPortal,
+  temporaryDirectory,
+  testDatabases,
+  writePem,
+  type TestPortal,
+} from "../testSupport.ts";
+
+const run = promisify(execFile);
+const ARTIFACTS = resolve(import.meta.dirname, "../../../../test-artifacts/portal");
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const KEY_PASSWORD = "Cabinet2026";
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+for (const makeDatabase of testDatabases()) {
+  const database = makeDatabase();
+  describe(`the personal cabinet in Chromium with the agent, on ${database.engine}`, () => {
+    const work = temporaryDirectory("qoltanba-cabinet-agent-");
+    const keyDir = join(work, "keys");
+    const browserHome = join(work, "browser-home");
+    let env: TestPortal;
+    let agent: AgentServer;
+    let browser: Chromium;
+
+    before(async () => {
+      mkdirSync(keyDir, { recursive: true });
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const agentHome = join(browserHome, ".qoltanba-agent");
+      const tls = await ensureAgentTls(agentHome);
+      await installTrust({
+        home: agentHome,
+        stores: await discoverTrustStores({ platform: "linux", homeDirectory: browserHome, env: {} }),
+        certificates: [trustedCertificate(tls.caCertificate, "local CA")],
+      });
+      const port = await freePort();
+      env = await startTestPortal(database, {
+        agentOrigin: `wss://127.0.0.1:${port}`,
+        mail: { worker: { pollMilliseconds: 3_600_000 } },
+      });
+      agent = await startAgent({
+        home: agentHome,
+        port,
+        tls,
+        unattended: parseUnattendedSettings({ origins: [env.url], keyDir, keyPassword: KEY_PASSWORD }, work),
+      });
+      browser = await chromium.launch({
+        executablePath: "/usr/bin/chromium",
+        args: CHROMIUM_ARGS,
+        env: { ...process.env, HOME: browserHome },
+      });
+    });
+    after(async () => {
+      await browser?.close();
+      await agent?.close();
+      await env?.close();
+    });
+
+    const shot = (page: Page, name: string) =>
+      page.screenshot({ path: join(ARTIFACTS, `cabinet-${database.engine}-${name}.png`), fullPage: true });
+
+    const ocsp = async (serial: string, expected: RegExp) => {
+      const certificate = writePem(
+        work,
+        `${serial}.pem`,
+        toPem("CERTIFICATE", (await env.portal.ca.certificate(serial))!.certificate),
+      );
+      const issuer = writePem(work, "issuing.pem", toPem("CERTIFICATE", env.ca.certificates.issuing));
+      const root = writePem(work, "root.pem", toPem("CERTIFICATE", env.ca.certificates.root));
+      let answer = "";
+      for (let attempt = 0; attempt < 40 && !expected.test(answer); attempt++) {
+        if (attempt > 0) await sleep(250);
+        const { stdout, stderr } = await run("openssl", [
+          "ocsp",
+          "-issuer",
+          issuer,
+          "-cert",
+          certificate,
+          "-url",
+          `${env.url}/ocsp`,
+          "-CAfile",
+          root,
+          "-no_nonce",
+          "-timeout",
+          "5",
+        ]);
+        answer = `${stdout}${stderr}`;
+      }
+      return answer;
+    };
+
+    /** The status page of an issued application: install through the agent. */
+    const install = async (page: Page) => {
+      await page.locator('#application-status[data-status="issued"]').waitFor({ timeout: 30_000 });
+      await page.locator("#install-certificates").click();
+      await page.locator("#agent-status.success").waitFor({ timeout: 30_000 });
+    };
+
+    test("log in with the AUTH key, see and download, renew by a signed application, revoke → OCSP revoked", async () => {
+      const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on("pageerror", (error) => problems.push(error.message));
+
+      // The person's first certificates: applied with agent-made keys, confirmed, installed.
+      await page.goto(`${env.url}/apply`);
+      await page.getByLabel("Келісімді оқыдым және келісемін").check();
+      await page.getByRole("button", { name: "Растау" }).click();
+      await page.waitForURL(/\/apply\/identity$/);
+      const { answer } = await captchaAnswer(env.portal, await page.content());
+      await page.getByLabel("Суреттегі код").fill(answer);
+      await page.locator("#iin").fill(PERSON.iin);
+      await page.getByRole("button", { name: "ЖСН тексеру" }).click();
+      await page.waitForURL(/\/apply\/details$/);
+      await page.locator("#agent-status.success").waitFor();
+      await page.locator("#email").fill(`${PERSON.iin}@example.kz`);
+      await page.locator("#emailRepeat").fill(`${PERSON.iin}@example.kz`);
+      await page.selectOption("#region", "astana");
+      await page.selectOption("#locality", "astana.esil");
+      await page.getByRole("button", { name: "Өтінім беру" }).click();
+      await page.waitForURL(/\/apply\/done$/);
+      const first = (await page.locator("#application-number").textContent())!.replace(/\s/g, "");
+      await env.portal.lifecycle.confirmApplication(first, "test");
+      await page.goto(`${env.url}/status`);
+      await page.getByLabel("Өтінім нөмірі").fill(first);
+      await page.locator("#iin").fill(PERSON.iin);
+      await page.getByRole("button", { name: "Іздеу" }).click();
+      await install(page);
+      const old = (await env.portal.store.application(first))!;
+
+      // The cabinet: sign in with the AUTH key through the agent.
+      await page.goto(`${env.url}/cabinet`);
+      await shot(page, "01-login");
+      await page.locator("#cabinet-login").click();
+      await page.locator("#certificates").waitFor({ timeout: 30_000 });
+      assert.match((await page.locator("#signed-in").textContent())!, new RegExp(PERSON.iin));
+      for (const serial of [old.authSerial!, old.signSerial!])
+        await page.locator(`#certificates tr[data-serial="${serial}"][data-state="valid"]`).waitFor();
+      await page.locator(`#applications tr[data-number="${first}"][data-status="installed"]`).waitFor();
+      await shot(page, "02-certificates");
+      const download = await page.request.get(`${env.url}/cabinet/certificates/${old.authSerial}.pem`);
+      assert.equal(download.status(), 200);
+      const { stdout: parsed } = await run("openssl", [
+        "x509",
+        "-noout",
+        "-serial",
+        "-in",
+        writePem(work, "downloaded.pem", await download.text()),
+      ]);
+      assert.equal(parsed.trim().toLowerCase(), `serial=${old.authSerial}`);
+      const foreign = await page.request.get(`${env.url}/cabinet/certificates/${"ab".repeat(16)}.cer`);
+      assert.equal(foreign.status(), 404);
+
+      // Renew: new keys from the agent, the application signed with the current SIGN key, issued at
+      // once (no operator), installed through the status page.
+      await page.selectOption("#renew-storage", "file");
+      await page.locator("#renew").click();
+      await page.waitForURL(/\/status$/, { timeout: 30_000 });
+      await install(page);
+      await shot(page, "03-renewed");
+      const applications = await env.portal.store.applicationsOfPerson(PERSON.iin);
+      const renewed = applications.find((application) => application.number !== first)!;
+      assert.equal(renewed.status, "installed");
+      assert.equal(renewed.operator, `cabinet:${old.signSerial}`);
+      // The old certificates stay good until revoked or expired.
+      assert.match(await ocsp(old.signSerial!, /: good/), /: good/);
+
+      // Revoke the old SIGN certificate, signed with the newest SIGN key.
+      await page.goto(`${env.url}/cabinet`);
+      for (const serial of [renewed.authSerial!, renewed.signSerial!, old.authSerial!, old.signSerial!])
+        await page.locator(`#certificates tr[data-serial="${serial}"][data-state="valid"]`).waitFor();
+      const row = page.locator(`#certificates tr[data-serial="${old.signSerial}"]`);
+      await row.locator("select").selectOption("superseded");
+      await row.getByRole("button").click();
+      await page
+        .locator(`#certificates tr[data-serial="${old.signSerial}"][data-state="revoked"]`)
+        .waitFor({ timeout: 30_000 });
+      await shot(page, "04-revoked");
+      const revoked = await ocsp(old.signSerial!, /: revoked/);
+      assert.match(revoked, /: revoked/);
+      assert.match(revoked, /Reason: superseded/);
+      assert.match(await ocsp(old.authSerial!, /: good/), /: good/);
+
+      await page.locator("#logout").click();
+      await page.locator("#cabinet-login").waitFor();
+
+      const actions = [];
+      for await (const entry of env.portal.consoleStore.auditEntries()) actions.push(entry.action);
+      assert.deepEqual(
+        actions.filter((action) => action.startsWith("cabinet-")),
+        ["cabinet-login", "cabinet-renew", "cabinet-revoke", "cabinet-logout"],
+      );
+      assert.deepEqual((await env.portal.console.verifyAudit()).problems, []);
+      assert.deepEqual(
+        (await verifyAuditChain(env.ca.store.auditEntries(), await env.ca.store.auditHead())).problems,
+        [],
+      );
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  });
+}
