@@ -2,8 +2,8 @@
 // the agent's own trust install: an operator enrols; a person applies (IIN check, locality, keys in
 // a folder), gets the form and the e-mail; the operator signs in with a certificate and confirms;
 // the person installs the certificates (checked with openssl: chain and OCSP good), signs a document
-// on another website through ncalayer-js-client (openssl cms -verify), and on the person's written
-// request the operator revokes it: OCSP says revoked. The operator and the person sit at different
+// on another website through ncalayer-js-client (openssl cms -verify), and revokes it in the
+// personal cabinet: OCSP says revoked. The operator and the person sit at different
 // computers: each has an agent of their own, which takes the agent port in turn here.
 // Screenshots of every step go to test-artifacts/journey/.
 import { after, before, describe, test } from "node:test";
@@ -188,7 +188,7 @@ for (const makeDatabase of testDatabases()) {
       assert.match(answer, /Response verify OK/);
     };
 
-    test("enrol an operator, apply, confirm in the console, install, check, sign elsewhere, revoke", async () => {
+    test("enrol an operator, apply, confirm in the console, install, check, sign elsewhere, revoke in the cabinet", async () => {
       const context = await browser.newContext({
         viewport: { width: 1200, height: 900 },
         acceptDownloads: true,
@@ -313,19 +313,18 @@ for (const makeDatabase of testDatabases()) {
         readFileSync(signCertificate, "utf8").trim(),
       );
 
-      // On the person's written request the operator (still signed in) revokes the SIGN certificate:
-      // OCSP says revoked.
-      await agentOf("operator");
-      await page.goto(`${env.url}/console/queue`);
-      await page.locator("#q-iin").fill(PERSON.iin);
-      await page.locator("#search").click();
-      await page.locator(`#queue tr[data-number="${number}"] button`).click();
-      await page.selectOption("#revoke-certificate", issued.signSerial!);
-      await page.selectOption("#revoke-reason", "keyCompromise");
-      await page.locator("#revoke-request").fill("өтініш 2026/17");
-      await page.locator("#revoke").click();
-      await page.locator(".decisions tr", { hasText: "revoke" }).waitFor({ timeout: 30_000 });
-      await shot(page, "11-console-revoked");
+      // The person revokes the SIGN certificate in the personal cabinet, signed with the agent: OCSP says revoked.
+      await page.goto(`${env.url}/cabinet`);
+      await shot(page, "11-cabinet-login");
+      await page.locator("#cabinet-login").click();
+      await page.locator("#certificates").waitFor({ timeout: 30_000 });
+      const row = page.locator(`#certificates tr[data-serial="${issued.signSerial}"]`);
+      await row.locator("select").selectOption("keyCompromise");
+      await row.getByRole("button").click();
+      await page
+        .locator(`#certificates tr[data-serial="${issued.signSerial}"][data-state="revoked"]`)
+        .waitFor({ timeout: 30_000 });
+      await shot(page, "12-cabinet-revoked");
       await ocspSays(signCertificate, "revoked");
 
       assert.deepEqual((await env.portal.console.verifyAudit()).problems, []);
