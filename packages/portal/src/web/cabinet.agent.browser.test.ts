@@ -8,21 +8,11 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { createServer } from "node:net";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { chromium, type Browser as Chromium, type Page } from "playwright-core";
-import {
-  discoverTrustStores,
-  ensureAgentTls,
-  installTrust,
-  parseUnattendedSettings,
-  startAgent,
-  trustedCertificate,
-  type AgentServer,
-} from "@qoltanba/agent";
+import type { Browser as Chromium, Page } from "playwright-core";
+import { parseUnattendedSettings, startAgent, type AgentServer } from "@qoltanba/agent";
 import { toPem } from "@qoltanba/pki";
 import { verifyAuditChain } from "@qoltanba/ca";
 import {
@@ -34,48 +24,25 @@ import {
   writePem,
   type TestPortal,
 } from "../testSupport.ts";
+import { chromiumTrustingAgent, freePort, screenshots } from "./browserTestSupport.ts";
 
 const run = promisify(execFile);
-const ARTIFACTS = resolve(import.meta.dirname, "../../../../test-artifacts/portal");
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const KEY_PASSWORD = "Cabinet2026";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 for (const makeDatabase of testDatabases()) {
   const database = makeDatabase();
   describe(`the personal cabinet in Chromium with the agent, on ${database.engine}`, () => {
     const work = temporaryDirectory("qoltanba-cabinet-agent-");
     const keyDir = join(work, "keys");
-    const browserHome = join(work, "browser-home");
     let env: TestPortal;
     let agent: AgentServer;
     let browser: Chromium;
 
     before(async () => {
       mkdirSync(keyDir, { recursive: true });
-      mkdirSync(ARTIFACTS, { recursive: true });
-      const agentHome = join(browserHome, ".qoltanba-agent");
-      const tls = await ensureAgentTls(agentHome);
-      await installTrust({
-        home: agentHome,
-        stores: await discoverTrustStores({ platform: "linux", homeDirectory: browserHome, env: {} }),
-        certificates: [trustedCertificate(tls.caCertificate, "local CA")],
-      });
+      const trusted = await chromiumTrustingAgent(join(work, "browser-home"));
+      browser = trusted.browser;
+      const { tls, agentHome } = trusted;
       const port = await freePort();
       env = await startTestPortal(database, {
         agentOrigin: `wss://127.0.0.1:${port}`,
@@ -87,11 +54,6 @@ for (const makeDatabase of testDatabases()) {
         tls,
         unattended: parseUnattendedSettings({ origins: [env.url], keyDir, keyPassword: KEY_PASSWORD }, work),
       });
-      browser = await chromium.launch({
-        executablePath: "/usr/bin/chromium",
-        args: CHROMIUM_ARGS,
-        env: { ...process.env, HOME: browserHome },
-      });
     });
     after(async () => {
       await browser?.close();
@@ -99,8 +61,7 @@ for (const makeDatabase of testDatabases()) {
       await env?.close();
     });
 
-    const shot = (page: Page, name: string) =>
-      page.screenshot({ path: join(ARTIFACTS, `cabinet-${database.engine}-${name}.png`), fullPage: true });
+    const shot = screenshots("portal", `cabinet-${database.engine}`);
 
     const ocsp = async (serial: string, expected: RegExp) => {
       const certificate = writePem(
