@@ -3,13 +3,13 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createPublicKey, generateKeyPair, type KeyObject } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { CertificateIssuer, openCertificateAuthority } from "@qoltanba/ca";
 import { createCertificationRequest, localSigningKey, makeIin, toPem } from "@qoltanba/pki";
 import { temporaryDirectory } from "../../ca/src/testSupport.ts";
+import { BIN } from "./testSupport.ts";
 import { createSoftHsmToken, pkcs11Tool, SOFTHSM_MODULE, TEST_PIN } from "../../pki/src/test-support/softhsm.ts";
 
-const BIN = resolve(import.meta.dirname, "../bin/qoltanba.js");
 const ROOT_PASSWORD = "offline root password for the cli test";
 const CONCURRENT_ISSUANCES = 50;
 

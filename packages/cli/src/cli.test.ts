@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { makeIin } from "@qoltanba/pki";
+import { BIN } from "./testSupport.ts";
 
-const BIN = resolve(import.meta.dirname, "../bin/qoltanba.js");
 const PASSWORD = "cli test password 123";
 
 function qoltanba(args: string[], env: Record<string, string> = {}) {

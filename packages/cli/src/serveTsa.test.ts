@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { BIN } from "./testSupport.ts";
 
-const BIN = resolve(import.meta.dirname, "../bin/qoltanba.js");
 const PASSWORD = "cli tsa test password 123";
 const POLICY = "1.3.6.1.4.1.99999.3161";
 

@@ -4,11 +4,11 @@ import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import WebSocket from "ws";
 import { readAgentCaCertificate } from "@qoltanba/agent";
+import { BIN } from "../testSupport.ts";
 
-const BIN = resolve(import.meta.dirname, "../../bin/qoltanba.js");
 const PASSWORD = "Cli12345";
 
 function openssl(args: string[], cwd: string) {

@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { agentFiles, OriginApprovals } from "@qoltanba/agent";
+import { BIN } from "../testSupport.ts";
 
-const BIN = resolve(import.meta.dirname, "../../bin/qoltanba.js");
 const qoltanba = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
 
 test("qoltanba agent origins lists the approved origins and revokes one", async (t) => {

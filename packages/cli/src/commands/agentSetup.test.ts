@@ -5,10 +5,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { ensureAgentTls } from "@qoltanba/agent";
+import { BIN } from "../testSupport.ts";
 
-const BIN = resolve(import.meta.dirname, "../../bin/qoltanba.js");
 const PROXY_VARIABLES = [
   "http_proxy",
   "HTTP_PROXY",

@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createPrivateKey } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -22,9 +21,9 @@ import {
   type CertificateAuthority,
 } from "@qoltanba/ca";
 import { createSignedData, fromPemOrDer, localSigningKey, makeIin, toPem } from "@qoltanba/pki";
+import { BIN, freePort } from "../testSupport.ts";
 
 const run = promisify(execFile);
-const BIN = resolve(import.meta.dirname, "../../bin/qoltanba.js");
 const PASSWORD = "verify test password 42";
 
 interface Outcome {
@@ -65,17 +64,6 @@ async function opensslStatus(args: string[]): Promise<{ status: number; output: 
 }
 
 const subjectByOpenssl = async (pem: string) => (await openssl(["x509", "-in", pem, "-noout", "-subject", "-nameopt", "utf8"])).trim().replace(/^subject=/, "");
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** An `openssl ocsp` responder over an index file, signing with the CA's delegated responder key. */
 async function startOpensslResponder(work: string, dir: string, index: string): Promise<{ url: string; process: ChildProcess }> {
