@@ -3,6 +3,8 @@ import { openCertificateAuthority, parseListen, readUnlockOptions, startCrlServi
 
 export const MAX_WORKERS = 64;
 const RESTART_DELAY_MILLISECONDS = 1000;
+/** How long workers get to finish their requests after SIGTERM before they are killed. */
+export const STOP_GRACE_MILLISECONDS = 10_000;
 
 /** The message a worker sends its primary once it listens. */
 export interface WorkerReady {
@@ -13,7 +15,8 @@ export interface WorkerReady {
  * `serve --workers N`, the primary process: N workers (node:cluster) share the listening socket so
  * the services use every core. The primary makes the CRLs, once for all, and replaces a worker
  * that dies. Each worker polls the database for revocations itself, so every OCSP cache hears of
- * them. Resolves when a signal has stopped every worker.
+ * them. SIGINT or SIGTERM stops every worker (SIGKILL for one still running after `graceMilliseconds`);
+ * resolves when all have exited.
  */
 export async function serveWorkers(
   dir: string,
@@ -21,6 +24,7 @@ export async function serveWorkers(
   secrets: { passwordFile?: string | undefined; pinFile?: string | undefined },
   workers: number,
   onReady?: (address: string) => void,
+  graceMilliseconds = STOP_GRACE_MILLISECONDS,
 ): Promise<void> {
   parseListen(listen);
   const ca = await openCertificateAuthority(dir, (await readUnlockOptions(dir, secrets, false)) ?? {});
@@ -28,6 +32,10 @@ export async function serveWorkers(
   let stopping = false;
   let ready = false;
   const listening = new Set<number>();
+  let stopAll = () => undefined as void;
+  const onSignal = () => stopAll();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const stopped = new Promise<void>((resolve, reject) => {
     const fork = () => {
       const worker = cluster.fork();
@@ -47,23 +55,30 @@ export async function serveWorkers(
           reject(new Error(`a worker exited (${signal ?? code}) before all were listening`));
         } else {
           process.stderr.write(`worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`);
-          setTimeout(() => !stopping && fork(), RESTART_DELAY_MILLISECONDS).unref();
+          setTimeout(() => !stopping && fork(), RESTART_DELAY_MILLISECONDS);
         }
       });
     };
-    const stopAll = () => {
+    stopAll = () => {
+      if (stopping) return;
       stopping = true;
       const running = Object.values(cluster.workers ?? {});
       if (running.length === 0) resolve();
       for (const worker of running) worker?.process.kill("SIGTERM");
+      setTimeout(() => {
+        for (const worker of Object.values(cluster.workers ?? {})) {
+          process.stderr.write(`worker ${worker?.process.pid} still running ${graceMilliseconds} ms after SIGTERM: killed\n`);
+          worker?.process.kill("SIGKILL");
+        }
+      }, graceMilliseconds).unref();
     };
-    process.once("SIGINT", stopAll);
-    process.once("SIGTERM", stopAll);
     for (let index = 0; index < workers; index++) fork();
   });
   try {
     await stopped;
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     await crls.close();
     await ca.close();
   }
