@@ -19,8 +19,8 @@ export interface CachedResponse {
 }
 
 const SLOTS_PER_SLAB = 4096;
-/** Room over the first response's length for the others: SHA-512 CertIDs, revocation reasons, longer serials. */
-const SLOT_SLACK_BYTES = 128;
+/** Room over the first response's length for the others: SHA-256 CertIDs, revocation times and reasons, longer serials (SHA-384/512 ones get a Buffer of their own). */
+const SLOT_SLACK_BYTES = 64;
 
 export class ResponseCache {
   private readonly slots = new Map<string, number>();
@@ -76,7 +76,7 @@ export class ResponseCache {
       this.slots.set(key, slot);
       this.keys[slot] = key;
     }
-    if (this.slotBytes === 0) this.slotBytes = Math.ceil((head.length + SLOT_SLACK_BYTES) / 64) * 64;
+    if (this.slotBytes === 0) this.slotBytes = Math.ceil((head.length + SLOT_SLACK_BYTES) / 16) * 16;
     this.oversize.delete(slot);
     if (head.length > this.slotBytes) this.oversize.set(slot, Buffer.from(head));
     else head.copy(this.slabFor(slot), (slot % SLOTS_PER_SLAB) * this.slotBytes);
