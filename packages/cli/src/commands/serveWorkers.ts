@@ -9,9 +9,10 @@ export const STOP_GRACE_MILLISECONDS = 10_000;
 /**
  * V8 flags for the workers. Scavenges of the young generation are what pauses a worker answering
  * OCSP at tens of thousands of requests a second (each request leaves a few KB of garbage): a
- * larger young generation (32 MB semi-spaces, about 50 MB more resident) makes them half as frequent at about the same cost each (the
- * survivors are few), and scavenging on the worker's own thread stops it waiting for helper threads
- * that other processes keep off the cores (measured: docs/benchmarks.md, OCSP).
+ * larger young generation (32 MB semi-spaces, about 50 MB more resident) makes them half as
+ * frequent at about the same cost each (the survivors are few), and scavenging on the worker's own
+ * thread stops it waiting for helper threads that other processes keep off the cores (measured:
+ * docs/benchmarks.md, OCSP).
  */
 export const WORKER_V8_FLAGS = ["--max-semi-space-size=32", "--no-parallel-scavenge"];
 
