@@ -53,7 +53,7 @@ export interface OcspResponderOptions {
 
 export const DEFAULT_OCSP_OPTIONS = {
   validitySeconds: 24 * 3600,
-  // About 0.9 KB of resident memory each (measured; the responder certificate is shared): some 230 MB a process when full.
+  // About 0.9 KB resident each (measured; the responder certificate is shared): 230 MB a process when full.
   cacheEntries: 250_000,
   maxPendingSignatures: 256,
 } as const;
