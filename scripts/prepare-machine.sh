@@ -3,7 +3,7 @@
 # Idempotent: quick when everything is already there.
 set -euo pipefail
 
-packages=(openssl postgresql gnutls-bin libnss3-tools libglib2.0-bin lsof xmlsec1 chromium softhsm2 opensc default-jre-headless poppler-utils)
+packages=(openssl postgresql gnutls-bin libnss3-tools libglib2.0-bin lsof xmlsec1 chromium softhsm2 opensc pcscd pcsc-tools libccid default-jre-headless poppler-utils)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -11,6 +11,15 @@ import type { UnattendedSettings } from "./settings/unattended.ts";
 import { agentFiles } from "./state/agentHome.ts";
 import { KeyStorageMemory } from "./state/keyStorageMemory.ts";
 import { OriginApprovals } from "./state/originApprovals.ts";
+import { Pkcs11TokenStore } from "./tokens/pkcs11TokenStore.ts";
+import { DialogTokenPins, PresetTokenPins } from "./tokens/tokenPins.ts";
+import { TokenRegistry } from "./tokens/tokenRegistry.ts";
+import {
+  currentTokenPlatform,
+  effectiveProfiles,
+  readTokenSettings,
+  type TokenSettings,
+} from "./tokens/tokenSettings.ts";
 
 export interface TlsMaterial {
   key: string;
@@ -31,6 +40,10 @@ export interface AgentOptions {
   maxConnections?: number;
   maxMessageBytes?: number;
   onHttpRequest?: AgentServerOptions["onHttpRequest"];
+  /** Per-machine token profile overrides; default: `tokens.json` in the home folder. */
+  tokenSettings?: TokenSettings;
+  /** How long a listing of the tokens present is reused (ms). */
+  tokenRescanMs?: number;
 }
 
 export async function startAgent(options: AgentOptions): Promise<AgentServer> {
@@ -44,11 +57,22 @@ export async function startAgent(options: AgentOptions): Promise<AgentServer> {
   const fileStore = unattended
     ? new PresetPkcs12Store(unattended.pkcs12, presetKeyFolder)
     : new Pkcs12FileStore(dialogs, throttle);
-  const stores: KeyStore[] = [fileStore];
   const files = agentFiles(options.home);
+  const tokenSettings = options.tokenSettings ?? (await readTokenSettings(files.tokens));
+  const tokens = new TokenRegistry(
+    effectiveProfiles(tokenSettings, currentTokenPlatform()),
+    options.tokenRescanMs,
+  );
+  const tokenPins = unattended ? new PresetTokenPins(unattended.tokens) : new DialogTokenPins(dialogs);
+  const stores: KeyStore[] = [
+    fileStore,
+    ...tokens.profiles.map((profile) => new Pkcs11TokenStore(profile.store, tokens, tokenPins)),
+  ];
   const context: AgentContext = {
     stores,
     dialogs,
+    tokens,
+    tokenPins,
     keyStorage: new KeyStorageMemory(files.keyStorage),
     throttle,
     tsaUrl: options.tsaUrl,
@@ -59,7 +83,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentServer> {
       if (fileStore instanceof PresetPkcs12Store) fileStore.forget();
     },
   };
-  return startAgentServer({
+  const server = await startAgentServer({
     port: options.port,
     tls: options.tls,
     context,
@@ -68,4 +92,11 @@ export async function startAgent(options: AgentOptions): Promise<AgentServer> {
     ...(options.maxMessageBytes ? { maxMessageBytes: options.maxMessageBytes } : {}),
     ...(options.onHttpRequest ? { onHttpRequest: options.onHttpRequest } : {}),
   });
+  return {
+    ...server,
+    close: async () => {
+      await server.close();
+      await tokens.close();
+    },
+  };
 }

@@ -1,42 +1,19 @@
 // ncalayer-js-client — a real NCALayer client that no one here wrote — drives the agent from Node.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { writeFileSync } from "node:fs";
-import WebSocket from "ws";
 import { fromPemOrDer, verifySignedData } from "@qoltanba/pki";
+import {
+  loadNcaLayerClient,
+  type NcaLayerClientClass,
+  type NcaLayerClientInstance,
+} from "./testing/ncaLayerJsClient.ts";
 import { startTestAgent, type TestAgent } from "./testing/testAgent.ts";
 import { AUTH_EXTENSIONS, SIGN_EXTENSIONS, TestPki } from "./testing/testPki.ts";
 import { startTestTsa, type TestTsa } from "./testing/testTsa.ts";
 
 const PASSWORD = "Client123";
 const PORTAL = "https://portal.example.kz";
-
-interface NcaLayerClientInstance {
-  connect(): Promise<string>;
-  getActiveTokens(): Promise<string[]>;
-  getKeyInfo(storage: string): Promise<Record<string, string>>;
-  createCAdESFromBase64(storage: string, data: string, keyType?: string, attach?: boolean): Promise<string>;
-  createCAdESFromBase64Hash(storage: string, hash: string, keyType?: string): Promise<string>;
-  basicsSignCMS(
-    storages: unknown,
-    data: unknown,
-    signingParams: unknown,
-    signerParams: unknown,
-    locale?: string,
-  ): Promise<string | string[]>;
-  changeLocale(locale: string): Promise<void>;
-  wsConnection: WebSocket;
-}
-interface NcaLayerClientClass {
-  new (url: string, allowKmdHttpApi?: boolean): NcaLayerClientInstance;
-  basicsStoragePKCS12: string[];
-  basicsStorageAll: null;
-  basicsCMSParamsAttached: object;
-  basicsCMSParamsDetachedNoTSP: object;
-  basicsSignerSignAny: object;
-  basicsSignerAuthAny: object;
-}
 
 let pki: TestPki;
 let agent: TestAgent;
@@ -57,16 +34,7 @@ before(async () => {
     },
     { tsaUrl: tsa.url },
   );
-  const ca = agent.tls.caCertificate;
-  // The client expects a browser WebSocket global: ws's, trusting the agent's test CA, sending the page's origin.
-  (globalThis as Record<string, unknown>).WebSocket = class extends WebSocket {
-    constructor(url: string) {
-      super(url, { ca, ...(origin ? { origin } : {}) });
-    }
-  };
-  ({ NCALayerClient } = createRequire(import.meta.url)("ncalayer-js-client") as {
-    NCALayerClient: NcaLayerClientClass;
-  });
+  NCALayerClient = loadNcaLayerClient(agent.tls.caCertificate, () => origin);
 });
 
 after(async () => {

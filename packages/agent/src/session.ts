@@ -2,11 +2,16 @@ import type { Dialogs } from "./dialogs/dialogs.ts";
 import type { KeyStore } from "./keys/keyStore.ts";
 import type { PasswordThrottle } from "./keys/passwordThrottle.ts";
 import type { KeyStorageMemory } from "./state/keyStorageMemory.ts";
+import type { TokenPins } from "./tokens/tokenPins.ts";
+import type { TokenRegistry } from "./tokens/tokenRegistry.ts";
 
 /** What every request handler may use: the agent's stores, dialogs and settings. */
 export interface AgentContext {
   readonly stores: readonly KeyStore[];
   readonly dialogs: Dialogs;
+  /** The hardware tokens present, by store; and where their PINs come from. */
+  readonly tokens: TokenRegistry;
+  readonly tokenPins: TokenPins;
   readonly keyStorage: KeyStorageMemory;
   /** Wrong passwords per key file or folder, across connections. */
   readonly throttle: PasswordThrottle;

@@ -1,7 +1,9 @@
-import { CertificateBuilder, describeIssuer, type ProfileSettings } from "@qoltanba/pki";
+import { access } from "node:fs/promises";
+import { join } from "node:path";
+import { CertificateBuilder, describeIssuer, InputError, type ProfileSettings } from "@qoltanba/pki";
 import { readCaCertificate, readCaConfig, type CaConfig } from "./caFolder.ts";
 import { issuingIssuerUrls, publicationUrls, type PublicationUrls } from "./publicationUrls.ts";
-import { openKeyFileSigner } from "./signer/keyFiles.ts";
+import { keyFilePath, openKeyFileSigner } from "./signer/keyFiles.ts";
 import { openPkcs11Signer } from "./signer/pkcs11Signer.ts";
 import { CA_KEY_NAMES, type CaKeyName, type CaSigner } from "./signer/signer.ts";
 import { openDatabase } from "./storage/database.ts";
@@ -17,6 +19,12 @@ export interface CertificateAuthority {
   readonly store: CertificateStore;
   /** Present when the CA was opened with its key password. */
   readonly signer?: CaSigner;
+  /**
+   * The online keys this node signs with: with key files, those whose file is in the folder's
+   * copy (a node that answers OCSP and TSA may hold only those two, leaving the issuing key to the
+   * signer); with an HSM, all three. None when not unlocked.
+   */
+  readonly signingKeys: readonly CaKeyName[];
   /** Builds end-entity certificates under the issuing CA. */
   readonly builder: CertificateBuilder;
   close(): Promise<void>;
@@ -42,7 +50,8 @@ export async function openCertificateAuthority(
     CA_KEY_NAMES.map(async (name) => [name, await readCaCertificate(dir, name)] as const),
   );
   const certificates = Object.fromEntries(entries) as Record<CaKeyName, Buffer>;
-  const signer = await openSigner(dir, config, options);
+  const signingKeys = await keysOnThisNode(dir, config, options);
+  const signer = await openSigner(dir, config, options, signingKeys);
   const urls = publicationUrls(config.baseUrl);
   const settings = { policyOids: config.policyOids, cpsUrl: urls.cps };
   const store = new CertificateStore(await openDatabase(options.databaseUrl ?? config.database, dir));
@@ -54,6 +63,7 @@ export async function openCertificateAuthority(
     certificates,
     store,
     ...(signer ? { signer } : {}),
+    signingKeys,
     builder: new CertificateBuilder(describeIssuer(certificates.issuing, issuingIssuerUrls(urls)), settings),
     close: async () => {
       await signer?.close?.();
@@ -64,10 +74,20 @@ export async function openCertificateAuthority(
 
 const ONLINE_KEYS: readonly CaKeyName[] = ["issuing", "ocsp", "tsa"];
 
+async function keysOnThisNode(dir: string, config: CaConfig, options: OpenOptions): Promise<readonly CaKeyName[]> {
+  if (config.hsm) return options.hsmPin === undefined ? [] : ONLINE_KEYS;
+  if (options.password === undefined) return [];
+  const present: CaKeyName[] = [];
+  for (const name of ONLINE_KEYS) if (await access(keyFilePath(dir, name)).then(() => true, () => false)) present.push(name);
+  if (present.length === 0) throw new InputError("no_key_files", `a key password was given but ${join(dir, "keys")} holds no key file`);
+  return present;
+}
+
 async function openSigner(
   dir: string,
   config: CaConfig,
   options: OpenOptions,
+  keyFiles: readonly CaKeyName[],
 ): Promise<CaSigner | undefined> {
   if (config.hsm) {
     if (options.hsmPin === undefined) return undefined;
@@ -82,5 +102,5 @@ async function openSigner(
       labels,
     );
   }
-  return options.password === undefined ? undefined : openKeyFileSigner(dir, options.password, ONLINE_KEYS);
+  return options.password === undefined ? undefined : openKeyFileSigner(dir, options.password, keyFiles);
 }

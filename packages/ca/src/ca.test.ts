@@ -157,6 +157,24 @@ for (const makeDatabase of testDatabases()) {
       assert.equal(await ca.store.countCertificates(), count);
     });
 
+    test("one new key requested for two people at once (one batch): exactly one gets it; twice for one person: both get it", async () => {
+      const contested = opensslCsr(work, "contested").csr;
+      const count = await ca.store.countCertificates();
+      const results = await Promise.allSettled([IIN_A, IIN_B].map((iin) => issuer.issueCertificate({ csr: contested, profile: "individual-auth", subject: person(iin) })));
+      const issued = results.filter((result) => result.status === "fulfilled");
+      const refused = results.filter((result): result is PromiseRejectedResult => result.status === "rejected");
+      assert.equal(issued.length, 1);
+      assert.equal(refused.length, 1);
+      assert.match((refused[0]!.reason as Error).message, /already certified for someone else/);
+      assert.equal(await ca.store.countCertificates(), count + 1);
+      const own = opensslCsr(work, "own").csr;
+      const twice = await Promise.all([0, 1].map(() => issuer.issueCertificate({ csr: own, profile: "individual-auth", subject: person(IIN_B) })));
+      assert.notEqual(twice[0]!.serial, twice[1]!.serial);
+      assert.equal(await ca.store.countCertificates(), count + 3);
+      const { problems } = await verifyAuditChain(ca.store.auditEntries(), await ca.store.auditHead());
+      assert.deepEqual(problems, []);
+    });
+
     test("concurrent issuance commits every certificate exactly once with unique serials", async () => {
       const csrs = Array.from({ length: 6 }, (_, index) => opensslCsr(work, `many${index}`).csr);
       const issued = await Promise.all(csrs.map((csr, index) => issuer.issueCertificate({ csr, profile: index % 2 ? "individual-sign" : "individual-auth", subject: person(IIN_A) })));

@@ -15,6 +15,7 @@ import {
 } from "@qoltanba/pki";
 import type { CertificateAuthority } from "./authority.ts";
 import { GroupCommitter } from "./groupCommit.ts";
+import { KeyOwnerLookup } from "./keyOwnerLookup.ts";
 import type { IssuedCertificate } from "./storage/certificateStore.ts";
 
 export interface IssuanceRequest {
@@ -51,9 +52,11 @@ const MAX_SERIAL_ATTEMPTS = 3;
  */
 export class CertificateIssuer {
   private readonly committer: GroupCommitter<IssuedCertificate>;
+  private readonly keyOwners: KeyOwnerLookup;
 
   constructor(private readonly ca: CertificateAuthority) {
     this.committer = new GroupCommitter((batch) => ca.store.recordIssued(batch));
+    this.keyOwners = new KeyOwnerLookup(ca.store);
   }
 
   async issueCertificate(request: IssuanceRequest): Promise<IssuedCertificateResult> {
@@ -71,7 +74,7 @@ export class CertificateIssuer {
     const csr = verifyCsr(request.csr);
     const spkiSha256 = createHash("sha256").update(csr.publicKeyInfo).digest("hex");
     const owner = ownerKey(identity);
-    const currentOwner = await this.ca.store.keyOwner(spkiSha256);
+    const currentOwner = await this.keyOwners.owner(spkiSha256);
     if (currentOwner !== undefined && currentOwner !== owner) {
       throw new InputError("key_already_certified", "this public key is already certified for someone else: generate a new key pair");
     }

@@ -68,3 +68,15 @@ export function testDatabases(): Array<() => TestDatabase> {
     },
   ];
 }
+
+/** Closes, from the server's side, every PostgreSQL connection with this application_name, as a failover or a restart does. */
+export async function cutPostgresConnections(applicationName: string): Promise<number> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    const result = await client.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1", [applicationName]);
+    return result.rowCount ?? 0;
+  } finally {
+    await client.end();
+  }
+}

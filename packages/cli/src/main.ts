@@ -14,6 +14,11 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: "ca revoke", summary: "Revoke a certificate, put it on hold, or release a hold.", load: async () => (await import("./commands/caRevoke.ts")).caRevoke },
   { name: "ca crl", summary: "Write the current full or delta CRL (DER) to stdout.", load: async () => (await import("./commands/caCrl.ts")).caCrl },
   { name: "ca audit", summary: "Verify the audit log's hash chain.", load: async () => (await import("./commands/caAudit.ts")).caAudit },
+  { name: "ca csr", summary: "A PKCS#10 request for one of the CA's online keys, signed where the key lives (the HSM).", load: async () => (await import("./commands/caCsr.ts")).caCsr },
+  { name: "ca ceremony sign-issuing", summary: "Key ceremony: the offline root certifies the issuing CA's key from its request.", load: async () => (await import("./commands/ceremonySignIssuing.ts")).ceremonySignIssuing },
+  { name: "ca ceremony root-crl", summary: "Key ceremony: the offline root signs its next CRL.", load: async () => (await import("./commands/ceremonyRootCrl.ts")).ceremonyRootCrl },
+  { name: "operator add", summary: "Add a Registration Center operator and print their one-time enrolment link.", load: async () => (await import("./commands/operatorAdd.ts")).operatorAdd },
+  { name: "console audit", summary: "Verify the console's log and re-verify every signed decision.", load: async () => (await import("./commands/consoleAudit.ts")).consoleAudit },
   { name: "serve", summary: "Serve the CA over HTTP: certificates, CRLs and the signing services.", load: async () => (await import("./commands/serve.ts")).serve },
   { name: "agent", summary: "Run the local signing agent (NCALayer's protocol on wss://127.0.0.1).", load: async () => (await import("./commands/agent.ts")).agent },
   { name: "agent origins", summary: "List the websites allowed to use the signing agent, or revoke one.", load: async () => (await import("./commands/agentOrigins.ts")).agentOrigins },
@@ -26,7 +31,7 @@ const COMMANDS: readonly CommandEntry[] = [
 ];
 
 function overview(): string {
-  const lines = COMMANDS.map((command) => `  ${command.name.padEnd(16)} ${command.summary}`);
+  const lines = COMMANDS.map((command) => `  ${command.name.padEnd(26)} ${command.summary}`);
   return `qoltanba — a certification authority and its services\n\nUsage: qoltanba COMMAND [options]   (qoltanba COMMAND --help for details)\n\n${lines.join("\n")}\n`;
 }
 

@@ -13,6 +13,7 @@ export * from "./lint.ts";
 export * from "./name.ts";
 export * from "./oids.ts";
 export * from "./pem.ts";
+export * from "./pkcs11.ts";
 export * from "./pkcs12.ts";
 export * from "./profiles/extensions.ts";
 export * from "./profiles/profile.ts";

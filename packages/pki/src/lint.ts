@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { children, decodeOid, DerError, readSingle, readTime, Tag, type Element } from "./der.ts";
+import { children, decodeOid, DerError, octetString, oid, readSingle, readTime, sequence, Tag, type Element } from "./der.ts";
 import type { IssuerDescription } from "./certificate.ts";
 import { OID } from "./oids.ts";
 import { extendedKeyUsagePurposes, type ProfileSettings } from "./profiles/extensions.ts";
@@ -53,7 +53,7 @@ export function lintTbsCertificate(
   },
 ): void {
   const problems: string[] = [];
-  const { profile, identity, issuer, settings } = expectation;
+  const { identity, issuer } = expectation;
   try {
     const fields = children(readSingle(tbs, Tag.Sequence));
     if (fields.length !== 8) throw new DerError(`TBSCertificate has ${fields.length} fields, expected 8`);
@@ -71,7 +71,7 @@ export function lintTbsCertificate(
     if (identity) lintSubject(subject, identity, problems);
     else if (subject.content.length === 0) problems.push("subject is empty");
     if (extensionsWrapper.tag !== 0xa3) throw new DerError("extensions are missing");
-    lintExtensions(children(children(extensionsWrapper)[0]!), expectation, expectedExtensionOids(profile, identity, settings), problems);
+    lintExtensionBlock(children(extensionsWrapper)[0]!, expectation, problems);
   } catch (error) {
     if (!(error instanceof DerError)) throw error;
     problems.push(`malformed: ${error.message}`);
@@ -97,9 +97,57 @@ function lintSubject(subject: Element, identity: SubjectIdentity, problems: stri
   });
 }
 
+type Expectation = Parameters<typeof lintTbsCertificate>[1];
+
+/**
+ * Extension blocks that passed the full check, cut around the subject key identifier: under the
+ * same profile, purposes, policy and issuer, two certificates' blocks differ only there. Per
+ * profile object, a few variants each (a legal entity's role changes its purposes).
+ */
+const passedBlocks = new WeakMap<CertificateProfile, Map<string, { before: Buffer; after: Buffer }>>();
+const MAX_PASSED_VARIANTS = 32;
+
+function lintExtensionBlock(block: Element, expectation: Expectation, problems: string[]): void {
+  const { profile, identity, settings, issuer } = expectation;
+  const purposes = extendedKeyUsagePurposes(profile, identity, settings.policyOids);
+  const policy = profile.policy ? settings.policyOids.policies[profile.policy] : "";
+  const variant = `${purposes.join()}|${policy}|${issuer.keyIdentifier.toString("hex")}`;
+  const keyIdExtension = sequence(oid(OID.subjectKeyIdentifier), octetString(octetString(subjectKeyIdentifierOf(expectation.publicKeyInfo))));
+  const passed = passedBlocks.get(profile)?.get(variant);
+  const content = block.content;
+  if (
+    passed &&
+    content.length === passed.before.length + keyIdExtension.length + passed.after.length &&
+    content.subarray(0, passed.before.length).equals(passed.before) &&
+    content.subarray(passed.before.length, passed.before.length + keyIdExtension.length).equals(keyIdExtension) &&
+    content.subarray(content.length - passed.after.length).equals(passed.after)
+  ) {
+    return;
+  }
+  const before = problems.length;
+  const extensions = children(block);
+  lintExtensions(extensions, expectation, expectedExtensionOids(profile, identity, settings), problems);
+  const keyId = extensions.find((extension) => extension.raw.equals(keyIdExtension));
+  if (problems.length > before || !keyId || profile.subjectAltName) return;
+  const start = keyId.raw.byteOffset - content.byteOffset;
+  const variants = passedBlocks.get(profile) ?? new Map();
+  if (variants.size >= MAX_PASSED_VARIANTS) variants.clear();
+  variants.set(variant, {
+    before: Buffer.from(content.subarray(0, start)),
+    after: Buffer.from(content.subarray(start + keyIdExtension.length)),
+  });
+  passedBlocks.set(profile, variants);
+}
+
+/** SHA-1 of the subjectPublicKey bits (RFC 5280 4.2.1.2 method 1), read here independently of the builder. */
+function subjectKeyIdentifierOf(publicKeyInfo: Buffer): Buffer {
+  const [, bits] = children(readSingle(publicKeyInfo));
+  return createHash("sha1").update(bits!.content.subarray(1)).digest();
+}
+
 function lintExtensions(
   extensions: Element[],
-  expectation: Parameters<typeof lintTbsCertificate>[1],
+  expectation: Expectation,
   expected: Array<[string, boolean]>,
   problems: string[],
 ): void {
@@ -125,10 +173,8 @@ function lintExtensions(
     if (purposes.join() !== want.join()) problems.push(`extendedKeyUsage is ${purposes.join(",")}, expected ${want.join(",")}`);
   }
   const subjectKeyId = byOid.get(OID.subjectKeyIdentifier);
-  if (subjectKeyId) {
-    const [, bits] = children(readSingle(expectation.publicKeyInfo));
-    const want = createHash("sha1").update(bits!.content.subarray(1)).digest();
-    if (!subjectKeyId.content.equals(want)) problems.push("subjectKeyIdentifier is not the SHA-1 of the public key");
+  if (subjectKeyId && !subjectKeyId.content.equals(subjectKeyIdentifierOf(expectation.publicKeyInfo))) {
+    problems.push("subjectKeyIdentifier is not the SHA-1 of the public key");
   }
   const authorityKeyId = byOid.get(OID.authorityKeyIdentifier);
   if (authorityKeyId && !children(authorityKeyId)[0]?.content.equals(expectation.issuer.keyIdentifier)) {

@@ -23,6 +23,8 @@ export interface CaCertificateRecord {
   readonly notBefore: Date;
   readonly notAfter: Date;
   readonly revokedAt?: Date;
+  /** With revokedAt: RFC 5280's reason; removeFromCRL means a hold was released (good again). */
+  readonly revocationReason?: string;
 }
 
 /**
@@ -31,8 +33,8 @@ export interface CaCertificateRecord {
  */
 export interface CaClient {
   issueCertificate(request: CaIssueRequest): Promise<CaIssuedCertificate>;
-  /** Whether a public key (SHA-256 of its SubjectPublicKeyInfo, hex) was ever certified. */
-  isKeyCertified(spkiSha256: string): Promise<boolean>;
+  /** The first certificate of a public key (SHA-256 of its SubjectPublicKeyInfo, hex), if it was ever certified. */
+  firstCertificateOfKey(spkiSha256: string): Promise<string | undefined>;
   certificate(serial: string): Promise<CaCertificateRecord | undefined>;
   revoke(serial: string, reason: string): Promise<void>;
   /** DER: the root and the issuing CA, for the base certificates table and the agent's chain. */
@@ -52,9 +54,7 @@ export function inProcessCaClient(ca: CertificateAuthority): CaClient {
         notAfter: issued.notAfter,
       };
     },
-    async isKeyCertified(spkiSha256) {
-      return (await ca.store.keyOwner(spkiSha256)) !== undefined;
-    },
+    firstCertificateOfKey: (spkiSha256) => ca.store.firstCertificateOfKey(spkiSha256),
     async certificate(serial) {
       const stored = await ca.store.certificate(serial);
       if (!stored) return undefined;
@@ -64,6 +64,7 @@ export function inProcessCaClient(ca: CertificateAuthority): CaClient {
         notBefore: stored.notBefore,
         notAfter: stored.notAfter,
         ...(stored.revokedAt ? { revokedAt: stored.revokedAt } : {}),
+        ...(stored.revocationReason ? { revocationReason: stored.revocationReason } : {}),
       };
     },
     async revoke(serial, reason) {

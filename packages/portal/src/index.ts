@@ -14,3 +14,8 @@ export * from "./registry/personRegistry.ts";
 export * from "./storage/portalStore.ts";
 export type { ApplicationStatus } from "./storage/schema.ts";
 export * from "./portalForCa.ts";
+export * from "./auth/certificateLogin.ts";
+export * from "./console/registrationConsole.ts";
+export * from "./console/roles.ts";
+export * from "./console/decisions.ts";
+export * from "./storage/consoleStore.ts";

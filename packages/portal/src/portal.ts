@@ -1,13 +1,14 @@
-import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { CaClient } from "./caClient.ts";
 import { DEFAULT_ENROLLMENT_SETTINGS, Enrollment, type EnrollmentSettings } from "./enrollment/enrollment.ts";
-import { ApplicationLifecycle } from "./enrollment/lifecycle.ts";
+import { ApplicationLifecycle, DEFAULT_ISSUANCE_CLAIM_MILLISECONDS } from "./enrollment/lifecycle.ts";
 import { MailCatcher, smtpTransport, type MailTransport } from "./mail/mailTransport.ts";
 import { OutboxWorker, type OutboxWorkerOptions } from "./mail/outboxWorker.ts";
 import { EmbeddedPersonRegistry } from "./registry/embeddedRegistry.ts";
 import { HttpPersonRegistry, type HttpRegistryOptions } from "./registry/httpRegistry.ts";
 import type { PersonRegistry } from "./registry/personRegistry.ts";
+import { RegistrationConsole } from "./console/registrationConsole.ts";
+import { ConsoleStore } from "./storage/consoleStore.ts";
 import { PortalStore } from "./storage/portalStore.ts";
 import { portalRoutes } from "./web/portalRoutes.ts";
 
@@ -34,14 +35,20 @@ export interface PortalOptions {
   /** Days after rejection or expiry before the personal data is erased. */
   readonly retentionDays?: number;
   readonly sweepMilliseconds?: number;
+  /** How long a confirmed application's issuance may take before another process takes it over. */
+  readonly issuanceClaimMilliseconds?: number;
   readonly rateLimits?: Partial<Record<"identity" | "submit" | "status", RateLimit>>;
   /** Cookies with the Secure flag (the portal behind HTTPS). */
   readonly secureCookies?: boolean;
   /** The agent's WebSocket origin, allowed by the Content-Security-Policy. */
   readonly agentOrigin?: string;
-  /** Keys the CSRF tokens; random per start unless given (several nodes must share one). */
+  /** Keys the CSRF tokens; by default a random key kept in the portal's database, so every node accepts every node's forms. */
   readonly csrfKey?: Buffer;
   readonly log?: (line: string) => void;
+  /** How long a console login lasts (default 30 minutes). */
+  readonly consoleSessionMinutes?: number;
+  /** The public base URL, for the enrolment links the console makes. */
+  readonly baseUrl?: string;
 }
 
 export const DEFAULT_RATE_LIMITS: Record<"identity" | "submit" | "status", RateLimit> = {
@@ -59,13 +66,17 @@ export class Portal {
   readonly lifecycle: ApplicationLifecycle;
   readonly rateLimits: Record<"identity" | "submit" | "status", RateLimit>;
   readonly csrfKey: Buffer;
+  readonly consoleStore: ConsoleStore;
+  readonly console: RegistrationConsole;
   private sweeper: NodeJS.Timeout | undefined;
+  private issuanceResumer: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly options: PortalOptions,
     readonly store: PortalStore,
     readonly registry: PersonRegistry,
     readonly mail: MailTransport,
+    csrfKey: Buffer,
   ) {
     this.outbox = new OutboxWorker(store, mail, {
       ...(options.log ? { log: options.log } : {}),
@@ -75,9 +86,17 @@ export class Portal {
       ...DEFAULT_ENROLLMENT_SETTINGS,
       ...options.enrollment,
     });
-    this.lifecycle = new ApplicationLifecycle(store, options.ca);
+    this.lifecycle = new ApplicationLifecycle(store, options.ca, options.issuanceClaimMilliseconds);
     this.rateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
-    this.csrfKey = options.csrfKey ?? randomBytes(32);
+    this.csrfKey = csrfKey;
+    this.consoleStore = new ConsoleStore(store.db, store.engine);
+    this.console = new RegistrationConsole(
+      this.consoleStore,
+      store,
+      this.lifecycle,
+      options.ca,
+      options.consoleSessionMinutes,
+    );
   }
 
   static async open(options: PortalOptions): Promise<Portal> {
@@ -92,7 +111,7 @@ export class Portal {
     const mail = options.mail?.smtpUrl
       ? smtpTransport(options.mail.smtpUrl, options.mail.from ?? "Qoltanba <noreply@qoltanba.kz>")
       : new MailCatcher();
-    return new Portal(options, store, registry, mail);
+    return new Portal(options, store, registry, mail, options.csrfKey ?? (await store.sharedSecret("csrf")));
   }
 
   get ca(): CaClient {
@@ -102,21 +121,40 @@ export class Portal {
   /** The Fastify plugin with every page; register it on the server that also serves the CA. */
   readonly plugin = (app: FastifyInstance) => portalRoutes(app, { portal: this });
 
-  /** Starts the mail worker and the life-cycle sweep (expiry, purge, old captchas). */
+  /**
+   * Starts the mail worker, the life-cycle sweep (expiry, purge, old captchas) and the resumption
+   * of issuances that a stopped process left half-done.
+   */
   start(): void {
     this.outbox.start();
     const sweep = () =>
-      this.lifecycle.sweep(this.options.retentionDays ?? 365).then(
-        (result) => (result.expired > 0 ? this.outbox.kick() : undefined),
-        (error: Error) => this.options.log?.(`sweep: ${error.message}`),
-      );
+      Promise.all([
+        this.lifecycle.sweep(this.options.retentionDays ?? 365),
+        this.consoleStore.deleteExpiredChallenges(new Date()),
+      ])
+        .then(([result]) => result)
+        .then(
+          (result) => (result.expired > 0 ? this.outbox.kick() : undefined),
+          (error: Error) => this.options.log?.(`sweep: ${error.message}`),
+        );
     this.sweeper = setInterval(sweep, this.options.sweepMilliseconds ?? 600_000);
     this.sweeper.unref();
     void sweep();
+    const resume = () =>
+      this.lifecycle.resumeAbandonedIssuances(new Date(), this.options.log).then(
+        (issued) => (issued > 0 ? this.outbox.kick() : undefined),
+        (error: Error) => this.options.log?.(`resuming issuances: ${error.message}`),
+      );
+    this.issuanceResumer = setInterval(
+      resume,
+      (this.options.issuanceClaimMilliseconds ?? DEFAULT_ISSUANCE_CLAIM_MILLISECONDS) / 2,
+    );
+    this.issuanceResumer.unref();
   }
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    clearInterval(this.issuanceResumer);
     await this.outbox.stop();
     await this.store.close();
   }

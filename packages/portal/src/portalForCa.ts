@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import type { CertificateAuthority } from "@qoltanba/ca";
+import { InputError } from "@qoltanba/pki";
 import { inProcessCaClient } from "./caClient.ts";
 import { Portal } from "./portal.ts";
 
@@ -12,7 +13,8 @@ export const DEMO_PERSONS_FILE = fileURLToPath(new URL("../demo/persons.csv", im
  * QOLTANBA_PORTAL_DATABASE (default: the CA's PostgreSQL database, else sqlite:portal.sqlite in
  * the CA folder), QOLTANBA_PERSONS (a CSV/JSON file for the embedded registry),
  * QOLTANBA_REGISTRY_URL and QOLTANBA_REGISTRY_AUTHORIZATION (a real registry instead),
- * QOLTANBA_SMTP_URL and QOLTANBA_MAIL_FROM (without them, mail goes to /mail-catcher).
+ * QOLTANBA_SMTP_URL and QOLTANBA_MAIL_FROM (without them, mail goes to /mail-catcher),
+ * QOLTANBA_ISSUANCE_CLAIM_SECONDS (how long an issuance may take before another process finishes it).
  */
 export async function openPortalForCa(
   ca: CertificateAuthority,
@@ -41,7 +43,21 @@ export async function openPortalForCa(
       ...(env.QOLTANBA_MAIL_FROM ? { from: env.QOLTANBA_MAIL_FROM } : {}),
     },
     enrollment: { acceptTestIin: ca.config.acceptTestIin },
+    ...(env.QOLTANBA_ISSUANCE_CLAIM_SECONDS
+      ? {
+          issuanceClaimMilliseconds:
+            positiveSeconds("QOLTANBA_ISSUANCE_CLAIM_SECONDS", env.QOLTANBA_ISSUANCE_CLAIM_SECONDS) * 1000,
+        }
+      : {}),
     secureCookies: ca.config.baseUrl.startsWith("https:"),
+    baseUrl: ca.config.baseUrl,
     ...(log ? { log } : {}),
   });
+}
+
+function positiveSeconds(name: string, value: string): number {
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 1)
+    throw new InputError("bad_setting", `${name} must be a whole number of seconds, got ${value}`);
+  return seconds;
 }

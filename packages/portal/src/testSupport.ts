@@ -1,11 +1,12 @@
 // Helpers shared by the portal's tests: a CA and a portal on a real HTTP server, a browser-like
 // client with cookies, OpenSSL-made CSRs, and the CA's two database engines.
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
-import { makeIin } from "@qoltanba/pki";
+import { makeIin, toPem } from "@qoltanba/pki";
 import {
   createCaServer,
   initCertificateAuthority,
@@ -14,12 +15,13 @@ import {
   type CertificateAuthority,
 } from "@qoltanba/ca";
 import {
+  openssl,
   opensslCsr,
   temporaryDirectory,
   TEST_PASSWORD,
   type TestDatabase,
 } from "../../ca/src/testSupport.ts";
-import { inProcessCaClient } from "./caClient.ts";
+import { inProcessCaClient, type CaClient } from "./caClient.ts";
 import { Portal, type PortalOptions } from "./portal.ts";
 
 export {
@@ -88,13 +90,17 @@ export class Browser {
   /** Every path requested, redirects included: none may carry personal data. */
   readonly visited: string[] = [];
 
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    /** Sent with every request (a load test's X-Forwarded-For, say). */
+    private readonly defaultHeaders: Record<string, string> = {},
+  ) {}
 
   async request(
     path: string,
     init: RequestInit & { form?: Record<string, string>; json?: unknown } = {},
   ): Promise<Response> {
-    const headers = new Headers(init.headers);
+    const headers = new Headers({ ...this.defaultHeaders, ...Object.fromEntries(new Headers(init.headers)) });
     if (this.cookies.size > 0)
       headers.set("cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
     let body = init.body;
@@ -166,7 +172,7 @@ export class Browser {
 
 /** The captcha's answer, read from the database as only a test may. */
 export async function captchaAnswer(
-  portal: Portal,
+  portal: Pick<Portal, "store">,
   pageText: string,
 ): Promise<{ id: string; answer: string }> {
   const id = /name="captchaId" value="([^"]+)"/.exec(pageText)?.[1];
@@ -233,4 +239,83 @@ export class Inbox {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server = this.create();
   }
+}
+
+export interface TestKey {
+  readonly serial: string;
+  readonly certificatePath: string;
+  readonly keyPath: string;
+}
+
+/** A person's AUTH and SIGN certificates, issued by the CA for OpenSSL-made keys. */
+export async function issuePersonKeys(
+  ca: CaClient,
+  person: { iin: string; surname: string; givenName: string },
+  dir = temporaryDirectory(),
+): Promise<{ auth: TestKey; sign: TestKey }> {
+  const subject = { iin: person.iin, surname: person.surname, givenName: person.givenName };
+  const issue = async (profile: "individual-auth" | "individual-sign"): Promise<TestKey> => {
+    const name = `${profile}-${randomBytes(4).toString("hex")}`;
+    const { csr, keyPath } = opensslCsr(dir, name);
+    const issued = await ca.issueCertificate({ csr: csr.toString(), profile, subject, storage: "file" });
+    const certificatePath = join(dir, `${name}.pem`);
+    writeFileSync(certificatePath, toPem("CERTIFICATE", issued.certificate));
+    return { serial: issued.serial, certificatePath, keyPath };
+  };
+  return { auth: await issue("individual-auth"), sign: await issue("individual-sign") };
+}
+
+/** An attached CMS SignedData over `content`, made by OpenSSL, in base64 (what the agent returns). */
+export function opensslSign(content: string | Buffer, key: TestKey): string {
+  return openssl(
+    [
+      "cms",
+      "-sign",
+      "-nodetach",
+      "-binary",
+      "-outform",
+      "DER",
+      "-signer",
+      key.certificatePath,
+      "-inkey",
+      key.keyPath,
+    ],
+    content,
+  ).toString("base64");
+}
+
+/** An application submitted through the enrollment as the pages do it (captcha, IIN check, CSRs). */
+export async function submitApplication(
+  portal: Portal,
+  iin: string,
+  center = "astana.esil.rc",
+  dir = temporaryDirectory(),
+): Promise<{ number: string; csrs: ReturnType<typeof csrPair> }> {
+  const captcha = await portal.enrollment.newCaptcha();
+  const { answer } = await portal.store.db
+    .selectFrom("captchas")
+    .select("answer")
+    .where("id", "=", captcha.id)
+    .executeTakeFirstOrThrow();
+  const checked = await portal.enrollment.checkIdentity({
+    captchaId: captcha.id,
+    captchaAnswer: answer,
+    iin,
+  });
+  const csrs = csrPair(dir);
+  const locality = center.replace(/\.rc$/, "");
+  const submitted = await portal.enrollment.submit({
+    ticket: checked.ticket,
+    iin,
+    email: `${iin}@example.kz`,
+    emailRepeat: `${iin}@example.kz`,
+    region: locality.split(".")[0]!,
+    locality,
+    center,
+    storage: "file",
+    authCsr: csrs.auth,
+    signCsr: csrs.sign,
+    language: "en",
+  });
+  return { number: submitted.number, csrs };
 }

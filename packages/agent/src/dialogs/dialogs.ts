@@ -36,6 +36,10 @@ export interface PasswordQuestion {
   target: string;
   /** Set after a wrong password: how many failed in a row so far. */
   failedAttempts: number;
+  /** A token's PIN rather than a key file's password. */
+  pin?: boolean;
+  /** Set after a wrong PIN: what the token says about the tries left. */
+  warning?: string;
 }
 
 export interface NewPasswordQuestion {

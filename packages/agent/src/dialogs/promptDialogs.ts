@@ -106,14 +106,15 @@ export class PromptDialogs implements Dialogs {
   }
 
   askPassword(question: PasswordQuestion): Promise<string | undefined> {
-    const warning =
-      question.failedAttempts > 0
+    const warning = question.warning
+      ? `\n\n${question.warning}`
+      : question.failedAttempts > 0
         ? `\n\nWrong password (${question.failedAttempts} failed in a row). Further attempts are slowed down.`
         : "";
     return this.serial(() =>
       this.backend.secret(
         TITLE,
-        `${requestText(question.request)}\n\nPassword of ${question.target}:${warning}`,
+        `${requestText(question.request)}\n\n${question.pin ? "PIN" : "Password"} of ${question.target}:${warning}`,
       ),
     );
   }

@@ -1,9 +1,12 @@
 import { readAgentCaCertificate } from "../tls/agentTls.ts";
-import type { RunCommand } from "../trust/run.ts";
+import { agentFiles } from "../state/agentHome.ts";
+import { currentTokenPlatform, effectiveProfiles, readTokenSettings } from "../tokens/tokenSettings.ts";
+import { runCommand, type RunCommand } from "../trust/run.ts";
 import type { Environment } from "../trust/stores.ts";
 import { checkAgentPort } from "./agentPort.ts";
 import type { Finding } from "./finding.ts";
 import { checkProxy } from "./proxy.ts";
+import { checkTokens, type TokenCheckOptions } from "./tokenChecks.ts";
 import { checkTrust } from "./trustCheck.ts";
 
 export const LOCAL_NETWORK_ACCESS_HINT: Finding = {
@@ -13,7 +16,10 @@ export const LOCAL_NETWORK_ACCESS_HINT: Finding = {
   fix: "choose Allow; if it was blocked, click the icon left of the address → Site settings → Local network access → Allow, then reload the page",
 };
 
-/** The troubleshooting chapter as checks: the agent's port, trust in every browser store, proxy settings, Chrome's prompt. */
+/**
+ * The troubleshooting chapter as checks: the agent's port, trust in every browser store, proxy
+ * settings, Chrome's prompt, and the tokens (PC/SC, readers, Kaztoken in the CCID list, PKCS#11 libraries).
+ */
 export async function runDoctor(options: {
   home: string;
   port: number;
@@ -22,8 +28,13 @@ export async function runDoctor(options: {
   startCommand: string;
   trustCommand: string;
   run?: RunCommand;
+  /** Also check the tokens: a person without one needs no smart-card service. */
+  tokens?: boolean;
+  /** Test paths for the token checks (pcscd, the CCID Info.plist, libpcsclite). */
+  tokenPaths?: Pick<TokenCheckOptions, "pcscdPaths" | "ccidInfoPlist" | "libpcscslitePaths">;
 }): Promise<Finding[]> {
   const caCertificate = await readAgentCaCertificate(options.home);
+  const tokenSettingsPath = agentFiles(options.home).tokens;
   const run = options.run ? { run: options.run } : {};
   return [
     await checkAgentPort({
@@ -41,5 +52,13 @@ export async function runDoctor(options: {
     })),
     checkProxy(options.environment.env),
     LOCAL_NETWORK_ACCESS_HINT,
+    ...(options.tokens
+      ? await checkTokens(options.environment.platform, {
+          run: options.run ?? runCommand,
+          profiles: effectiveProfiles(await readTokenSettings(tokenSettingsPath), currentTokenPlatform()),
+          tokenSettingsPath,
+          ...options.tokenPaths,
+        })
+      : []),
   ];
 }

@@ -1,8 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromPemOrDer, verifyCsr, verifySignedData } from "@qoltanba/pki";
+import { ScriptedDialogs } from "../testing/scriptedDialogs.ts";
 import { connect, startTestAgent } from "../testing/testAgent.ts";
 import { AUTH_EXTENSIONS, SIGN_EXTENSIONS, TestPki } from "../testing/testPki.ts";
 
@@ -44,31 +45,18 @@ test("generateCsr makes AUTH and SIGN keys in keyDir; importCertificate turns th
     ["AUTH", AUTH_EXTENSIONS],
     ["SIGN", SIGN_EXTENSIONS],
   ] as const) {
+    assert.equal(verifyCsr(csrs[role]).publicKey.algorithm, "rsa");
     writeFileSync(pki.path(`${role}.csr`), csrs[role]);
     assert.match(pki.tryOpenssl(["req", "-verify", "-noout", "-in", `${role}.csr`]).output, /verify OK/i);
-    assert.equal(verifyCsr(csrs[role]).publicKey.algorithm, "rsa");
-    writeFileSync(pki.path(`${role}.ext`), extensions.join("\n") + "\n");
-    pki.openssl([
-      "x509",
-      "-req",
-      "-in",
-      `${role}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-set_serial",
-      role === "AUTH" ? "501" : "502",
-      "-days",
-      "5",
-      "-extfile",
-      `${role}.ext`,
-      "-out",
-      `${role}.pem`,
-      "-subj",
-      "/CN=ЖАҢА ИЕСІ/serialNumber=IIN880101300014/C=KZ",
-    ]);
-    certificates.push(readFileSync(pki.path(`${role}.pem`), "utf8"));
+    certificates.push(
+      pki.certify(
+        role,
+        csrs[role],
+        "/CN=ЖАҢА ИЕСІ/serialNumber=IIN880101300014/C=KZ",
+        extensions,
+        role === "AUTH" ? 501 : 502,
+      ),
+    );
   }
 
   const stranger = pki.issue("stranger", "/CN=STRANGER", SIGN_EXTENSIONS, "Stranger1");
@@ -134,5 +122,54 @@ test("generateCsr makes AUTH and SIGN keys in keyDir; importCertificate turns th
 
   const badArgs = await basics("generateCsr", { storage: "PKCS12", applicationId: "../../etc" });
   assert.deepEqual([badArgs.status, badArgs.code], [false, "INVALID_SIGNING_PARAMS"]);
+  client.close();
+});
+
+test("importCertificate with changeFolder: the person points the agent at the folder the keys were moved to", async (t) => {
+  const pki = new TestPki();
+  const dialogs = new ScriptedDialogs();
+  const agent = await startTestAgent(undefined, { dialogs });
+  t.after(async () => {
+    await agent.dispose();
+    pki.dispose();
+  });
+  const client = await connect(agent, { origin: PORTAL });
+  const basics = (method: string, args: unknown) =>
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies are walked by the assertions
+    client.request({ module: "kz.gov.pki.knca.basics", method, args }) as Promise<Record<string, any>>;
+  const first = join(pki.dir, "first");
+  const moved = join(pki.dir, "moved");
+  mkdirSync(first);
+  mkdirSync(moved);
+  dialogs.folder = first;
+  dialogs.newPasswords = [KEY_PASSWORD];
+  const generated = await basics("generateCsr", {
+    storage: "PKCS12",
+    applicationId: "APP-MOVED",
+    keys: ["SIGN"],
+  });
+  assert.equal(generated.status, true, generated.details);
+  for (const name of readdirSync(first)) renameSync(join(first, name), join(moved, name));
+  const certificate = pki.certify(
+    "moved",
+    generated.body.result.csrs.SIGN,
+    "/CN=MOVED/C=KZ",
+    SIGN_EXTENSIONS,
+    601,
+  );
+  const args = { storage: "PKCS12", applicationId: "APP-MOVED", certificates: [certificate] };
+
+  const remembered = await basics("importCertificate", args);
+  assert.deepEqual([remembered.status, remembered.details], [false, "certificate_matches_no_key"]);
+  const badFlag = await basics("importCertificate", { ...args, changeFolder: "yes" });
+  assert.deepEqual([badFlag.status, badFlag.code], [false, "INVALID_SIGNING_PARAMS"]);
+
+  dialogs.folder = moved;
+  dialogs.passwords = [KEY_PASSWORD];
+  const imported = await basics("importCertificate", { ...args, changeFolder: true });
+  assert.equal(imported.status, true, imported.details);
+  assert.deepEqual(readdirSync(moved), [imported.body.result.imported[0].fileName]);
+  const memory = JSON.parse(readFileSync(join(agent.home, "key-storage.json"), "utf8"));
+  assert.equal(memory.applications[`${PORTAL} APP-MOVED`], moved);
   client.close();
 });

@@ -18,10 +18,13 @@ import {
   basicsSuccess,
   FILE_STORAGE,
   type GenerateCsrResult,
+  HARDWARE_STORAGES,
   type ImportCertificateResult,
   type ModuleRequest,
 } from "../protocol/messages.ts";
 import type { Session } from "../session.ts";
+import { generateTokenKeys, importTokenCertificates } from "../tokens/tokenEnrollment.ts";
+import type { HardwareStorage } from "../tokens/tokenProfiles.ts";
 import { produceSignatures } from "../signing/produceSignatures.ts";
 import { checkXmlDocuments } from "../signing/xmlSignature.ts";
 import { describeJob, InvocationError, parseSignArgs, previewsOf } from "./basicsSignRequest.ts";
@@ -80,18 +83,26 @@ async function sign(args: unknown, session: Session): Promise<BasicsReply> {
 
 const APPLICATION_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-function enrollmentArgs(args: unknown): { applicationId: string; input: Record<string, unknown> } {
+const isHardwareStorage = (storage: unknown): storage is HardwareStorage =>
+  (HARDWARE_STORAGES as readonly unknown[]).includes(storage);
+
+function enrollmentArgs(args: unknown): {
+  applicationId: string;
+  /** Undefined: key files. */
+  token: HardwareStorage | undefined;
+  input: Record<string, unknown>;
+} {
   if (!isRecord(args)) throw new InvocationError("args is not a JSON object");
-  if (args.storage !== FILE_STORAGE)
-    throw new ArgumentError(`storage must be "${FILE_STORAGE}" (hardware tokens come later)`);
+  if (args.storage !== FILE_STORAGE && !isHardwareStorage(args.storage))
+    throw new ArgumentError(`storage must be "${FILE_STORAGE}" or one of ${HARDWARE_STORAGES.join(", ")}`);
   const applicationId = stringArgument(args.applicationId, "applicationId");
   if (!APPLICATION_ID.test(applicationId))
     throw new ArgumentError("applicationId must be 1 to 64 letters, digits, dots, dashes or underscores");
-  return { applicationId, input: args };
+  return { applicationId, token: isHardwareStorage(args.storage) ? args.storage : undefined, input: args };
 }
 
 async function generateCsr(args: unknown, session: Session): Promise<BasicsReply<GenerateCsrResult>> {
-  const { applicationId, input } = enrollmentArgs(args);
+  const { applicationId, token, input } = enrollmentArgs(args);
   const roles = input.keys === undefined ? KEY_ROLES : stringList(input.keys, "keys");
   if (
     roles.length === 0 ||
@@ -101,15 +112,20 @@ async function generateCsr(args: unknown, session: Session): Promise<BasicsReply
     throw new ArgumentError('keys must list "AUTH" and/or "SIGN", each once');
   }
   const agent = session.agent;
+  const request = {
+    origin: session.origin,
+    operation: `create new keys (${roles.join(", ")}) for application ${applicationId}`,
+    documents: [],
+  };
+  if (token) {
+    const csrs = await generateTokenKeys(agent, token, roles as KeyRole[], request);
+    return csrs ? basicsSuccess({ csrs }) : basicsCancelled();
+  }
   const startDir = await agent.keyStorage.folderOf(session.origin, applicationId);
   const generated = await generateKeys(agent, {
     applicationId,
     roles: roles as KeyRole[],
-    request: {
-      origin: session.origin,
-      operation: `create new keys (${roles.join(", ")}) for application ${applicationId}`,
-      documents: [],
-    },
+    request,
     ...(startDir ? { startDir } : {}),
   });
   if (!generated) return basicsCancelled();
@@ -121,7 +137,7 @@ async function importCertificate(
   args: unknown,
   session: Session,
 ): Promise<BasicsReply<ImportCertificateResult>> {
-  const { applicationId, input } = enrollmentArgs(args);
+  const { applicationId, token, input } = enrollmentArgs(args);
   const texts = stringList(input.certificates, "certificates");
   if (texts.length === 0 || texts.length > KEY_ROLES.length)
     throw new ArgumentError(`certificates must hold 1 to ${KEY_ROLES.length} certificates`);
@@ -135,10 +151,22 @@ async function importCertificate(
     operation: `install ${certificates.length === 1 ? "a certificate" : `${certificates.length} certificates`} for application ${applicationId}`,
     documents: [],
   };
-  const folder =
-    (await agent.keyStorage.folderOf(session.origin, applicationId)) ??
-    agent.presetKeyFolder?.dir ??
-    (await agent.dialogs.chooseFolder({ request, title: "Choose the folder where your new keys are" }));
+  if (token) {
+    const imported = await importTokenCertificates(agent, token, certificates, chain, request);
+    return imported ? basicsSuccess({ imported }) : basicsCancelled();
+  }
+  const changeFolder = input.changeFolder ?? false;
+  if (typeof changeFolder !== "boolean") throw new ArgumentError("changeFolder must be true or false");
+  const remembered = await agent.keyStorage.folderOf(session.origin, applicationId);
+  const chooseFolder = () =>
+    agent.dialogs.chooseFolder({
+      request,
+      title: "Choose the folder where your new keys are",
+      ...(remembered ? { startDir: remembered } : {}),
+    });
+  const folder = changeFolder
+    ? await chooseFolder()
+    : (remembered ?? agent.presetKeyFolder?.dir ?? (await chooseFolder()));
   if (folder === undefined) return basicsCancelled();
   const imported = await importCertificates(agent, { folder, certificates, chain, request });
   if (!imported) return basicsCancelled();

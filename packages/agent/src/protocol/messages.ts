@@ -132,7 +132,7 @@ export interface BasicsSignArgs {
 
 /** Qoltanba's enrollment methods (docs/agent-protocol.md). */
 export interface GenerateCsrArgs {
-  storage: typeof FILE_STORAGE;
+  storage: typeof FILE_STORAGE | (typeof HARDWARE_STORAGES)[number];
   /** The portal's application number; the agent remembers where this application's keys are. */
   applicationId: string;
   /** Default both, AUTH first. */
@@ -144,14 +144,17 @@ export interface GenerateCsrResult {
 }
 
 export interface ImportCertificateArgs {
-  storage: typeof FILE_STORAGE;
+  storage: typeof FILE_STORAGE | (typeof HARDWARE_STORAGES)[number];
   applicationId: string;
+  /** Key files only: the person picks the folder again in the agent's chooser (the keys were moved). */
+  changeFolder?: boolean;
   /** The issued certificates (PEM or base64 DER), at most one per key. */
   certificates: string[];
   /** The issuing CA certificates, issuer first (PEM or base64 DER). */
   chain?: string[];
 }
 export interface ImportCertificateResult {
+  /** fileName: the key file written, or on a token the CKA_LABEL shared by the key and its certificate. */
   imported: Array<{ role: "AUTH" | "SIGN"; keyId: string; fileName: string }>;
 }
 

@@ -16,4 +16,5 @@ export function defaultAgentHome(env: NodeJS.ProcessEnv = process.env): string {
 export const agentFiles = (home: string) => ({
   origins: join(home, "origins.json"),
   keyStorage: join(home, "key-storage.json"),
+  tokens: join(home, "tokens.json"),
 });

@@ -118,6 +118,33 @@ export class TestPki {
     };
   }
 
+  /** Certifies a CSR (PEM) made elsewhere, with `subject` (openssl -subj form) instead of the CSR's. */
+  certify(name: string, csrPem: string, subject: string, extensions: string[], serial: number): string {
+    writeFileSync(this.path(`${name}.csr`), csrPem);
+    writeFileSync(this.path(`${name}.ext`), extensions.join("\n") + "\n");
+    this.openssl([
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-set_serial",
+      String(serial),
+      "-days",
+      "5",
+      "-extfile",
+      `${name}.ext`,
+      "-out",
+      `${name}.pem`,
+      "-subj",
+      subject,
+    ]);
+    return readFileSync(this.path(`${name}.pem`), "utf8");
+  }
+
   path(file: string): string {
     return join(this.dir, file);
   }

@@ -1,11 +1,13 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeIin, toPem } from "@qoltanba/pki";
 import { openCertificateAuthority, type CertificateAuthority } from "../authority.ts";
 import { certificatePath } from "../caFolder.ts";
 import { createCaServer, type CaServer } from "../http/server.ts";
+import { CrlPublisher } from "./crlPublisher.ts";
+import { PublishedCrls } from "./publishedCrls.ts";
 import { initCertificateAuthority } from "../init.ts";
 import { CertificateIssuer } from "../issuance.ts";
 import { revokeCertificate } from "../revocation.ts";
@@ -100,3 +102,67 @@ for (const makeDatabase of testDatabases()) {
     });
   });
 }
+
+// The lock is PostgreSQL's (an SQLite file is one machine's): two nodes, each with its own copy of
+// the CA folder, signing CRLs at the same moment.
+describe("CRLs from two nodes on one PostgreSQL database", () => {
+  const database = testDatabases().map((make) => make()).find((candidate) => candidate.engine === "postgres")!;
+  const work = temporaryDirectory();
+  const nodes: CertificateAuthority[] = [];
+  before(async () => {
+    const origin = join(work, "ca");
+    await initCertificateAuthority({ dir: origin, password: TEST_PASSWORD, issuingKeyBits: 2048, databaseUrl: database.url! });
+    for (const name of ["a", "b"]) {
+      cpSync(origin, join(work, name), { recursive: true });
+      nodes.push(await openCertificateAuthority(join(work, name), { password: TEST_PASSWORD }));
+    }
+  });
+  after(async () => {
+    for (const node of nodes) await node.close();
+    await database.drop();
+  });
+
+  test("signing at once, they take turns: every CRL recorded, numbers 1, 2, 3, … without gap or repeat; each node serves the newest, whoever signed it", async () => {
+    const publishers = nodes.map((node) => new CrlPublisher(node));
+    const kinds = ["full", "delta", "full", "full", "delta", "delta", "full", "delta"] as const;
+    const records = await Promise.all(kinds.map((kind, index) => publishers[index % 2]!.generate(kind)));
+    const numbers = records.map((record) => record.number).sort((x, y) => x - y);
+    // The first delta finds no full CRL yet only if it is signed before every full one: then it makes one first.
+    const recorded = (await nodes[0]!.store.db.selectFrom("crls").select("number").orderBy("number").execute()).map((row) => Number(row.number));
+    assert.deepEqual(recorded, Array.from({ length: recorded.length }, (_, index) => index + 1));
+    assert.ok(recorded.length === kinds.length || recorded.length === kinds.length + 1, `${recorded.length} CRLs for ${kinds.length} requests`);
+    for (const number of numbers) assert.ok(recorded.includes(number));
+    const chain = join(work, "chain.pem");
+    writeFileSync(chain, toPem("CERTIFICATE", nodes[0]!.certificates.root) + toPem("CERTIFICATE", nodes[0]!.certificates.issuing));
+    for (const kind of ["full", "delta"] as const) {
+      const newest = (await nodes[0]!.store.latestCrl(kind))!;
+      for (const [index, node] of nodes.entries()) {
+        const served = (await new PublishedCrls(node).current(kind))!;
+        try {
+          assert.equal(served.number, BigInt(newest.number), `node ${index} serves the newest ${kind} CRL`);
+          const file = join(work, `served-${index}-${kind}.crl`);
+          writeFileSync(file, await served.file.readFile());
+          const verified = opensslResult(["crl", "-inform", "DER", "-in", file, "-noout", "-crlnumber", "-CAfile", chain]);
+          assert.equal(verified.status, 0, verified.output);
+          assert.equal(verified.output.trim(), `crlNumber=0x${newest.number.toString(16).toUpperCase().padStart(2, "0")}`);
+        } finally {
+          await served.file.close();
+        }
+      }
+    }
+  });
+
+  test("bytes in the database that do not match the recorded digest are not served: the node keeps its copy", async () => {
+    const [signer, other] = nodes as [CertificateAuthority, CertificateAuthority];
+    const servedNumber = async () => {
+      const served = (await new PublishedCrls(other).current("full"))!;
+      await served.file.close();
+      return served.number;
+    };
+    const good = await new CrlPublisher(signer).generate("full");
+    assert.equal(await servedNumber(), BigInt(good.number));
+    const tampered = await new CrlPublisher(signer).generate("full");
+    await signer.store.db.updateTable("crl_parts").set({ bytes: Buffer.from("not the signed CRL") }).where("number", "=", tampered.number).execute();
+    assert.equal(await servedNumber(), BigInt(good.number), "the CRL whose bytes were changed is refused");
+  });
+});

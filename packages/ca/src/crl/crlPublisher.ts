@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { finished } from "node:stream/promises";
@@ -34,11 +34,13 @@ const ROOT_CRL_VALIDITY_MONTHS = 12;
 
 /**
  * Streams a CRL into its file: written under a temporary name and renamed, so readers see the old
- * CRL or the new one, never half of one. Returns the size and digest.
+ * CRL or the new one, never half of one. `accept` may refuse the whole file (by throwing) before it
+ * takes the CRL's name. Returns the size and digest.
  */
 export async function writeCrlFile(
   path: string,
   write: (sink: (chunk: Buffer) => Promise<void>) => Promise<{ entryCount: number }>,
+  accept: (written: { byteLength: number; sha256: string }) => void = () => undefined,
 ): Promise<{ entryCount: number; byteLength: number; sha256: string }> {
   await mkdir(join(path, ".."), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;
@@ -53,10 +55,13 @@ export async function writeCrlFile(
     });
     out.end();
     await finished(out);
+    const written = { entryCount, byteLength, sha256: digest.digest("hex") };
+    accept(written);
     await rename(temporary, path);
-    return { entryCount, byteLength, sha256: digest.digest("hex") };
+    return written;
   } catch (error) {
     out.destroy();
+    await finished(out).catch(() => undefined); // a write still under way fails once destroyed: heard here, not thrown
     await rm(temporary, { force: true });
     throw error;
   }
@@ -103,15 +108,24 @@ function entriesLength(shapes: readonly RevokedEntryShape[]): { entryCount: numb
   return { entryCount, entriesLength: total };
 }
 
+/** Largest part of a CRL's bytes kept in one database row. */
+const CRL_PART_BYTES = 1024 * 1024;
+
+async function* fileParts(path: string): AsyncIterable<Buffer> {
+  for await (const chunk of createReadStream(path, { highWaterMark: CRL_PART_BYTES })) yield chunk as Buffer;
+}
+
 /**
  * Makes the issuing CA's full and delta CRLs from the database, streaming (memory stays flat for
- * millions of entries), and records each with its audit entry.
+ * millions of entries), and records each, bytes and audit entry, in the database, from which every
+ * node serves it (`PublishedCrls`). Several nodes may run one: they take turns under the store's
+ * CRL signing lock, and each checks inside it whether another already made what was due.
  */
 export class CrlPublisher {
   private readonly issuer;
   private deltaTimer: NodeJS.Timeout | undefined;
+  private checkTimer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
-  private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
     private readonly ca: CertificateAuthority,
@@ -120,19 +134,43 @@ export class CrlPublisher {
     this.issuer = describeIssuer(ca.certificates.issuing);
   }
 
-  /** One CRL at a time: generations queue rather than race for the number. */
+  /** Signs a new CRL of this kind now (`ca crl`, tests), whatever was made before. */
   generate(kind: "full" | "delta"): Promise<CrlRecord> {
-    const next = this.running.then(() => this.generateNow(kind));
+    return this.serially(() => this.ca.store.withCrlSigningLock(() => this.sign(kind)));
+  }
+
+  /** Signs a CRL of this kind only if, once this node holds the lock, it is still needed. */
+  private generateIfNeeded(kind: "full" | "delta", needed: () => Promise<boolean>): Promise<CrlRecord | undefined> {
+    return this.serially(() => this.ca.store.withCrlSigningLock(async () => ((await needed()) ? this.sign(kind) : undefined)));
+  }
+
+  /** One CRL at a time in this process: generations queue rather than race for the number. */
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.running.then(work);
     this.running = next.catch(() => undefined);
     return next;
   }
 
-  private async generateNow(kind: "full" | "delta"): Promise<CrlRecord> {
+  /** Missing, or older than its interval. */
+  private async due(kind: "full" | "delta"): Promise<boolean> {
+    const latest = await this.ca.store.latestCrl(kind);
+    const interval = kind === "full" ? this.schedule.fullIntervalMinutes : this.schedule.deltaIntervalMinutes;
+    return !latest || Date.now() - latest.thisUpdate.getTime() >= interval * 60_000;
+  }
+
+  /** A revocation change no delta lists yet. */
+  private async deltaBehind(): Promise<boolean> {
+    const latest = await this.ca.store.latestCrl("delta");
+    return !latest || (await this.ca.store.lastRevocationSeq()) > latest.revocationMark;
+  }
+
+  /** Must be called holding the signing lock. */
+  private async sign(kind: "full" | "delta"): Promise<CrlRecord> {
     const signer = this.ca.signer;
     if (!signer) throw new Error("the CA was opened without its key password: CRLs cannot be signed");
     const { store } = this.ca;
     let base = kind === "delta" ? await store.latestCrl("full") : undefined;
-    if (kind === "delta" && !base) base = await this.generateNow("full");
+    if (kind === "delta" && !base) base = await this.sign("full");
     const number = await store.nextCrlNumber();
     const revocationMark = await store.currentRevocationMark();
     const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
@@ -143,65 +181,73 @@ export class CrlPublisher {
       for await (const page of store.revokedCertificatePages(selection)) yield* page.map(toEntry);
     };
     const known = entriesLength(await store.revokedEntryShapes(selection));
-    const written = await writeCrlFile(crlFilePath(this.ca.dir, kind), (sink) =>
-      writeCrl(
-        {
-          issuerName: this.issuer.name,
-          authorityKeyIdentifier: this.issuer.keyIdentifier,
-          crlNumber: BigInt(number),
-          thisUpdate,
-          nextUpdate,
-          ...(kind === "delta" ? { baseCrlNumber: BigInt(base!.number) } : { freshestCrlUrls: [this.ca.urls.deltaCrl] }),
-        },
-        signer.key("issuing"),
-        entries,
-        sink,
-        known,
-      ),
-    );
-    const record: CrlRecord = {
-      number,
-      kind,
-      ...(kind === "delta" ? { baseNumber: base!.number } : {}),
-      thisUpdate,
-      nextUpdate,
-      revocationMark,
-      ...written,
-    };
-    await store.recordCrl(record);
-    return record;
+    // Signed into a file of this process's own, published under the CRL's name once recorded.
+    const signed = join(this.ca.dir, "crl", `${kind}.${process.pid}.signed`);
+    try {
+      const written = await writeCrlFile(signed, (sink) =>
+        writeCrl(
+          {
+            issuerName: this.issuer.name,
+            authorityKeyIdentifier: this.issuer.keyIdentifier,
+            crlNumber: BigInt(number),
+            thisUpdate,
+            nextUpdate,
+            ...(kind === "delta" ? { baseCrlNumber: BigInt(base!.number) } : { freshestCrlUrls: [this.ca.urls.deltaCrl] }),
+          },
+          signer.key("issuing"),
+          entries,
+          sink,
+          known,
+        ),
+      );
+      const record: CrlRecord = {
+        number,
+        kind,
+        ...(kind === "delta" ? { baseNumber: base!.number } : {}),
+        thisUpdate,
+        nextUpdate,
+        revocationMark,
+        ...written,
+      };
+      await store.recordCrl(record, fileParts(signed));
+      await rename(signed, crlFilePath(this.ca.dir, kind));
+      return record;
+    } finally {
+      await rm(signed, { force: true });
+    }
   }
 
-  /** A revocation happened: make a new delta soon (bursts of revocations share one). */
+  /** A revocation happened: make a new delta soon (bursts of revocations share one; so do nodes). */
   revocationChanged(): void {
     if (this.deltaTimer) return;
     this.deltaTimer = setTimeout(() => {
       this.deltaTimer = undefined;
-      this.generate("delta").catch((error) => process.emitWarning(`delta CRL failed: ${(error as Error).message}`));
+      this.generateIfNeeded("delta", () => this.deltaBehind()).catch((error) =>
+        process.emitWarning(`delta CRL failed: ${(error as Error).message}`),
+      );
     }, this.schedule.deltaDelayMilliseconds);
   }
 
-  /** Makes CRLs that are missing or past half their validity now, then on the schedule. */
+  /**
+   * Makes the CRLs that are missing or past their interval now, then checks again often enough
+   * (a quarter of the delta interval, at most a minute) that when the node that made the last one
+   * stops, another takes over within that time.
+   */
   async start(): Promise<void> {
-    const due = async (kind: "full" | "delta", interval: number) => {
-      const latest = await this.ca.store.latestCrl(kind);
-      if (!latest || Date.now() - latest.thisUpdate.getTime() >= interval * 60_000) await this.generate(kind);
+    const makeDue = async () => {
+      await this.generateIfNeeded("full", () => this.due("full"));
+      await this.generateIfNeeded("delta", () => this.due("delta"));
     };
-    await due("full", this.schedule.fullIntervalMinutes);
-    await due("delta", this.schedule.deltaIntervalMinutes);
-    const every = (kind: "full" | "delta", minutes: number) => {
-      const timer = setInterval(() => {
-        this.generate(kind).catch((error) => process.emitWarning(`${kind} CRL failed: ${(error as Error).message}`));
-      }, minutes * 60_000);
-      timer.unref();
-      this.timers.push(timer);
-    };
-    every("full", this.schedule.fullIntervalMinutes);
-    every("delta", this.schedule.deltaIntervalMinutes);
+    await makeDue();
+    const every = Math.min(60_000, (this.schedule.deltaIntervalMinutes * 60_000) / 4);
+    this.checkTimer = setInterval(() => {
+      makeDue().catch((error) => process.emitWarning(`CRL failed: ${(error as Error).message}`));
+    }, every);
+    this.checkTimer.unref();
   }
 
   async stop(): Promise<void> {
-    for (const timer of this.timers) clearInterval(timer);
+    clearInterval(this.checkTimer);
     if (this.deltaTimer) clearTimeout(this.deltaTimer);
     await this.running;
   }

@@ -20,16 +20,21 @@ export interface CaServerOptions {
   readonly publishCrls?: boolean;
   readonly ocsp?: OcspResponderOptions;
   readonly tsa?: TimeStampAuthorityOptions;
+  /**
+   * The load balancers or reverse proxies (addresses or CIDRs) whose X-Forwarded-For names the
+   * client: per-client limits and logs then see the person, not the proxy.
+   */
+  readonly trustedProxies?: readonly string[];
 }
 
 /** A running set of CA services behind one HTTP server. */
 export interface CaServer {
   readonly app: FastifyInstance;
-  /** Present when the CA keys are unlocked: this node signs CRLs. */
+  /** Present when this node holds the issuing key: it signs CRLs. */
   readonly crlPublisher?: CrlPublisher;
-  /** Present when the CA keys are unlocked: this node answers OCSP. */
+  /** Present when this node holds the OCSP key: it answers OCSP. */
   readonly ocspResponder?: OcspResponder;
-  /** Present when the CA keys are unlocked: this node issues time-stamps. */
+  /** Present when this node holds the TSA key: it issues time-stamps. */
   readonly tsa?: TimeStampAuthority;
   readonly revocationWatcher: RevocationWatcher;
   close(): Promise<void>;
@@ -40,7 +45,7 @@ export interface CaServer {
  * publication URL names. Without the key password it only publishes (certificates, CRL files).
  */
 export async function createCaServer(ca: CertificateAuthority, options: CaServerOptions = {}): Promise<CaServer> {
-  const ocspResponder = ca.signer
+  const ocspResponder = ca.signer && ca.signingKeys.includes("ocsp")
     ? new OcspResponder(
         { issuerCertificate: ca.certificates.issuing, responderCertificate: ca.certificates.ocsp, signingKey: ca.signer.key("ocsp"), states: ca.store },
         options.ocsp,
@@ -48,12 +53,15 @@ export async function createCaServer(ca: CertificateAuthority, options: CaServer
     : undefined;
   const ocsp = ocspResponder && ocspRequestListener(ocspResponder, { path: new URL(ca.urls.ocsp).pathname });
   // OCSP is answered before Fastify sees the request: see ocspRoutes.ts.
+  // Idle keep-alive connections stay open longer than a load balancer's idle timeout (60 s is
+  // usual), so the balancer never sends a request on a connection this server is closing.
   const serverFactory: FastifyServerFactory = (handler) =>
-    createServer((request, response) => ocsp?.(request, response) || handler(request, response));
+    createServer({ keepAliveTimeout: 72_000 }, (request, response) => ocsp?.(request, response) || handler(request, response));
   const app = Fastify({
     logger: options.logger ? { level: "info", redact: ["req.headers.authorization", "req.headers.cookie"] } : false,
     bodyLimit: 64 * 1024,
     serverFactory,
+    ...(options.trustedProxies?.length ? { trustProxy: [...options.trustedProxies] } : {}),
   });
   const revocationWatcher = new RevocationWatcher(ca.store, options.revocationPollMilliseconds);
   if (ocspResponder) revocationWatcher.onChange((serials) => ocspResponder.revocationsChanged(serials));
@@ -61,7 +69,7 @@ export async function createCaServer(ca: CertificateAuthority, options: CaServer
   await revocationWatcher.start();
   await app.register(publicationRoutes, { ca });
   await app.register(crlRoutes, { ca });
-  const tsa = ca.signer ? new TimeStampAuthority(ca, options.tsa) : undefined;
+  const tsa = ca.signingKeys.includes("tsa") ? new TimeStampAuthority(ca, options.tsa) : undefined;
   if (tsa) await app.register(tsaRoutes, { tsa, path: new URL(ca.urls.tsa).pathname });
   return {
     app,
@@ -79,9 +87,9 @@ export async function createCaServer(ca: CertificateAuthority, options: CaServer
   };
 }
 
-/** The CRL publisher, told of revocations by the watcher; none without the CA keys. */
+/** The CRL publisher, told of revocations by the watcher; none on a node without the issuing key. */
 async function startCrlPublisher(ca: CertificateAuthority, watcher: RevocationWatcher, schedule = DEFAULT_CRL_SCHEDULE): Promise<CrlPublisher | undefined> {
-  if (!ca.signer) return undefined;
+  if (!ca.signingKeys.includes("issuing")) return undefined;
   const crlPublisher = new CrlPublisher(ca, schedule);
   watcher.onChange(() => crlPublisher.revocationChanged());
   await crlPublisher.start();

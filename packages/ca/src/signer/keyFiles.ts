@@ -38,7 +38,7 @@ export async function openKeyFileSigner(dir: string, password: string, names: re
   return {
     key(name) {
       const key = keys.get(name);
-      if (!key) throw new Error(`CA key ${name} was not opened`);
+      if (!key) throw new Error(`the CA's ${name} key is not on this node (${keyFilePath(dir, name)} is missing)`);
       return key;
     },
   };

@@ -1,11 +1,5 @@
 import pkcs11js from "pkcs11js";
-import { InputError } from "@qoltanba/pki";
-
-/** The PKCS#11 return code's name ("CKR_DEVICE_REMOVED") of an error from pkcs11js, if it is one. */
-export function pkcs11ErrorName(error: unknown): string | undefined {
-  const message = error instanceof Error ? error.message : "";
-  return /^CKR_[A-Z_]+$/.test(message) ? message : undefined;
-}
+import { InputError, pkcs11ErrorName } from "@qoltanba/pki";
 
 export const hsmUnavailable = (detail: string) =>
   new InputError("hsm_unavailable", `the HSM is not available: ${detail}`);

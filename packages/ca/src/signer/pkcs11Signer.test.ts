@@ -14,7 +14,7 @@ import { CertificateIssuer } from "../issuance.ts";
 import { opensslCsr, openssl, opensslResult, temporaryDirectory, TEST_PASSWORD, writePem } from "../testSupport.ts";
 import { Pkcs11Module } from "./pkcs11Module.ts";
 import { openPkcs11Signer } from "./pkcs11Signer.ts";
-import { createSoftHsmToken, pkcs11Tool, SOFTHSM_MODULE, TEST_PIN } from "./softHsmSupport.ts";
+import { createSoftHsmToken, pkcs11Tool, SOFTHSM_MODULE, TEST_PIN } from "../../../pki/src/test-support/softhsm.ts";
 
 /** openssl crl -verify reports on stderr, with exit status 0 even for a bad signature: the words are what count. */
 const verifyCrl = (crl: string, issuer: string) => {

@@ -1,4 +1,3 @@
-import { createPublicKey } from "node:crypto";
 import pkcs11js from "pkcs11js";
 import {
   digest,
@@ -6,6 +5,7 @@ import {
   InputError,
   keyIdentifier,
   OID,
+  rsaPublicKeyInfo,
   signatureAlgorithmByOid,
   type SigningKey,
 } from "@qoltanba/pki";
@@ -126,14 +126,7 @@ export async function generateTokenRsaKey(token: Pkcs11Token, label: string, bit
       { type: pkcs11js.CKA_MODULUS },
       { type: pkcs11js.CKA_PUBLIC_EXPONENT },
     ]);
-    const publicKeyInfo = createPublicKey({
-      key: {
-        kty: "RSA",
-        n: (modulus!.value as Buffer).toString("base64url"),
-        e: (exponent!.value as Buffer).toString("base64url"),
-      },
-      format: "jwk",
-    }).export({ type: "spki", format: "der" });
+    const publicKeyInfo = rsaPublicKeyInfo(modulus!.value as Buffer, exponent!.value as Buffer);
     const id = [{ type: pkcs11js.CKA_ID, value: keyIdentifier(publicKeyInfo) }];
     lib.C_SetAttributeValue(session, pair.privateKey, id);
     lib.C_SetAttributeValue(session, pair.publicKey, id);

@@ -1,6 +1,6 @@
 import pkcs11js, { type Handle, type PKCS11 } from "pkcs11js";
-import { InputError } from "@qoltanba/pki";
-import { hsmUnavailable, Pkcs11Module, pkcs11ErrorName } from "./pkcs11Module.ts";
+import { InputError, pinStateOf, pinStateText, pkcs11ErrorName } from "@qoltanba/pki";
+import { hsmUnavailable, Pkcs11Module } from "./pkcs11Module.ts";
 
 export interface Pkcs11TokenOptions {
   /** Path of the PKCS#11 library, e.g. /usr/lib/softhsm/libsofthsm2.so. */
@@ -198,11 +198,8 @@ export class Pkcs11Token {
   }
 
   private triesLeft(lib: PKCS11, slot: Handle): string {
-    const flags = lib.C_GetTokenInfo(slot).flags;
-    if (flags & pkcs11js.CKF_USER_PIN_LOCKED) return ", the PIN is now locked";
-    if (flags & pkcs11js.CKF_USER_PIN_FINAL_TRY) return ", one try left";
-    if (flags & pkcs11js.CKF_USER_PIN_COUNT_LOW) return ", few tries left";
-    return "";
+    const text = pinStateText(pinStateOf(lib.C_GetTokenInfo(slot).flags));
+    return text ? `, ${text}` : "";
   }
 
   private acquire(connection: Connection): Promise<Handle> {

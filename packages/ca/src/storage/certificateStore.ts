@@ -3,6 +3,7 @@ import { InputError, type RevocationReason } from "@qoltanba/pki";
 import { chainAuditEvents, GENESIS_HASH, type AuditEntry, type AuditEvent } from "../audit.ts";
 import type { OpenedDatabase } from "./database.ts";
 import type { CertificatesTable, CrlsTable, Database } from "./schema.ts";
+import { SqliteIssuance } from "./sqliteIssuance.ts";
 
 export interface IssuedCertificate {
   readonly serial: string;
@@ -29,6 +30,12 @@ export class KeyOwnerConflict extends InputError {
 }
 
 const MAX_ROWS_PER_INSERT = 400;
+
+/** The audit entry of one issued certificate: serial and profile, never the owner. */
+export const issueAuditEvent = (certificate: IssuedCertificate): AuditEvent => ({
+  action: "issue",
+  details: { key: "issuing", serial: certificate.serial, profile: certificate.profile },
+});
 
 /** A certificate's revocation state as stored: never revoked, revoked (possibly on hold), or released from hold. */
 export interface RevocationState {
@@ -97,16 +104,40 @@ export class CertificateStore {
   readonly engine: OpenedDatabase["engine"];
   /** The SQLite handle under Kysely, for hot paths; use it inside `db.connection()` so no Kysely transaction is open. */
   readonly sqlite: OpenedDatabase["sqlite"];
+  private readonly sqliteIssuance: SqliteIssuance | undefined;
 
   constructor(opened: OpenedDatabase) {
     this.db = opened.db;
     this.engine = opened.engine;
     this.sqlite = opened.sqlite;
+    this.sqliteIssuance = opened.sqlite && new SqliteIssuance(opened.sqlite);
   }
 
   async keyOwner(spkiSha256: string): Promise<string | undefined> {
-    const row = await this.db.selectFrom("public_keys").select("owner").where("spki_sha256", "=", spkiSha256).executeTakeFirst();
-    return row?.owner;
+    return (await this.keyOwners([spkiSha256])).get(spkiSha256);
+  }
+
+  /** The owner of each of these keys that is already certified (SHA-256 of the SPKI, hex), in one query. */
+  async keyOwners(spkiSha256s: readonly string[]): Promise<Map<string, string>> {
+    const owners = new Map<string, string>();
+    if (spkiSha256s.length === 0) return owners;
+    const sqlite = this.sqliteIssuance;
+    if (sqlite) return this.db.connection().execute(async () => sqlite.owners(spkiSha256s));
+    for (let start = 0; start < spkiSha256s.length; start += MAX_ROWS_PER_INSERT) {
+      const rows = await this.db
+        .selectFrom("public_keys")
+        .select(["spki_sha256", "owner"])
+        .where("spki_sha256", "in", spkiSha256s.slice(start, start + MAX_ROWS_PER_INSERT))
+        .execute();
+      for (const row of rows) owners.set(row.spki_sha256, row.owner);
+    }
+    return owners;
+  }
+
+  /** The serial of the first certificate that certified this key (SHA-256 of its SubjectPublicKeyInfo, hex). */
+  async firstCertificateOfKey(spkiSha256: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom("public_keys").select("first_serial").where("spki_sha256", "=", spkiSha256).executeTakeFirst();
+    return row?.first_serial;
   }
 
   /**
@@ -114,6 +145,11 @@ export class CertificateStore {
    * when any key belongs to another owner or any serial is taken (the whole batch rolls back).
    */
   async recordIssued(certificates: readonly IssuedCertificate[]): Promise<void> {
+    const sqlite = this.sqliteIssuance;
+    if (sqlite) {
+      await this.db.connection().execute(async () => sqlite.recordIssued(certificates));
+      return;
+    }
     await this.db.transaction().execute(async (trx) => {
       for (let start = 0; start < certificates.length; start += MAX_ROWS_PER_INSERT) {
         const chunk = certificates.slice(start, start + MAX_ROWS_PER_INSERT);
@@ -152,7 +188,7 @@ export class CertificateStore {
       }
       await this.appendAuditIn(
         trx,
-        certificates.map((c) => ({ action: "issue", details: { key: "issuing", serial: c.serial, profile: c.profile } })),
+        certificates.map(issueAuditEvent),
       );
     });
   }
@@ -313,9 +349,14 @@ export class CertificateStore {
     return (await this.auditHead())?.seq ?? 0;
   }
 
-  /** Records a signed CRL and its audit entry; a clash on the number means another node made it first. */
-  async recordCrl(record: CrlRecord): Promise<void> {
+  /**
+   * Records a signed CRL, its bytes (in parts) and its audit entry in one transaction: the CRL is
+   * recorded whole or not at all. A clash on the number means another process made it first.
+   */
+  async recordCrl(record: CrlRecord, parts: AsyncIterable<Buffer>): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      let part = 0;
+      for await (const bytes of parts) await trx.insertInto("crl_parts").values({ number: record.number, part: part++, bytes }).execute();
       await trx
         .insertInto("crls")
         .values({
@@ -333,6 +374,41 @@ export class CertificateStore {
       await this.appendAuditIn(trx, [
         { action: "crl", details: { key: "issuing", kind: record.kind, number: record.number, entries: record.entryCount, sha256: record.sha256 } },
       ]);
+    });
+  }
+
+  /** A recorded CRL's DER, a part at a time (nothing for a CRL recorded before its bytes were kept). */
+  async *crlBytes(number: number): AsyncIterable<Buffer> {
+    for (let part = 0; ; part++) {
+      const row = await this.db.selectFrom("crl_parts").select("bytes").where("number", "=", number).where("part", "=", part).executeTakeFirst();
+      if (!row) return;
+      yield Buffer.from(row.bytes);
+    }
+  }
+
+  /** The audit sequence of the latest revocation change: a delta CRL complete up to it lists every change. */
+  async lastRevocationSeq(): Promise<number> {
+    const row = await this.db.selectFrom("certificates").select((eb) => eb.fn.max("revocation_seq").as("last")).executeTakeFirst();
+    return Number(row?.last ?? 0);
+  }
+
+  /**
+   * Runs `work` holding the CA's CRL signing lock. On PostgreSQL it is a session advisory lock
+   * keyed by the schema: of several nodes one signs at a time, each reads the next number inside
+   * it, so numbers follow without gaps or duplicates; a node that dies holding it loses its
+   * connection and with it the lock. SQLite is one machine's file: there the caller's queue and the
+   * number's primary key are enough.
+   */
+  async withCrlSigningLock<T>(work: () => Promise<T>): Promise<T> {
+    if (this.engine !== "postgres") return work();
+    const key = sql`hashtext(current_schema() || '.qoltanba.crl-signing')`;
+    return this.db.connection().execute(async (connection) => {
+      await sql`select pg_advisory_lock(${key})`.execute(connection);
+      try {
+        return await work();
+      } finally {
+        await sql`select pg_advisory_unlock(${key})`.execute(connection);
+      }
     });
   }
 

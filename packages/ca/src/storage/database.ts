@@ -81,5 +81,8 @@ async function openPostgres<DB>(url: string): Promise<OpenedDatabase<DB>> {
     }
   }
   const pool = new pg.Pool({ connectionString, max: 8, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  // An idle connection the server closed (a failover, a restart) is dropped by the pool, which then
+  // emits this; unheard, it would end the process. The next query opens a new connection.
+  pool.on("error", (error) => process.emitWarning(`an idle PostgreSQL connection failed and was dropped: ${error.message}`));
   return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), engine: "postgres", ...(schema ? { schema } : {}) };
 }

@@ -4,6 +4,7 @@ import { certificatesAndAudit } from "./migrations/0001_certificatesAndAudit.ts"
 import { revocationSeq } from "./migrations/0002_revocationSeq.ts";
 import { crls } from "./migrations/0003_crls.ts";
 import { tsaTokens } from "./migrations/0004_tsaTokens.ts";
+import { crlParts } from "./migrations/0005_crlParts.ts";
 
 /** Versioned migrations, applied in name order and recorded by Kysely's migrator. Append only. */
 export function migrations(engine: Engine): MigrationProvider {
@@ -12,6 +13,7 @@ export function migrations(engine: Engine): MigrationProvider {
     "0002_revocation_seq": revocationSeq,
     "0003_crls": crls,
     "0004_tsa_tokens": tsaTokens,
+    "0005_crl_parts": crlParts(engine),
   };
   return { getMigrations: async () => all };
 }

@@ -47,6 +47,12 @@ export interface CrlsTable {
   sha256: string;
 }
 
+export interface CrlPartsTable {
+  number: number;
+  part: number;
+  bytes: Buffer;
+}
+
 export interface TsaTokensTable {
   serial: string; // lowercase hex of the serial's magnitude
   gen_time: string;
@@ -62,5 +68,6 @@ export interface Database {
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   crls: CrlsTable;
+  crl_parts: CrlPartsTable;
   tsa_tokens: TsaTokensTable;
 }

@@ -5,6 +5,8 @@ import {
   ensureAgentTls,
   readUnattendedSettings,
   startAgent,
+  type AgentServer,
+  type UnattendedSettings,
 } from "@qoltanba/agent";
 import { InputError } from "@qoltanba/pki";
 import { EXIT, type Command, UsageError } from "../command.ts";
@@ -28,6 +30,43 @@ function parseTsaUrl(text: string | undefined): string | undefined {
   return text;
 }
 
+/**
+ * Starts the agent on 127.0.0.1: with the person's dialogs (a desktop's, a web page's or the
+ * terminal's) or, unattended, from its settings file.
+ */
+export async function startLocalAgent(options: {
+  home: string;
+  port: number;
+  tsaUrl?: string;
+  unattended?: UnattendedSettings;
+}): Promise<AgentServer> {
+  const { home, port, tsaUrl, unattended } = options;
+  const chosen = unattended ? undefined : chooseDialogs();
+  if (!unattended && !chosen) {
+    throw new UsageError(
+      "no way to ask you anything here (no dialog tool, no desktop, no terminal): run it on your desktop, or with --unattended FILE",
+    );
+  }
+  const tls = await ensureAgentTls(home);
+  const server = await startAgent({
+    home,
+    port,
+    tls,
+    ...(unattended ? { unattended } : { dialogs: chosen!.dialogs }),
+    ...(tsaUrl ? { tsaUrl } : {}),
+    ...(chosen?.webPage ? { onHttpRequest: chosen.webPage.handle.bind(chosen.webPage) } : {}),
+  }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "EADDRINUSE")
+      throw new InputError(
+        "port_in_use",
+        `port ${port} is taken (is NCALayer running?): see qoltanba agent doctor`,
+      );
+    throw error;
+  });
+  chosen?.webPage?.listeningOn(server.port);
+  return server;
+}
+
 export const agent: Command = {
   usage: `qoltanba agent [--home DIR] [--port N] [--tsa-url URL] [--unattended FILE]
 
@@ -49,29 +88,7 @@ export const agent: Command = {
     const unattended = values.unattended
       ? await readUnattendedSettings(values.unattended as string)
       : undefined;
-    const chosen = unattended ? undefined : chooseDialogs();
-    if (!unattended && !chosen) {
-      throw new UsageError(
-        "no way to ask you anything here (no dialog tool, no desktop, no terminal): run it on your desktop, or with --unattended FILE",
-      );
-    }
-    const tls = await ensureAgentTls(home);
-    const server = await startAgent({
-      home,
-      port,
-      tls,
-      ...(unattended ? { unattended } : { dialogs: chosen!.dialogs }),
-      ...(tsaUrl ? { tsaUrl } : {}),
-      ...(chosen?.webPage ? { onHttpRequest: chosen.webPage.handle.bind(chosen.webPage) } : {}),
-    }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "EADDRINUSE")
-        throw new InputError(
-          "port_in_use",
-          `port ${port} is taken (is NCALayer running?): see qoltanba agent doctor`,
-        );
-      throw error;
-    });
-    chosen?.webPage?.listeningOn(server.port);
+    const server = await startLocalAgent({ home, port, ...(tsaUrl ? { tsaUrl } : {}), ...(unattended ? { unattended } : {}) });
     process.stderr.write(`listening on ${server.url}${unattended ? " (unattended)" : ""}\n`);
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);

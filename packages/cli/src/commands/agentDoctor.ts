@@ -15,14 +15,17 @@ function parsePort(text: string | undefined): number {
 }
 
 export const agentDoctor: Command = {
-  usage: `qoltanba agent doctor [--home DIR] [--port ${NCALAYER_PORT}]
+  usage: `qoltanba agent doctor [--home DIR] [--port ${NCALAYER_PORT}] [--tokens]
 
   Checks what stops websites from reaching the agent, each with its fix: the port (free, or held
   by what), trust of the agent's certificate in every browser store, proxy settings, Chrome's
   Local Network Access prompt. Exit code 0 when all is well, 1 when something needs fixing.
 
-  --home DIR   the agent's folder (default ${defaultAgentHome()})`,
-  options: { home: { type: "string" }, port: { type: "string" } },
+  --home DIR   the agent's folder (default ${defaultAgentHome()})
+  --tokens     also check hardware tokens: pcscd installed and running, readers seen by
+               pcsc_scan, Kaztoken in the CCID driver's list, libpcsclite.so.1, and each token
+               store's PKCS#11 library (tokens.json in the agent's folder overrides their paths)`,
+  options: { home: { type: "string" }, port: { type: "string" }, tokens: { type: "boolean" } },
   async run(values) {
     const port = parsePort(values.port as string | undefined);
     const homeArgument = values.home === undefined ? "" : ` --home ${JSON.stringify(values.home)}`;
@@ -32,6 +35,7 @@ export const agentDoctor: Command = {
       environment: currentEnvironment(),
       startCommand: `qoltanba agent${homeArgument}`,
       trustCommand: `qoltanba agent trust${homeArgument}`,
+      tokens: values.tokens === true,
     });
     for (const finding of findings) {
       process.stdout.write(

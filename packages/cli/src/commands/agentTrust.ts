@@ -74,12 +74,11 @@ export const agentTrust: Command = {
   },
   async run(values) {
     const home = (values.home as string | undefined) ?? defaultAgentHome();
-    const environment = currentEnvironment();
     const extra = await Promise.all(
       ((values["ca-cert"] as unknown as string[] | undefined) ?? []).map(readTrustedCertificate),
     );
-    const stores = await discoverTrustStores(environment);
     if (values.remove) {
+      const stores = await discoverTrustStores(currentEnvironment());
       const current = await readAgentCaCertificate(home);
       const certificates = [
         ...(current === undefined ? [] : [trustedCertificate(current, "the agent's CA certificate")]),
@@ -87,13 +86,27 @@ export const agentTrust: Command = {
       ];
       return report(await removeTrust({ home, stores, certificates }));
     }
-    const tls = await ensureAgentTls(home);
-    const certificates = [trustedCertificate(tls.caCertificate, "the agent's CA certificate"), ...extra];
-    process.stderr.write(plan(certificates, stores, environment.platform));
-    if (!values.yes && !(await confirm("Install them? [y/N] "))) {
-      process.stderr.write("Nothing was changed.\n");
-      return EXIT.problem;
-    }
-    return report(await installTrust({ home, stores, certificates }));
+    return offerTrust(home, extra, { ask: !values.yes });
   },
 };
+
+/**
+ * Shows which certificates would be trusted where, asks (unless told not to) and installs them:
+ * the agent's local CA and any `extra` ones. Exit code: ok, or problem when refused or failed.
+ */
+export async function offerTrust(
+  home: string,
+  extra: readonly TrustedCertificate[],
+  options: { ask: boolean },
+): Promise<number> {
+  const environment = currentEnvironment();
+  const stores = await discoverTrustStores(environment);
+  const tls = await ensureAgentTls(home);
+  const certificates = [trustedCertificate(tls.caCertificate, "the agent's CA certificate"), ...extra];
+  process.stderr.write(plan(certificates, stores, environment.platform));
+  if (options.ask && !(await confirm("Install them? [y/N] "))) {
+    process.stderr.write("Nothing was changed.\n");
+    return EXIT.problem;
+  }
+  return report(await installTrust({ home, stores, certificates }));
+}

@@ -1,5 +1,4 @@
-import { readFile } from "node:fs/promises";
-import { CrlPublisher, crlFilePath, HSM_PIN_ENV, openCertificateAuthority, PASSWORD_ENV, readUnlockOptions } from "@qoltanba/ca";
+import { CrlPublisher, HSM_PIN_ENV, openCertificateAuthority, PASSWORD_ENV, PublishedCrls, readUnlockOptions } from "@qoltanba/ca";
 import { InputError } from "@qoltanba/pki";
 import { EXIT, required, type Command } from "../command.ts";
 
@@ -7,8 +6,8 @@ export const caCrl: Command = {
   usage: `qoltanba ca crl --dir DIR [--delta] [--password-file FILE | --pin-file FILE] > issuing.crl
 
   With the key password (--password-file or ${PASSWORD_ENV}; for a CA on an HSM the PIN, --pin-file
-  or ${HSM_PIN_ENV}) a new CRL is signed and published; without it the CRL last published is
-  written, if it is still current.`,
+  or ${HSM_PIN_ENV}) a new CRL is signed and published; without it the newest CRL in the database
+  is written, if it is still current.`,
   options: { dir: { type: "string" }, delta: { type: "boolean" }, "password-file": { type: "string" }, "pin-file": { type: "string" } },
   async run(values) {
     const dir = required(values, "dir");
@@ -17,15 +16,16 @@ export const caCrl: Command = {
     const unlocked = unlock !== undefined;
     const ca = await openCertificateAuthority(dir, unlock ?? {});
     try {
-      if (unlocked) {
-        await new CrlPublisher(ca).generate(kind);
-      } else {
-        const latest = await ca.store.latestCrl(kind);
-        if (!latest || latest.nextUpdate < new Date()) {
+      if (unlocked) await new CrlPublisher(ca).generate(kind);
+      const crl = await new PublishedCrls(ca).current(kind);
+      try {
+        if (!crl || crl.nextUpdate < new Date()) {
           throw new InputError("no_current_crl", `no current ${kind} CRL is published: give the key password to sign one`);
         }
+        process.stdout.write(await crl.file.readFile());
+      } finally {
+        await crl?.file.close();
       }
-      process.stdout.write(await readFile(crlFilePath(dir, kind)));
       return EXIT.ok;
     } finally {
       await ca.close();

@@ -8,8 +8,8 @@ export const DEFAULT_LISTEN = "127.0.0.1:8080";
 
 /**
  * Serves a CA folder until SIGINT/SIGTERM; resolves once the server has closed. With the key
- * password (env or file) this node also signs CRLs, OCSP responses and timestamps; without it,
- * it only publishes.
+ * password (env or file) this node also signs, with the keys its folder holds: CRLs (issuing key),
+ * OCSP responses (OCSP key), time-stamps (TSA key); without it, it only publishes.
  */
 export async function serveCa(
   dir: string,
@@ -27,8 +27,10 @@ export async function serveCa(
   const portal = await openPortalForCa(ca, process.env, (line) => server.app.log.warn(line));
   await server.app.register(portal.plugin);
   portal.start();
-  const address = await server.app.listen({ host, port });
-  if (!unlocked) process.stderr.write(`no key password (${PASSWORD_ENV} or --password-file) or HSM PIN (${HSM_PIN_ENV} or --pin-file): publishing only, no signing services\n`);
+  // A burst of new connections (a load balancer opening many at once) waits rather than being reset.
+  const address = await server.app.listen({ host, port, backlog: 4096 });
+  if (unlocked) process.stderr.write(`signing on this node with the CA's ${ca.signingKeys.join(", ")} key(s)\n`);
+  else process.stderr.write(`no key password (${PASSWORD_ENV} or --password-file) or HSM PIN (${HSM_PIN_ENV} or --pin-file): publishing only, no signing services\n`);
   onReady?.(address);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", () => resolve());
@@ -38,6 +40,14 @@ export async function serveCa(
   await server.close();
   await portal.close();
   await ca.close();
+}
+
+/** `--trusted-proxies` or QOLTANBA_TRUSTED_PROXIES: comma-separated addresses or CIDRs. */
+function trustedProxies(value: string | undefined): string[] {
+  const list = (value ?? process.env.QOLTANBA_TRUSTED_PROXIES ?? "").split(",").map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of list)
+    if (!/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry)) throw new UsageError(`--trusted-proxies: not an address or CIDR: ${entry}`);
+  return list;
 }
 
 function workerCount(value: string | undefined): number {
@@ -51,20 +61,25 @@ export const serve: Command = {
   usage: `qoltanba serve --dir DIR [--listen HOST:PORT] [--password-file FILE | --pin-file FILE] [--workers N]   (default ${DEFAULT_LISTEN})
 
   The key password comes from --password-file or ${PASSWORD_ENV}; for a CA on an HSM, the PIN from
-  --pin-file or ${HSM_PIN_ENV}. Without it nothing is signed.
-  --workers N    N processes share the port (one per core serves the most OCSP requests); default 1`,
-  options: { dir: { type: "string" }, listen: { type: "string" }, "password-file": { type: "string" }, "pin-file": { type: "string" }, workers: { type: "string" } },
+  --pin-file or ${HSM_PIN_ENV}. Without it nothing is signed. With key files, the node signs with
+  those its folder holds: keys/issuing.key.pem (CRLs, issuance), ocsp.key.pem (OCSP),
+  tsa.key.pem (time-stamps); see docs/deployment.md.
+  --workers N    N processes share the port (one per core serves the most OCSP requests); default 1
+  --trusted-proxies LIST  load balancers (addresses or CIDRs, comma-separated; or QOLTANBA_TRUSTED_PROXIES)
+                 whose X-Forwarded-For names the client, for per-client limits and logs`,
+  options: { dir: { type: "string" }, listen: { type: "string" }, "password-file": { type: "string" }, "pin-file": { type: "string" }, workers: { type: "string" }, "trusted-proxies": { type: "string" } },
   async run(values) {
     const dir = required(values, "dir");
     const listen = (values.listen as string | undefined) ?? DEFAULT_LISTEN;
     const secrets = { passwordFile: values["password-file"] as string | undefined, pinFile: values["pin-file"] as string | undefined };
     const workers = workerCount(values.workers as string | undefined);
+    const proxies = trustedProxies(values["trusted-proxies"] as string | undefined);
     const announce = (address: string) => process.stderr.write(`serving on ${address}\n`);
-    if (workers === 1) await serveCa(dir, listen, secrets.passwordFile, announce, secrets.pinFile);
+    if (workers === 1) await serveCa(dir, listen, secrets.passwordFile, announce, secrets.pinFile, { trustedProxies: proxies });
     else if (cluster.isPrimary) await serveWorkers(dir, listen, secrets, workers, announce);
     else {
       const ready = (address: string) => process.send?.({ ready: address } satisfies WorkerReady);
-      await serveCa(dir, listen, secrets.passwordFile, ready, secrets.pinFile, { publishCrls: false });
+      await serveCa(dir, listen, secrets.passwordFile, ready, secrets.pinFile, { publishCrls: false, trustedProxies: proxies });
       if (process.connected) process.disconnect(); // the channel to the primary would keep this worker alive
     }
     return EXIT.ok;

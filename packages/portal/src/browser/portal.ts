@@ -1,6 +1,6 @@
 // The page script: asks the local agent for keys and CSRs on the application form, and installs
 // the issued certificates on the status page. Everything else is plain server-rendered HTML.
-import { FILE_STORAGE } from "@qoltanba/agent/protocol";
+import { FILE_STORAGE, type ImportCertificateArgs } from "@qoltanba/agent/protocol";
 import { activeTokens, AgentConnection, generateCsr, importCertificate } from "./agentConnection.ts";
 
 const csrfToken = () => document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')!.content;
@@ -122,6 +122,8 @@ async function installForm(form: HTMLFormElement): Promise<void> {
   const button = form.querySelector<HTMLButtonElement>("#install-certificates")!;
   const data = JSON.parse(document.getElementById("install-data")!.textContent!) as {
     applicationId: string;
+    /** Where the keys are: the agent's storage name (a folder of key files, or a token's store). */
+    storage: ImportCertificateArgs["storage"];
     iin: string;
     certificates: string[];
     chain: string[];
@@ -135,7 +137,7 @@ async function installForm(form: HTMLFormElement): Promise<void> {
         if (!agent) return status.show("error", status.text("missing"));
         status.show("notice", status.text("installWorking"));
         const outcome = await importCertificate(agent, {
-          storage: FILE_STORAGE,
+          storage: data.storage,
           applicationId: data.applicationId,
           certificates: data.certificates,
           chain: data.chain,

@@ -155,7 +155,7 @@ export class Enrollment {
     if (auth.fingerprint === sign.fingerprint)
       throw new InputError("same_keys", "the AUTH and SIGN keys are the same key");
     for (const key of [auth, sign]) {
-      if (await this.ca.isKeyCertified(key.fingerprint))
+      if ((await this.ca.firstCertificateOfKey(key.fingerprint)) !== undefined)
         throw new InputError("key_certified", "this key was certified before");
       if (await this.store.keyInApplication(key.fingerprint))
         throw new InputError("key_in_use", "this key is in another application");

@@ -1,8 +1,10 @@
 import { InputError, toPem } from "@qoltanba/pki";
-import type { CaClient, CaIssuedCertificate } from "../caClient.ts";
+import type { CaClient, CaIssuedCertificate, CaIssueRequest } from "../caClient.ts";
 import { localityByCode, regionByCode } from "../locality/regions.ts";
 import type { Application, PortalStore } from "../storage/portalStore.ts";
 import { KEY_STORAGES, type KeyStorageKind } from "./keyStorage.ts";
+
+export const DEFAULT_ISSUANCE_CLAIM_MILLISECONDS = 60_000;
 
 export interface IssuedPair {
   readonly auth: CaIssuedCertificate;
@@ -17,13 +19,15 @@ export class ApplicationLifecycle {
   constructor(
     private readonly store: PortalStore,
     private readonly ca: CaClient,
+    /** How long a process may take to issue before another takes over: far longer than an issuance takes. */
+    private readonly issuanceClaimMilliseconds = DEFAULT_ISSUANCE_CLAIM_MILLISECONDS,
   ) {}
 
   /**
    * The Registration Center's confirmation (the console calls this): the operator has seen the
    * person and the paper form. Issues both certificates through the CA and moves the application to
-   * issued, with its e-mail, in one transaction. A confirmed application whose issuance failed is
-   * issued on the next call.
+   * issued, with its e-mail, in one transaction. A confirmed application whose issuance stopped
+   * half-way (an error, a crash) is issued by a later call once its claim has run out.
    */
   async confirmApplication(number: string, operator: string, now = new Date()): Promise<IssuedPair> {
     const application = await this.required(number);
@@ -33,18 +37,53 @@ export class ApplicationLifecycle {
       await this.store.confirm(number, operator, now);
     } else if (application.status !== "confirmed") {
       throw new InputError("bad_application_state", `application ${number} is ${application.status}`);
+    } else if (!(await this.store.claimIssuance(number, now, this.claimExpiry(now)))) {
+      throw new InputError("being_issued", `application ${number} is being issued; try again in a minute`);
     }
+    return this.issue(application);
+  }
+
+  /**
+   * Finishes the issuances that a stopped process left half-done (their claim ran out). Returns how
+   * many were issued; one that fails is left for the next call.
+   */
+  async resumeAbandonedIssuances(now = new Date(), log?: (line: string) => void): Promise<number> {
+    let issued = 0;
+    for (const number of await this.store.abandonedIssuances(this.claimExpiry(now), 100)) {
+      if (!(await this.store.claimIssuance(number, now, this.claimExpiry(now)))) continue;
+      try {
+        await this.issue(await this.required(number));
+        issued++;
+      } catch (error) {
+        log?.(`issuing application ${number}: ${(error as Error).message}`);
+      }
+    }
+    return issued;
+  }
+
+  private claimExpiry(now: Date): Date {
+    return new Date(now.getTime() - this.issuanceClaimMilliseconds);
+  }
+
+  /**
+   * Issues both certificates of a claimed application and records them. Safe to repeat after a
+   * crash anywhere in between: a key the CA has certified already gets that certificate back,
+   * never a second one.
+   */
+  private async issue(application: Application): Promise<IssuedPair> {
+    const { number } = application;
     const subject = subjectOf(application);
     const storage = KEY_STORAGES[application.storage as KeyStorageKind].validity;
     const csrs = await this.store.csrs(number);
-    if (!csrs) throw new Error(`application ${number} has lost its CSRs`);
-    const auth = await this.ca.issueCertificate({
+    if (!csrs || !application.authSpkiSha256 || !application.signSpkiSha256)
+      throw new Error(`application ${number} has lost its CSRs`);
+    const auth = await this.issueOnce(application.authSpkiSha256, {
       csr: csrs.auth,
       profile: "individual-auth",
       subject,
       storage,
     });
-    const sign = await this.ca.issueCertificate({
+    const sign = await this.issueOnce(application.signSpkiSha256, {
       csr: csrs.sign,
       profile: "individual-sign",
       subject,
@@ -52,6 +91,14 @@ export class ApplicationLifecycle {
     });
     await this.store.recordIssued(number, { auth: auth.serial, sign: sign.serial }, new Date());
     return { auth, sign };
+  }
+
+  private async issueOnce(spkiSha256: string, request: CaIssueRequest): Promise<CaIssuedCertificate> {
+    const serial = await this.ca.firstCertificateOfKey(spkiSha256);
+    if (serial === undefined) return this.ca.issueCertificate(request);
+    const issued = await this.ca.certificate(serial);
+    if (!issued) throw new Error(`the CA does not know its certificate ${serial}`);
+    return issued;
   }
 
   async rejectApplication(number: string, operator: string, reason: string, now = new Date()): Promise<void> {

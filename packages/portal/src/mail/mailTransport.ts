@@ -17,8 +17,10 @@ export interface MailTransport {
 
 /** SMTP through nodemailer: `smtp://user:pass@host:port` or `smtps://…`. */
 export function smtpTransport(url: string, from: string, timeoutMilliseconds = 10_000): MailTransport {
-  const options: SMTPTransport.Options & { url: string } = {
+  const options: SMTPTransport.Options & { url: string; pool: true; maxConnections: number } = {
     url,
+    pool: true,
+    maxConnections: 4,
     connectionTimeout: timeoutMilliseconds,
     greetingTimeout: timeoutMilliseconds,
     socketTimeout: timeoutMilliseconds,

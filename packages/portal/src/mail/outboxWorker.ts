@@ -78,7 +78,10 @@ export class OutboxWorker {
     while (this.running) await this.running;
   }
 
-  /** One pass over the due messages; resolves when each was sent or rescheduled. */
+  /**
+   * One pass over the due messages; resolves when each was sent or rescheduled. The messages of a
+   * claimed batch go out together (the SMTP transport pools its connections).
+   */
   async runOnce(now = new Date()): Promise<{ sent: number; failed: number }> {
     let sent = 0;
     let failed = 0;
@@ -88,26 +91,31 @@ export class OutboxWorker {
         new Date(now.getTime() + this.options.leaseMilliseconds),
       );
       if (batch.length === 0) return { sent, failed };
-      for (const message of batch) {
-        const composed = await this.compose(message);
-        if (!composed) {
-          await this.store.markDropped(message.id, "the application's personal data was purged");
-          continue;
-        }
-        try {
-          await this.transport.send(composed);
-          await this.store.markSent(message.id, new Date());
-          sent++;
-        } catch (error) {
-          failed++;
-          const delay = Math.min(
-            this.options.backoffMilliseconds * 2 ** message.attempts,
-            this.options.maxBackoffMilliseconds,
-          );
-          await this.store.markFailed(message.id, (error as Error).message, new Date(Date.now() + delay));
-        }
+      for (const outcome of await Promise.all(batch.map((message) => this.deliver(message)))) {
+        if (outcome === "sent") sent++;
+        else if (outcome === "failed") failed++;
       }
     }
+  }
+
+  private async deliver(message: OutboxMessage): Promise<"sent" | "failed" | "dropped"> {
+    const composed = await this.compose(message);
+    if (!composed) {
+      await this.store.markDropped(message.id, "the application's personal data was purged");
+      return "dropped";
+    }
+    try {
+      await this.transport.send(composed);
+    } catch (error) {
+      const delay = Math.min(
+        this.options.backoffMilliseconds * 2 ** message.attempts,
+        this.options.maxBackoffMilliseconds,
+      );
+      await this.store.markFailed(message.id, (error as Error).message, new Date(Date.now() + delay));
+      return "failed";
+    }
+    await this.store.markSent(message.id, new Date());
+    return "sent";
   }
 
   private async compose(message: OutboxMessage): Promise<MailMessage | undefined> {

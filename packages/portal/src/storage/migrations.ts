@@ -1,10 +1,18 @@
 import type { Migration, MigrationProvider } from "kysely";
 import type { Engine } from "@qoltanba/ca";
 import { portalTables } from "./migrations/0001_portal.ts";
+import { issuanceClaim } from "./migrations/0002_issuance_claim.ts";
+import { portalSecrets } from "./migrations/0003_portalSecrets.ts";
+import { consoleTables } from "./migrations/0004_console.ts";
 
 /** The portal's versioned migrations, recorded in their own table (portal_migration). Append only. */
 export function portalMigrations(engine: Engine): MigrationProvider {
-  const all: Record<string, Migration> = { "0001_portal": portalTables(engine) };
+  const all: Record<string, Migration> = {
+    "0001_portal": portalTables(engine),
+    "0002_issuance_claim": issuanceClaim,
+    "0003_portal_secrets": portalSecrets,
+    "0004_console": consoleTables(engine),
+  };
   return { getMigrations: async () => all };
 }
 

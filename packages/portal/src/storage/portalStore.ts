@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { sql, type Kysely, type Transaction } from "kysely";
 import { InputError } from "@qoltanba/pki";
 import { openMigratedDatabase, type OpenedDatabase } from "@qoltanba/ca";
@@ -190,6 +191,24 @@ export class PortalStore {
     return new PortalStore(opened);
   }
 
+  /**
+   * A random 32-byte secret every node of the portal shares: the first node to ask makes it, the
+   * others read it. Deleting its row and restarting every node replaces it.
+   */
+  async sharedSecret(name: string): Promise<Buffer> {
+    await this.db
+      .insertInto("portal_secrets")
+      .values({ name, value: randomBytes(32).toString("hex") })
+      .onConflict((conflict) => conflict.column("name").doNothing())
+      .execute();
+    const row = await this.db
+      .selectFrom("portal_secrets")
+      .select("value")
+      .where("name", "=", name)
+      .executeTakeFirstOrThrow();
+    return Buffer.from(row.value, "hex");
+  }
+
   close(): Promise<void> {
     return this.db.destroy();
   }
@@ -351,6 +370,7 @@ export class PortalStore {
             submitted_at: iso(application.submittedAt),
             deadline_at: iso(application.deadlineAt),
             confirmed_at: null,
+            issuance_claimed_at: null,
             issued_at: null,
             installed_at: null,
             closed_at: null,
@@ -456,12 +476,45 @@ export class PortalStore {
     return row;
   }
 
+  /** Confirms a submitted application; the confirming process holds its issuance claim. */
   async confirm(number: string, operator: string, now: Date): Promise<void> {
-    await this.db
-      .transaction()
-      .execute((trx) =>
-        this.move(trx, number, ["submitted"], { status: "confirmed", confirmed_at: iso(now), operator }),
-      );
+    await this.db.transaction().execute((trx) =>
+      this.move(trx, number, ["submitted"], {
+        status: "confirmed",
+        confirmed_at: iso(now),
+        issuance_claimed_at: iso(now),
+        operator,
+      }),
+    );
+  }
+
+  /**
+   * Claims the issuance of a confirmed application whose earlier claim (if any) is older than
+   * `claimedBefore`; false when another process holds a fresh claim or it is not confirmed.
+   */
+  async claimIssuance(number: string, now: Date, claimedBefore: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable("applications")
+      .set({ issuance_claimed_at: iso(now) })
+      .where("number", "=", number)
+      .where("status", "=", "confirmed")
+      .where((eb) =>
+        eb.or([eb("issuance_claimed_at", "is", null), eb("issuance_claimed_at", "<", iso(claimedBefore))]),
+      )
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  /** Confirmed applications whose issuance claim ran out: their process stopped before recording the certificates. */
+  async abandonedIssuances(claimedBefore: Date, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("applications")
+      .select("number")
+      .where("status", "=", "confirmed")
+      .where("issuance_claimed_at", "<", iso(claimedBefore))
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.number);
   }
 
   /** The certificates are issued: state, serials, the user counters and the e-mail change together. */
@@ -501,6 +554,18 @@ export class PortalStore {
       await trx.deleteFrom("application_csrs").where("number", "=", number).execute();
       if (row.email) await this.enqueueIn(trx, number, "rejected", row.email, row.language, now);
     });
+  }
+
+  /** A supervisor moves a waiting application to another Registration Center. */
+  async reassign(number: string, center: string): Promise<void> {
+    const result = await this.db
+      .updateTable("applications")
+      .set({ center })
+      .where("number", "=", number)
+      .where("status", "in", ["submitted", "confirmed"])
+      .executeTakeFirst();
+    if (result.numUpdatedRows !== 1n)
+      throw new InputError("bad_application_state", `application ${number} is not waiting for a decision`);
   }
 
   async markInstalled(number: string, now: Date): Promise<void> {
@@ -577,6 +642,14 @@ export class PortalStore {
       })
       .where(
         "number",
+        "in",
+        due.map((row) => row.number),
+      )
+      .execute();
+    await this.db
+      .deleteFrom("identity_checks")
+      .where(
+        "application_number",
         "in",
         due.map((row) => row.number),
       )

@@ -23,6 +23,8 @@ export interface ApplicationsTable {
   submitted_at: string;
   deadline_at: string;
   confirmed_at: string | null;
+  /** Set while a process issues the certificates of a confirmed application (see migration 0002). */
+  issuance_claimed_at: string | null;
   issued_at: string | null;
   installed_at: string | null;
   /** When it was rejected or expired: the retention period runs from here. */
@@ -91,7 +93,100 @@ export interface UsersTable {
   first_issued_at: string;
 }
 
+/** Hex-encoded random secrets shared by every node (see PortalStore.sharedSecret). */
+export interface SecretsTable {
+  name: string;
+  value: string;
+}
+
+/** A single-use server nonce for a signed login or decision; `used_at` is set when it is spent. */
+export interface SignChallengesTable {
+  nonce: string;
+  /** Who may spend it: "login:<audience>" or "decision:<operator id>". */
+  audience: string;
+  /** SHA-256 (hex) of the exact document to be signed, for decisions; null for logins. */
+  document_sha256: string | null;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export type OperatorRole = "operator" | "supervisor" | "administrator" | "auditor";
+export type OperatorStatus = "invited" | "active" | "disabled";
+
+/** Registration Center staff: a role bound to the certificates issued through their enrolment link. */
+export interface OperatorsTable {
+  id: number;
+  iin: string;
+  role: OperatorRole;
+  /** The Registration Center of an operator; the region of a supervisor; null for the others. */
+  center: string | null;
+  region: string | null;
+  status: OperatorStatus;
+  /** SHA-256 of the one-time enrolment link's secret; null once used. */
+  enrolment_hash: string | null;
+  enrolment_expires_at: string | null;
+  application_number: string | null;
+  auth_serial: string | null;
+  sign_serial: string | null;
+  created_at: string;
+  created_by: string;
+}
+
+export interface ConsoleSessionsTable {
+  /** SHA-256 of the session cookie: the database never holds a usable session. */
+  token_hash: string;
+  operator_id: number;
+  serial: string;
+  created_at: string;
+  expires_at: string;
+  ended_at: string | null;
+}
+
+/** The identity document an operator checked before confirming (personal data: purged with the application). */
+export interface IdentityChecksTable {
+  application_number: string;
+  document_type: string;
+  document_number: string;
+  checked_by: number;
+  checked_at: string;
+}
+
+export type DecisionKind = "confirm" | "reject" | "revoke";
+
+/** A decision as the operator signed it: the canonical document and the CMS over it. */
+export interface DecisionsTable {
+  id: number;
+  kind: DecisionKind;
+  application_number: string | null;
+  certificate_serial: string | null;
+  operator_id: number;
+  signer_serial: string;
+  document: string;
+  /** Base64 DER of the attached CMS SignedData. */
+  cms: string;
+  at: string;
+  /** "applied", or "failed: …" when the effect could not be carried out after the decision was recorded. */
+  outcome: string;
+  audit_seq: number;
+}
+
+/** The console's hash-chained log (the same chain rules as the CA's audit log). */
+export interface ConsoleAuditTable {
+  seq: number;
+  at: string;
+  action: string;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
 export interface PortalDatabase {
+  sign_challenges: SignChallengesTable;
+  operators: OperatorsTable;
+  console_sessions: ConsoleSessionsTable;
+  identity_checks: IdentityChecksTable;
+  decisions: DecisionsTable;
+  console_audit: ConsoleAuditTable;
   applications: ApplicationsTable;
   application_csrs: ApplicationCsrsTable;
   persons: PersonsTable;
@@ -99,4 +194,5 @@ export interface PortalDatabase {
   outbox: OutboxTable;
   counters: CountersTable;
   portal_users: UsersTable;
+  portal_secrets: SecretsTable;
 }

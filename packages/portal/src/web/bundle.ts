@@ -2,12 +2,14 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-let bundle: Promise<string> | undefined;
+const bundles = new Map<string, Promise<string>>();
 
-/** The page script (src/browser), bundled once per process with esbuild: no build step, nothing generated in the tree. */
-export function browserBundle(): Promise<string> {
-  bundle ??= build({
-    entryPoints: [fileURLToPath(new URL("../browser/portal.ts", import.meta.url))],
+/** A page script (src/browser/NAME.ts), bundled once per process with esbuild: no build step, nothing generated in the tree. */
+export function browserBundle(name: "portal" | "console" = "portal"): Promise<string> {
+  let bundle = bundles.get(name);
+  if (bundle) return bundle;
+  bundle = build({
+    entryPoints: [fileURLToPath(new URL(`../browser/${name}.ts`, import.meta.url))],
     bundle: true,
     write: false,
     format: "esm",
@@ -15,6 +17,7 @@ export function browserBundle(): Promise<string> {
     minify: true,
     platform: "browser",
   }).then((result) => result.outputFiles[0]!.text);
+  bundles.set(name, bundle);
   return bundle;
 }
 

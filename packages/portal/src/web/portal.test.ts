@@ -4,7 +4,9 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { toPem } from "@qoltanba/pki";
+import type { CaClient } from "../caClient.ts";
 import { parseApplicationNumber } from "../enrollment/applicationNumber.ts";
+import { ApplicationLifecycle } from "../enrollment/lifecycle.ts";
 import {
   Browser,
   captchaAnswer,
@@ -389,6 +391,66 @@ for (const makeDatabase of testDatabases()) {
       // A second issue for the same person does not count them twice.
       await assert.rejects(env.portal.lifecycle.confirmApplication(number, "operator-1"), /installed/);
       assert.match((await browser.page("/")).text, new RegExp(`id="users-total">${after.total}<`));
+    });
+
+    test("an issuance stopped half-way (a crash after the CA issued AUTH) is finished once its claim runs out, with that same certificate and one e-mail", async () => {
+      const browser = new Browser(env.url);
+      await reachDetails(browser, env, "930917402309");
+      const response = await browser.request("/apply/submit", {
+        method: "POST",
+        json: detailsForm("930917402309", csrPair(work)),
+        headers: { "x-csrf-token": browser.csrfToken },
+      });
+      const { number } = (await response.json()) as { number: string };
+      const issuedBeforeCrash: string[] = [];
+      const crashingCa: CaClient = {
+        ...env.portal.ca,
+        async issueCertificate(request) {
+          if (issuedBeforeCrash.length > 0) throw new Error("the process stopped here");
+          const issued = await env.portal.ca.issueCertificate(request);
+          issuedBeforeCrash.push(issued.serial);
+          return issued;
+        },
+      };
+      const claimMilliseconds = 60_000;
+      const stopped = new ApplicationLifecycle(env.portal.store, crashingCa, claimMilliseconds);
+      const confirmedAt = new Date();
+      await assert.rejects(
+        stopped.confirmApplication(number, "operator-1", confirmedAt),
+        /the process stopped here/,
+      );
+      assert.equal((await env.portal.store.application(number))!.status, "confirmed");
+      const certificatesInCa = async () =>
+        Number(
+          (
+            await env.ca.store.db
+              .selectFrom("certificates")
+              .select((eb) => eb.fn.countAll().as("count"))
+              .executeTakeFirstOrThrow()
+          ).count,
+        );
+      const before = await certificatesInCa();
+
+      // While the claim is fresh nobody else issues: a second confirmation is told to wait.
+      const resumer = new ApplicationLifecycle(env.portal.store, env.portal.ca, claimMilliseconds);
+      await assert.rejects(resumer.confirmApplication(number, "operator-2", confirmedAt), /being issued/);
+      assert.equal(await resumer.resumeAbandonedIssuances(new Date(confirmedAt.getTime() + 1_000)), 0);
+
+      // Once it runs out, the issuance is finished: the AUTH certificate from before, a new SIGN one.
+      const later = new Date(confirmedAt.getTime() + claimMilliseconds + 1_000);
+      assert.equal(await resumer.resumeAbandonedIssuances(later), 1);
+      const application = (await env.portal.store.application(number))!;
+      assert.equal(application.status, "issued");
+      assert.equal(application.authSerial, issuedBeforeCrash[0]);
+      assert.equal(await certificatesInCa(), before + 1, "only the SIGN certificate was still missing");
+      assert.equal(await resumer.resumeAbandonedIssuances(later), 0, "nothing is issued twice");
+      const issuedMail = await env.portal.store.db
+        .selectFrom("outbox")
+        .select("id")
+        .where("application_number", "=", number)
+        .where("kind", "=", "issued")
+        .execute();
+      assert.equal(issuedMail.length, 1, "one e-mail for the issued certificates");
     });
 
     test("life cycle: unconfirmed applications expire after 30 days, their personal data is purged after the retention", async () => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Portal } from "../portal.ts";
 import { readCookie } from "./cookies.ts";
+import { consoleRoutes } from "./console/consoleRoutes.ts";
 import { applyRoutes } from "./routes/applyRoutes.ts";
 import { publicRoutes } from "./routes/publicRoutes.ts";
 import { statusRoutes } from "./routes/statusRoutes.ts";
@@ -46,4 +47,5 @@ export async function portalRoutes(app: FastifyInstance, options: { portal: Port
   publicRoutes(app, site);
   applyRoutes(app, site);
   statusRoutes(app, site);
+  consoleRoutes(app, site);
 }

@@ -1,4 +1,5 @@
 import { formatApplicationNumber } from "../../enrollment/applicationNumber.ts";
+import { KEY_STORAGES, type KeyStorageKind } from "../../enrollment/keyStorage.ts";
 import { formatDate, type Language } from "../../i18n/index.ts";
 import { storageLabel } from "../../pdf/applicationForm.ts";
 import type { Application } from "../../storage/portalStore.ts";
@@ -43,6 +44,7 @@ export function statusResult(
     ? JSON.stringify({
         applicationId: application.number,
         iin: person.iin,
+        storage: KEY_STORAGES[application.storage as KeyStorageKind].agentStorage,
         certificates: [issued.authPem, issued.signPem],
         chain: issued.chainPem,
       })

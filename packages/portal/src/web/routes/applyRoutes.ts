@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { ENROL_COOKIE } from "../console/consoleRoutes.ts";
 import { InputError } from "@qoltanba/pki";
 import { LIMITS, receiptHash } from "../../enrollment/enrollment.ts";
 import { errorMessage, isLanguage, type Language } from "../../i18n/index.ts";
@@ -153,6 +154,12 @@ export function applyRoutes(app: FastifyInstance, site: Site): void {
         signCsr: field("signCsr"),
         language,
       });
+      const enrolment = readCookie(request, ENROL_COOKIE);
+      if (enrolment) {
+        // An operator applying through their enrolment link: confirmed and issued at once, bound to the role.
+        await site.portal.console.operators.enrol(enrolment, (await site.portal.store.application(submitted.number))!);
+        setCookie(reply, ENROL_COOKIE, "", { secure: site.secure, path: "/apply", maxAgeSeconds: 0 });
+      }
       site.portal.outbox.kick();
       setCookie(reply, COOKIE.ticket, "", { secure: site.secure, path: "/apply", maxAgeSeconds: 0 });
       setCookie(reply, COOKIE.receipt, `${submitted.number}.${submitted.receipt}`, {

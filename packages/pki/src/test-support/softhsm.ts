@@ -1,9 +1,10 @@
-// Test support: throwaway SoftHSM2 tokens in a temporary token folder of this test process.
+// Test-only: throwaway SoftHSM2 tokens in a temporary token folder of this test process, for the CA's
+// HSM tests and the agent's token stores alike.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { temporaryDirectory } from "../testSupport.ts";
 
 export const SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so";
 export const TEST_PIN = "test-user-pin-1234";
@@ -13,7 +14,7 @@ let tokenDir: string | undefined;
 /** Points SoftHSM2 at a fresh token folder (once per process: the library reads SOFTHSM2_CONF at C_Initialize). */
 function softHsmTokenDir(): string {
   if (tokenDir) return tokenDir;
-  const dir = temporaryDirectory("qoltanba-softhsm-");
+  const dir = mkdtempSync(join(tmpdir(), "qoltanba-softhsm-"));
   tokenDir = join(dir, "tokens");
   mkdirSync(tokenDir);
   const conf = join(dir, "softhsm2.conf");

@@ -1,0 +1,272 @@
+// The Registration Center step in headless Chromium with the real agent in unattended mode: the
+// operator enrols through their link and installs their keys, signs in with the AUTH key, searches,
+// checks the identity document, confirms (signed with the SIGN key) → issued → e-mail; rejects;
+// revokes → `openssl ocsp` says revoked. Screenshots go to test-artifacts/portal/console-*.png.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
+import { simpleParser, type ParsedMail } from "mailparser";
+import { chromium, type Browser as Chromium, type Page } from "playwright-core";
+import { SMTPServer } from "smtp-server";
+import {
+  discoverTrustStores,
+  ensureAgentTls,
+  installTrust,
+  parseUnattendedSettings,
+  startAgent,
+  trustedCertificate,
+  type AgentServer,
+} from "@qoltanba/agent";
+import { toPem } from "@qoltanba/pki";
+import { verifyAuditChain } from "@qoltanba/ca";
+import {
+  captchaAnswer,
+  PERSON,
+  startTestPortal,
+  submitApplication,
+  temporaryDirectory,
+  testDatabases,
+  writePem,
+  type TestPortal,
+} from "../testSupport.ts";
+
+const run = promisify(execFile);
+const ARTIFACTS = resolve(import.meta.dirname, "../../../../test-artifacts/portal");
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const KEY_PASSWORD = "Console2026";
+const OPERATOR_IIN = "781123301050";
+const CENTER = "astana.esil.rc";
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+for (const makeDatabase of testDatabases()) {
+  const database = makeDatabase();
+  describe(`the Registration Center console in Chromium with the agent, on ${database.engine}`, () => {
+    const work = temporaryDirectory("qoltanba-console-agent-");
+    const keyDir = join(work, "keys");
+    const browserHome = join(work, "browser-home");
+    const mail: ParsedMail[] = [];
+    let smtp: SMTPServer;
+    let env: TestPortal;
+    let agent: AgentServer;
+    let browser: Chromium;
+
+    before(async () => {
+      mkdirSync(keyDir, { recursive: true });
+      mkdirSync(ARTIFACTS, { recursive: true });
+      smtp = new SMTPServer({
+        authOptional: true,
+        disabledCommands: ["STARTTLS"],
+        onData: (stream, _session, done) =>
+          void simpleParser(stream).then((parsed) => (mail.push(parsed), done()), done),
+      });
+      await new Promise<void>((done) => smtp.listen(0, "127.0.0.1", done));
+      const agentHome = join(browserHome, ".qoltanba-agent");
+      const tls = await ensureAgentTls(agentHome);
+      await installTrust({
+        home: agentHome,
+        stores: await discoverTrustStores({ platform: "linux", homeDirectory: browserHome, env: {} }),
+        certificates: [trustedCertificate(tls.caCertificate, "local CA")],
+      });
+      const port = await freePort();
+      env = await startTestPortal(database, {
+        agentOrigin: `wss://127.0.0.1:${port}`,
+        mail: {
+          smtpUrl: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
+          worker: { pollMilliseconds: 3_600_000 },
+        },
+      });
+      agent = await startAgent({
+        home: agentHome,
+        port,
+        tls,
+        unattended: parseUnattendedSettings({ origins: [env.url], keyDir, keyPassword: KEY_PASSWORD }, work),
+      });
+      browser = await chromium.launch({
+        executablePath: "/usr/bin/chromium",
+        args: CHROMIUM_ARGS,
+        env: { ...process.env, HOME: browserHome },
+      });
+    });
+    after(async () => {
+      await browser?.close();
+      await agent?.close();
+      await env?.close();
+      await new Promise<void>((done) => smtp.close(() => done()));
+    });
+
+    const shot = (page: Page, name: string) =>
+      page.screenshot({ path: join(ARTIFACTS, `console-${database.engine}-${name}.png`), fullPage: true });
+
+    test("enrol, sign in, search, confirm → issued → e-mail, reject, revoke → OCSP revoked", async () => {
+      const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on("pageerror", (error) => problems.push(error.message));
+
+      // The operator's enrolment: the link, the portal's application with agent-made keys, installed.
+      const { link } = await env.portal.console.operators.add({
+        iin: OPERATOR_IIN,
+        role: "operator",
+        center: CENTER,
+        createdBy: "cli",
+        baseUrl: env.url,
+      });
+      await page.goto(link);
+      await page.waitForURL(/\/apply$/);
+      await page.getByLabel("Келісімді оқыдым және келісемін").check();
+      await page.getByRole("button", { name: "Растау" }).click();
+      await page.waitForURL(/\/apply\/identity$/);
+      const { answer } = await captchaAnswer(env.portal, await page.content());
+      await page.getByLabel("Суреттегі код").fill(answer);
+      await page.locator("#iin").fill(OPERATOR_IIN);
+      await page.getByRole("button", { name: "ЖСН тексеру" }).click();
+      await page.waitForURL(/\/apply\/details$/);
+      await page.locator("#agent-status.success").waitFor();
+      await page.selectOption("#region", "astana");
+      await page.selectOption("#locality", "astana.esil");
+      await page.getByRole("button", { name: "Өтінім беру" }).click();
+      await page.waitForURL(/\/apply\/done$/);
+      const operatorNumber = (await page.locator("#application-number").textContent())!.replace(/\s/g, "");
+      await page.getByRole("link", { name: "Берілген өтінімнің мәртебесі" }).first().click();
+      await page.getByLabel("Өтінім нөмірі").fill(operatorNumber);
+      await page.locator("#iin").fill(OPERATOR_IIN);
+      await page.getByRole("button", { name: "Іздеу" }).click();
+      await page.locator('#application-status[data-status="issued"]').waitFor();
+      await page.getByRole("button", { name: "Сертификаттарды жүктеу" }).click();
+      await page.locator("#agent-status.success").waitFor({ timeout: 30_000 });
+
+      // The person's applications (keys by OpenSSL) wait in the operator's center.
+      const { number } = await submitApplication(env.portal, PERSON.iin, CENTER, work);
+      const rejected = await submitApplication(env.portal, "821201303182", CENTER, work);
+
+      // Sign in with the AUTH key through the agent.
+      await page.goto(`${env.url}/console`);
+      await shot(page, "01-login");
+      await page.locator("#console-login").click();
+      await page.waitForURL(/\/console\/queue$/);
+      assert.match(
+        (await page.locator("#signed-in").textContent())!,
+        new RegExp(`operator\\s+${OPERATOR_IIN}`),
+      );
+
+      // Search by IIN, open, record the identity check, confirm with the SIGN key.
+      await page.locator("#q-iin").fill(PERSON.iin);
+      await page.locator("#search").click();
+      await page.locator(`#queue tr[data-number="${number}"]`).waitFor();
+      await shot(page, "02-search");
+      await page.locator(`#queue tr[data-number="${number}"] button`).click();
+      await page.locator(`#application[data-number="${number}"]`).waitFor();
+      const fingerprint = (await page.locator("#fingerprint-auth").textContent())!;
+      assert.match(fingerprint, /^([0-9A-F]{2}:){15}[0-9A-F]{2}\n([0-9A-F]{2}:){15}[0-9A-F]{2}$/);
+      await page.locator("#document-number").fill("043123456");
+      await page.locator("#identity-save").click();
+      await page.locator("#identity-checked").waitFor();
+      await shot(page, "03-application");
+      await page.locator("#confirm").click();
+      await page.locator('#application[data-status="issued"]').waitFor({ timeout: 30_000 });
+      await shot(page, "04-issued");
+      await env.portal.outbox.idle();
+      const outbox = await env.portal.store.outbox(number);
+      assert.deepEqual(
+        outbox.map((message) => [message.kind, message.outcome]),
+        [
+          ["submitted", "sent"],
+          ["issued", "sent"],
+        ],
+      );
+      assert.equal(
+        mail.filter((message) => JSON.stringify(message.to).includes(`${PERSON.iin}@example.kz`)).length,
+        2,
+        "the issued e-mail arrived",
+      );
+
+      // Reject the other application with a reason.
+      await page.goto(`${env.url}/console/queue`);
+      await page.locator(`#queue tr[data-number="${rejected.number}"] button`).click();
+      await page.locator("#reject-reason").fill("the passport photo did not match");
+      await page.locator("#reject").click();
+      await page.locator('#application[data-status="rejected"]').waitFor({ timeout: 30_000 });
+      assert.equal(
+        (await env.portal.store.application(rejected.number))!.rejectionReason,
+        "the passport photo did not match",
+      );
+
+      // Revoke the person's SIGN certificate on their written request; OCSP says revoked.
+      await page.goto(`${env.url}/console/queue`);
+      await page.locator(`#queue tr[data-number="${number}"] button`).click();
+      const issued = (await env.portal.store.application(number))!;
+      await page.selectOption("#revoke-certificate", issued.signSerial!);
+      await page.selectOption("#revoke-reason", "keyCompromise");
+      await page.locator("#revoke-request").fill("request 2026/17");
+      await page.locator("#revoke").click();
+      await page.locator(".decisions tr", { hasText: "revoke" }).waitFor({ timeout: 30_000 });
+      await shot(page, "05-revoked");
+      const certificate = writePem(
+        work,
+        "revoked.pem",
+        toPem("CERTIFICATE", (await env.portal.ca.certificate(issued.signSerial!))!.certificate),
+      );
+      const issuer = writePem(work, "issuing.pem", toPem("CERTIFICATE", env.ca.certificates.issuing));
+      const root = writePem(work, "root.pem", toPem("CERTIFICATE", env.ca.certificates.root));
+      let answerText = "";
+      for (let attempt = 0; attempt < 40 && !/: revoked/.test(answerText); attempt++) {
+        if (attempt > 0) await sleep(250);
+        const { stdout, stderr } = await run("openssl", [
+          "ocsp",
+          "-issuer",
+          issuer,
+          "-cert",
+          certificate,
+          "-url",
+          `${env.url}/ocsp`,
+          "-CAfile",
+          root,
+          "-no_nonce",
+          "-timeout",
+          "5",
+        ]);
+        answerText = `${stdout}${stderr}`;
+      }
+      assert.match(answerText, /: revoked/);
+
+      // Log out: the console is closed again.
+      await page.locator("#logout").click();
+      await page.waitForURL(/\/console$/);
+      await page.goto(`${env.url}/console/queue`);
+      await page.waitForURL(/\/console$/);
+
+      const decisions = await env.portal.consoleStore.decisions({ limit: 10 });
+      assert.deepEqual(decisions.map((decision) => decision.kind).sort(), ["confirm", "reject", "revoke"]);
+      for (const decision of decisions)
+        assert.equal((await env.portal.console.decisions.reverify(decision)).valid, true);
+      assert.deepEqual((await env.portal.console.verifyAudit()).problems, []);
+      assert.deepEqual(
+        (await verifyAuditChain(env.ca.store.auditEntries(), await env.ca.store.auditHead())).problems,
+        [],
+      );
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  });
+}
