@@ -72,7 +72,7 @@ describe("qoltanba serve --workers", () => {
       return now.length === 2 && !now.includes(first) && now.includes(second);
     });
     assert.match(stderr(), new RegExp(`worker ${first} exited \\(SIGKILL\\); starting another`));
-    for (let index = 0; index < 6; index++) assert.equal((await fetch(`${url}/cert/root.cer`)).status, 200);
+    for (let index = 0; index < 6; index++) assert.equal((await fetch(`${url}/cert/root.cer`, { signal: AbortSignal.timeout(10_000) })).status, 200);
     const exited = new Promise((resolveExit) => server.once("exit", (code) => resolveExit(code)));
     server.kill("SIGTERM");
     assert.equal(await exited, 0);
