@@ -58,6 +58,7 @@ describe("qoltanba serve --workers", () => {
         if (match) resolveUrl(match[1]!.replace("localhost", "127.0.0.1"));
       });
       server.once("exit", () => reject(new Error(`serve exited: ${seen}`)));
+      setTimeout(() => reject(new Error(`serve did not start within 60 s: ${seen}`)), 60_000).unref();
     });
     return { server, url, stderr: () => seen };
   }
