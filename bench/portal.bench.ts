@@ -13,6 +13,7 @@ import { Worker } from "node:worker_threads";
 import SQLite from "better-sqlite3";
 import { CompiledQuery, sql } from "kysely";
 import { createCertificationRequest, localSigningKey, toPem } from "@qoltanba/pki";
+import { cpuSince, cpuSnapshot } from "./cpuUsage.ts";
 import {
   createCaServer,
   DEMO_PERSONS_FILE,
@@ -388,12 +389,14 @@ async function run(engine: "sqlite" | "postgres") {
   await load(port, lookups.slice(0, 2000), CONCURRENCY);
   serverTimes.set("POST /status", []);
   let busy = performance.eventLoopUtilization();
+  let cpu = cpuSnapshot();
   const status = await load(port, lookups, CONCURRENCY);
   const statusBusy = performance.eventLoopUtilization(busy).active / LOOKUPS;
+  const statusCpu = cpuSince(cpu).mainThread / 1000 / LOOKUPS;
   const statusLatencies = status.latencies.sort((a, b) => a - b);
   const statusServer = serverTimes.get("POST /status")!.sort((a, b) => a - b);
   console.log(
-    `${engine}: status lookups, ${CONCURRENCY} always in flight: ${(LOOKUPS / status.seconds).toFixed(0)}/s, latency p50 ${ms(percentile(statusLatencies, 0.5))}, p99 ${ms(percentile(statusLatencies, 0.99))}; server time p50 ${ms(percentile(statusServer, 0.5))}, p99 ${ms(percentile(statusServer, 0.99))}; server thread busy ${ms(statusBusy)} per lookup; failures ${status.failures} ${status.firstFailure}`,
+    `${engine}: status lookups, ${CONCURRENCY} always in flight: ${(LOOKUPS / status.seconds).toFixed(0)}/s, latency p50 ${ms(percentile(statusLatencies, 0.5))}, p99 ${ms(percentile(statusLatencies, 0.99))}; server time p50 ${ms(percentile(statusServer, 0.5))}, p99 ${ms(percentile(statusServer, 0.99))}; server thread busy ${ms(statusBusy)}, CPU ${ms(statusCpu)} per lookup; failures ${status.failures} ${status.firstFailure}`,
   );
   for (const rate of [500, 1000, 2000]) {
     const paced = await load(port, lookups.slice(0, Math.min(LOOKUPS, rate * 8)), CONCURRENCY, rate);
@@ -449,12 +452,14 @@ async function run(engine: "sqlite" | "postgres") {
   const before = await portal.store.countApplications();
   serverTimes.set("POST /apply/submit", []);
   busy = performance.eventLoopUtilization();
+  cpu = cpuSnapshot();
   const submitted = await load(port, submissions, 20);
   const submitBusy = performance.eventLoopUtilization(busy).active / SUBMISSIONS;
+  const submitCpu = cpuSince(cpu).mainThread / 1000 / SUBMISSIONS;
   const after = await portal.store.countApplications();
   const submitServer = serverTimes.get("POST /apply/submit")!.sort((a, b) => a - b);
   console.log(
-    `${engine}: submissions (2 CSR signatures, IIN, registry, key checks, one transaction): ${(SUBMISSIONS / submitted.seconds).toFixed(0)}/s at 20 concurrent; server time p50 ${ms(percentile(submitServer, 0.5))}, p99 ${ms(percentile(submitServer, 0.99))}; server thread busy ${ms(submitBusy)} per submission; stored ${after - before}/${SUBMISSIONS}; failures ${submitted.failures} ${submitted.firstFailure}`,
+    `${engine}: submissions (2 CSR signatures, IIN, registry, key checks, one transaction): ${(SUBMISSIONS / submitted.seconds).toFixed(0)}/s at 20 concurrent; server time p50 ${ms(percentile(submitServer, 0.5))}, p99 ${ms(percentile(submitServer, 0.99))}; server thread busy ${ms(submitBusy)}, CPU ${ms(submitCpu)} per submission; stored ${after - before}/${SUBMISSIONS}; failures ${submitted.failures} ${submitted.firstFailure}`,
   );
 
   await server.close();

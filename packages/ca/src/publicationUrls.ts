@@ -42,9 +42,13 @@ export function publicationUrls(baseUrl: string): PublicationUrls {
   };
 }
 
-/** What the root writes into the issuing CA's certificate. */
+/**
+ * What the root writes into the issuing CA's certificate. No OCSP URL: the responder is delegated by
+ * the issuing CA and answers only for its certificates, so the root's are checked by its CRL (as
+ * NCA's issuing CA certificates name only caIssuers and the root's CRL).
+ */
 export function rootIssuerUrls(urls: PublicationUrls): IssuerUrls {
-  return { crl: [urls.rootCrl], deltaCrl: [], caIssuers: urls.rootCertificate, ocsp: urls.ocsp };
+  return { crl: [urls.rootCrl], deltaCrl: [], caIssuers: urls.rootCertificate };
 }
 
 /** What the issuing CA writes into end-entity certificates. */

@@ -234,6 +234,13 @@ describe("qoltanba serve: OCSP", () => {
     }
     const root = run("openssl", ["ocsp", "-url", `${url}/ocsp`, "-issuer", files.root, "-cert", files.issuing, "-VAfile", files.ocsp]);
     assert.match(root.output, /Responder Error: unauthorized \(6\)/);
+    // So no certificate names this responder for the root's certificates: they are checked by the root's CRL.
+    assert.equal(run("openssl", ["x509", "-in", files.issuing, "-noout", "-ocsp_uri"]).output, "", "the issuing CA's certificate names no OCSP URL");
+    assert.equal(run("openssl", ["x509", "-in", leaves[0]!.path, "-noout", "-ocsp_uri"]).output.trim(), `${url}/ocsp`, "its certificates do");
+    writeFileSync(path("root.crl"), Buffer.from(await (await fetch(`${url}/crl/root.crl`)).arrayBuffer()));
+    assert.equal(run("openssl", ["crl", "-inform", "DER", "-in", path("root.crl"), "-out", path("root.crl.pem")]).status, 0);
+    const chain = run("openssl", ["verify", "-crl_check", "-CAfile", files.root, "-CRLfile", path("root.crl.pem"), files.issuing]);
+    assert.match(chain.output, /: OK/, chain.output);
     assert.equal((await fetch(`${url}/cert/issuing.cer`)).status, 200, "the other services still answer beside OCSP");
   });
 });

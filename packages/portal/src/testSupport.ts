@@ -2,7 +2,10 @@
 // client with cookies, OpenSSL-made CSRs, and the CA's two database engines.
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { simpleParser, type ParsedMail } from "mailparser";
+import { SMTPServer } from "smtp-server";
 import { makeIin, toPem } from "@qoltanba/pki";
 import {
   createCaServer,
@@ -205,6 +208,36 @@ export function validIin(birth: string, sex: "male" | "female", serial = 1): str
   for (let candidate = serial; ; candidate++) {
     const iin = makeIin(new Date(`${birth}T00:00:00Z`), sex, candidate);
     if (iin) return iin;
+  }
+}
+
+/** A real SMTP server on 127.0.0.1 that keeps what arrives, parsed. */
+export class Inbox {
+  readonly messages: ParsedMail[] = [];
+  private server = this.create();
+  port = 0;
+
+  private create() {
+    return new SMTPServer({
+      authOptional: true,
+      disabledCommands: ["STARTTLS"],
+      onData: (stream, _session, callback) => {
+        simpleParser(stream).then((parsed) => {
+          this.messages.push(parsed);
+          callback();
+        }, callback);
+      },
+    });
+  }
+
+  async start(port = 0): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(port, "127.0.0.1", resolve));
+    this.port = (this.server.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server = this.create();
   }
 }
 

@@ -3,6 +3,18 @@ import { openCertificateAuthority, parseListen, readUnlockOptions, startCrlServi
 
 export const MAX_WORKERS = 64;
 const RESTART_DELAY_MILLISECONDS = 1000;
+/** How long workers get to finish their requests after SIGTERM before they are killed. */
+export const STOP_GRACE_MILLISECONDS = 10_000;
+
+/**
+ * V8 flags for the workers. Scavenges of the young generation are what pauses a worker answering
+ * OCSP at tens of thousands of requests a second (each request leaves a few KB of garbage): a
+ * larger young generation (32 MB semi-spaces, about 50 MB more resident) makes them half as
+ * frequent at about the same cost each (the survivors are few), and scavenging on the worker's own
+ * thread stops it waiting for helper threads that other processes keep off the cores (measured:
+ * docs/benchmarks.md, OCSP).
+ */
+export const WORKER_V8_FLAGS = ["--max-semi-space-size=32", "--no-parallel-scavenge"];
 
 /** The message a worker sends its primary once it listens. */
 export interface WorkerReady {
@@ -13,7 +25,8 @@ export interface WorkerReady {
  * `serve --workers N`, the primary process: N workers (node:cluster) share the listening socket so
  * the services use every core. The primary makes the CRLs, once for all, and replaces a worker
  * that dies. Each worker polls the database for revocations itself, so every OCSP cache hears of
- * them. Resolves when a signal has stopped every worker.
+ * them. SIGINT or SIGTERM stops every worker (SIGKILL for one still running after `graceMilliseconds`);
+ * resolves when all have exited.
  */
 export async function serveWorkers(
   dir: string,
@@ -21,6 +34,7 @@ export async function serveWorkers(
   secrets: { passwordFile?: string | undefined; pinFile?: string | undefined },
   workers: number,
   onReady?: (address: string) => void,
+  graceMilliseconds = STOP_GRACE_MILLISECONDS,
 ): Promise<void> {
   parseListen(listen);
   const ca = await openCertificateAuthority(dir, (await readUnlockOptions(dir, secrets, false)) ?? {});
@@ -28,6 +42,11 @@ export async function serveWorkers(
   let stopping = false;
   let ready = false;
   const listening = new Set<number>();
+  let stopAll = () => undefined as void;
+  const onSignal = () => stopAll();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...WORKER_V8_FLAGS] });
   const stopped = new Promise<void>((resolve, reject) => {
     const fork = () => {
       const worker = cluster.fork();
@@ -47,23 +66,30 @@ export async function serveWorkers(
           reject(new Error(`a worker exited (${signal ?? code}) before all were listening`));
         } else {
           process.stderr.write(`worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`);
-          setTimeout(() => !stopping && fork(), RESTART_DELAY_MILLISECONDS).unref();
+          setTimeout(() => !stopping && fork(), RESTART_DELAY_MILLISECONDS);
         }
       });
     };
-    const stopAll = () => {
+    stopAll = () => {
+      if (stopping) return;
       stopping = true;
       const running = Object.values(cluster.workers ?? {});
       if (running.length === 0) resolve();
       for (const worker of running) worker?.process.kill("SIGTERM");
+      setTimeout(() => {
+        for (const worker of Object.values(cluster.workers ?? {})) {
+          process.stderr.write(`worker ${worker?.process.pid} still running ${graceMilliseconds} ms after SIGTERM: killed\n`);
+          worker?.process.kill("SIGKILL");
+        }
+      }, graceMilliseconds).unref();
     };
-    process.once("SIGINT", stopAll);
-    process.once("SIGTERM", stopAll);
     for (let index = 0; index < workers; index++) fork();
   });
   try {
     await stopped;
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     await crls.close();
     await ca.close();
   }

@@ -20,7 +20,8 @@ export interface IssuerUrls {
   readonly crl: readonly string[];
   readonly deltaCrl: readonly string[];
   readonly caIssuers: string;
-  readonly ocsp: string;
+  /** Absent for an issuer no responder answers for (NCA's root: its certificates are checked by CRL). */
+  readonly ocsp?: string;
 }
 
 /** Deployment-wide settings every profile's extensions refer to. */
@@ -125,7 +126,10 @@ export function profileExtensions(inputs: ExtensionInputs): Extension[] {
   const aiaUrls = urls(profile.authorityInfoAccess !== "none");
   if (aiaUrls) {
     const access = [sequence(oid(OID.caIssuers), uri(aiaUrls.caIssuers))];
-    if (profile.authorityInfoAccess === "caIssuersAndOcsp") access.push(sequence(oid(OID.ocsp), uri(aiaUrls.ocsp)));
+    if (profile.authorityInfoAccess === "caIssuersAndOcsp") {
+      if (!aiaUrls.ocsp) throw new Error(`profile ${profile.name} names an OCSP responder, and its issuer has none`);
+      access.push(sequence(oid(OID.ocsp), uri(aiaUrls.ocsp)));
+    }
     extensions.push({ oid: OID.authorityInfoAccess, critical: false, value: sequence(...access) });
   }
   if (profile.ocspNoCheck) extensions.push({ oid: OID.ocspNoCheck, critical: false, value: Buffer.from([0x05, 0x00]) });

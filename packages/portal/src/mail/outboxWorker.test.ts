@@ -2,50 +2,18 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { simpleParser, type ParsedMail } from "mailparser";
-import { SMTPServer } from "smtp-server";
 import {
   Browser,
   captchaAnswer,
   csrPair,
+  Inbox,
   PERSON,
   startTestPortal,
   temporaryDirectory,
   testDatabases,
   type TestPortal,
 } from "../testSupport.ts";
-
-/** A real SMTP server on 127.0.0.1 that keeps what arrives, parsed. */
-class Inbox {
-  readonly messages: ParsedMail[] = [];
-  private server = this.create();
-  port = 0;
-
-  private create() {
-    return new SMTPServer({
-      authOptional: true,
-      disabledCommands: ["STARTTLS"],
-      onData: (stream, _session, callback) => {
-        simpleParser(stream).then((parsed) => {
-          this.messages.push(parsed);
-          callback();
-        }, callback);
-      },
-    });
-  }
-
-  async start(port = 0): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(port, "127.0.0.1", resolve));
-    this.port = (this.server.server.address() as AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server = this.create();
-  }
-}
 
 for (const makeDatabase of testDatabases()) {
   const database = makeDatabase();

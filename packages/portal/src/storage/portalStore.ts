@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { sql, type Kysely, type Transaction } from "kysely";
 import { InputError } from "@qoltanba/pki";
 import { openMigratedDatabase, type OpenedDatabase } from "@qoltanba/ca";
+import { BatchedLookup } from "./batchedLookup.ts";
 import { PORTAL_MIGRATION_TABLE, portalMigrations } from "./migrations.ts";
 import type {
   ApplicationsTable,
@@ -166,6 +167,15 @@ function isNumberClash(error: unknown): boolean {
 export class PortalStore {
   readonly db: Kysely<PortalDatabase>;
   readonly engine: OpenedDatabase["engine"];
+  /** Concurrent lookups by number share a query (one statement shape on each engine: an array or JSON parameter). */
+  private readonly applications = new BatchedLookup<string, ApplicationsTable>(async (numbers) => {
+    const oneOf =
+      this.engine === "postgres"
+        ? sql<boolean>`number = any(${numbers})`
+        : sql<boolean>`number in (select value from json_each(${JSON.stringify(numbers)}))`;
+    const rows = await this.db.selectFrom("applications").selectAll().where(oneOf).execute();
+    return new Map(rows.map((row) => [row.number, row]));
+  });
 
   constructor(opened: OpenedDatabase<PortalDatabase>) {
     this.db = opened.db;
@@ -410,11 +420,7 @@ export class PortalStore {
   }
 
   async application(number: string): Promise<Application | undefined> {
-    const row = await this.db
-      .selectFrom("applications")
-      .selectAll()
-      .where("number", "=", number)
-      .executeTakeFirst();
+    const row = await this.applications.get(number);
     return row && applicationOf(row);
   }
 

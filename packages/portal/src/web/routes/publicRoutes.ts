@@ -6,6 +6,7 @@ import { browserBundle, portalStylesheet } from "../bundle.ts";
 import { setCookie } from "../cookies.ts";
 import { homePage } from "../pages/home.ts";
 import { mailCatcherPage } from "../pages/mailCatcher.ts";
+import { recentValue } from "../recentValue.ts";
 import { COOKIE, type Site } from "../site.ts";
 
 /** Static files, the base certificates, the home page, the language switch and the demo's mail catcher. */
@@ -43,14 +44,11 @@ export function publicRoutes(app: FastifyInstance, site: Site): void {
     );
   }
 
+  // The user counters may be a second old: one read a second, not one a page view.
+  const counters = recentValue(() => site.portal.store.counters(), 1000);
   app.get("/", async (request, reply) => {
     const context = site.contextOf(request, reply);
-    return site.send(
-      reply,
-      context,
-      context.t.siteName,
-      homePage(context, await site.portal.store.counters()),
-    );
+    return site.send(reply, context, context.t.siteName, homePage(context, await counters()));
   });
   app.get<{ Params: { language: string }; Querystring: { back?: string } }>(
     "/lang/:language",
