@@ -1,12 +1,10 @@
-// Test-only: what the portal's browser tests share — an SMTP server that keeps what arrives, the
-// agent's TLS trusted by a Chromium profile of its own (no certificate errors ignored), and Chromium.
+// Test-only: what the portal's browser tests share — the agent's TLS trusted by a Chromium profile
+// of its own (no certificate errors ignored), Chromium, and screenshots.
 import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
-import { simpleParser, type ParsedMail } from "mailparser";
 import { chromium, type Browser as Chromium, type Page } from "playwright-core";
-import { SMTPServer } from "smtp-server";
 import { discoverTrustStores, ensureAgentTls, installTrust, trustedCertificate } from "@qoltanba/agent";
 
 type AgentTls = Awaited<ReturnType<typeof ensureAgentTls>>;
@@ -29,23 +27,6 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((done) => server.close(() => done()));
   return port;
-}
-
-/** A real SMTP server on 127.0.0.1 keeping every message that arrives. */
-export async function startSmtpInbox(): Promise<{ url: string; mail: ParsedMail[]; close(): Promise<void> }> {
-  const mail: ParsedMail[] = [];
-  const smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS"],
-    onData: (stream, _session, done) =>
-      void simpleParser(stream).then((parsed) => (mail.push(parsed), done()), done),
-  });
-  await new Promise<void>((done) => smtp.listen(0, "127.0.0.1", done));
-  return {
-    url: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
-    mail,
-    close: () => new Promise<void>((done) => smtp.close(() => done())),
-  };
 }
 
 /**

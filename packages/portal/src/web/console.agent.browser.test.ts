@@ -22,8 +22,9 @@ import {
   testDatabases,
   writePem,
   type TestPortal,
+  Inbox,
 } from "../testSupport.ts";
-import { chromiumTrustingAgent, freePort, screenshots, startSmtpInbox } from "./browserTestSupport.ts";
+import { chromiumTrustingAgent, freePort, screenshots } from "./browserTestSupport.ts";
 
 const run = promisify(execFile);
 const KEY_PASSWORD = "Console2026";
@@ -35,14 +36,14 @@ for (const makeDatabase of testDatabases()) {
   describe(`the Registration Center console in Chromium with the agent, on ${database.engine}`, () => {
     const work = temporaryDirectory("qoltanba-console-agent-");
     const keyDir = join(work, "keys");
-    let inbox: Awaited<ReturnType<typeof startSmtpInbox>>;
+    const inbox = new Inbox();
     let env: TestPortal;
     let agent: AgentServer;
     let browser: Chromium;
 
     before(async () => {
       mkdirSync(keyDir, { recursive: true });
-      inbox = await startSmtpInbox();
+      await inbox.start();
       const trusted = await chromiumTrustingAgent(join(work, "browser-home"));
       browser = trusted.browser;
       const { tls, agentHome } = trusted;
@@ -50,7 +51,7 @@ for (const makeDatabase of testDatabases()) {
       env = await startTestPortal(database, {
         agentOrigin: `wss://127.0.0.1:${port}`,
         mail: {
-          smtpUrl: inbox.url,
+          smtpUrl: `smtp://127.0.0.1:${inbox.port}`,
           worker: { pollMilliseconds: 3_600_000 },
         },
       });
@@ -65,7 +66,7 @@ for (const makeDatabase of testDatabases()) {
       await browser?.close();
       await agent?.close();
       await env?.close();
-      await inbox?.close();
+      await inbox.stop();
     });
 
     const shot = screenshots("portal", `console-${database.engine}`);
@@ -148,7 +149,7 @@ for (const makeDatabase of testDatabases()) {
         ],
       );
       assert.equal(
-        inbox.mail.filter((message) => JSON.stringify(message.to).includes(`${PERSON.iin}@example.kz`))
+        inbox.messages.filter((message) => JSON.stringify(message.to).includes(`${PERSON.iin}@example.kz`))
           .length,
         2,
         "the issued e-mail arrived",

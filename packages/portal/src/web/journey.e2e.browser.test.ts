@@ -27,8 +27,9 @@ import {
   temporaryDirectory,
   testDatabases,
   type TestPortal,
+  Inbox,
 } from "../testSupport.ts";
-import { chromiumTrustingAgent, freePort, screenshots, startSmtpInbox } from "./browserTestSupport.ts";
+import { chromiumTrustingAgent, freePort, screenshots } from "./browserTestSupport.ts";
 
 const run = promisify(execFile);
 const t = messages("kk");
@@ -70,7 +71,7 @@ for (const makeDatabase of testDatabases()) {
   describe(`the seed end to end in Chromium, on ${database.engine}`, () => {
     const work = temporaryDirectory("qoltanba-journey-");
     const shot = screenshots("journey", database.engine);
-    let inbox: Awaited<ReturnType<typeof startSmtpInbox>>;
+    const inbox = new Inbox();
     let env: TestPortal;
     let browser: Chromium;
     let tls: Awaited<ReturnType<typeof chromiumTrustingAgent>>["tls"];
@@ -99,12 +100,12 @@ for (const makeDatabase of testDatabases()) {
     };
 
     before(async () => {
-      inbox = await startSmtpInbox();
+      await inbox.start();
       agentPort = await freePort();
       ({ tls, browser } = await chromiumTrustingAgent(join(work, "browser-home")));
       env = await startTestPortal(database, {
         agentOrigin: `wss://127.0.0.1:${agentPort}`,
-        mail: { smtpUrl: inbox.url, worker: { pollMilliseconds: 3_600_000 } },
+        mail: { smtpUrl: `smtp://127.0.0.1:${inbox.port}`, worker: { pollMilliseconds: 3_600_000 } },
       });
       site = relyingPartyPage(agentPort);
       await new Promise<void>((done) => site.listen(0, "127.0.0.1", done));
@@ -115,7 +116,7 @@ for (const makeDatabase of testDatabases()) {
       await agent?.close();
       await env?.close();
       await new Promise<void>((done) => site?.close(() => done()));
-      await inbox?.close();
+      await inbox.stop();
     });
 
     /** The seed's 2.1: agreement → captcha and IIN → details (Astana, Esil) → keys by the agent → number. */
@@ -226,7 +227,7 @@ for (const makeDatabase of testDatabases()) {
       assert.match(formText, /ТЕСТОВ ТЕСТ ТЕСТОВИЧ/);
       await env.portal.outbox.idle();
       assert.ok(
-        inbox.mail.some((message) => message.subject?.replace(/\D/g, "") === number),
+        inbox.messages.some((message) => message.subject?.replace(/\D/g, "") === number),
         "the submission e-mail arrived over SMTP",
       );
 
@@ -250,7 +251,7 @@ for (const makeDatabase of testDatabases()) {
       await shot(page, "07-console-confirmed");
       await env.portal.outbox.idle();
       assert.equal(
-        inbox.mail.filter((message) => message.subject?.replace(/\D/g, "") === number).length,
+        inbox.messages.filter((message) => message.subject?.replace(/\D/g, "") === number).length,
         2,
         "the submission and the issuance e-mails",
       );

@@ -20,14 +20,9 @@ import {
   temporaryDirectory,
   testDatabases,
   type TestPortal,
+  Inbox,
 } from "../testSupport.ts";
-import {
-  ARTIFACTS,
-  chromiumTrustingAgent,
-  freePort,
-  screenshots,
-  startSmtpInbox,
-} from "./browserTestSupport.ts";
+import { ARTIFACTS, chromiumTrustingAgent, freePort, screenshots } from "./browserTestSupport.ts";
 
 const KEY_PASSWORD = "Portal2026";
 
@@ -80,14 +75,14 @@ for (const makeDatabase of testDatabases()) {
   describe(`the whole journey in Chromium with the agent, on ${database.engine}`, () => {
     const work = temporaryDirectory("qoltanba-portal-agent-");
     const keyDir = join(work, "keys");
-    let inbox: Awaited<ReturnType<typeof startSmtpInbox>>;
+    const inbox = new Inbox();
     let env: TestPortal;
     let agent: AgentServer;
     let chromiumBrowser: Chromium;
 
     before(async () => {
       mkdirSync(keyDir, { recursive: true });
-      inbox = await startSmtpInbox();
+      await inbox.start();
       token ??= createSoftHsmToken("JaCarta");
       const { tls, agentHome, browser } = await chromiumTrustingAgent(join(work, "browser-home"));
       chromiumBrowser = browser;
@@ -95,7 +90,7 @@ for (const makeDatabase of testDatabases()) {
       env = await startTestPortal(database, {
         agentOrigin: `wss://127.0.0.1:${port}`,
         mail: {
-          smtpUrl: inbox.url,
+          smtpUrl: `smtp://127.0.0.1:${inbox.port}`,
           worker: { pollMilliseconds: 3_600_000 },
         },
       });
@@ -115,7 +110,7 @@ for (const makeDatabase of testDatabases()) {
       await chromiumBrowser?.close();
       await agent?.close();
       await env?.close();
-      await inbox?.close();
+      await inbox.stop();
     });
 
     for (const journey of JOURNEYS) {
@@ -226,7 +221,7 @@ for (const makeDatabase of testDatabases()) {
 
         // The e-mail in the person's language, with the number and the form.
         await env.portal.outbox.idle();
-        const received = inbox.mail.find((message) => message.subject?.replace(/\D/g, "") === number);
+        const received = inbox.messages.find((message) => message.subject?.replace(/\D/g, "") === number);
         assert.ok(received, "the submission e-mail arrived");
         assert.match(
           received.subject!,
