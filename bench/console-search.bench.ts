@@ -4,7 +4,7 @@
 // own search call in process, the store's SQL through the database driver alone, and the same SQL
 // run by the database's own CLI (sqlite3 / psql).
 // Run: node --import tsx bench/console-search.bench.ts [--applications 4000000] [--engine both|sqlite|postgres]
-//      [--requests 1000] [--seconds 3] [--repeats 3] [--concurrency 1,50]
+//      [--requests 1000] [--seconds 3] [--repeats 3] [--concurrency 1,50] [--only surname]
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
@@ -49,6 +49,8 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "3" },
     repeats: { type: "string", default: "3" },
     concurrency: { type: "string", default: "1,50" },
+    /** Only the kinds of search whose name contains this (e.g. "surname"). */
+    only: { type: "string", default: "" },
   },
 });
 const APPLICATIONS = Number(values.applications);
@@ -276,7 +278,7 @@ async function bench(engine: Engine) {
   console.log(
     `\n${engine}: operator of ${center}; ${REPEATS} repeats, medians of each repeat's percentiles; latencies in ms`,
   );
-  for (const [kind, make] of Object.entries(kinds)) {
+  for (const [kind, make] of Object.entries(kinds).filter(([kind]) => kind.includes(values.only))) {
     const samples = Array.from({ length: Math.max(REQUESTS, CLI_QUERIES) }, make);
     const requests: LoadRequest[] = samples.slice(0, REQUESTS).map((search) => ({
       path: "/console/queue",
