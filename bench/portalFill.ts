@@ -2,7 +2,7 @@
 // a throwaway CA and portal on SQLite or PostgreSQL, bulk-filled with the secondary indexes dropped
 // and rebuilt afterwards.
 import { generateKeyPair, randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -265,13 +265,14 @@ export interface FilledPortal {
   readonly dir: string;
   /** The PostgreSQL schema of the run, or undefined on SQLite. */
   readonly schema: string | undefined;
-  /** Closes the portal and the CA and drops the PostgreSQL schema. */
+  /** Closes the portal and the CA, drops the PostgreSQL schema and deletes the folder. */
   close(): Promise<void>;
 }
 
 /** A new CA and portal on `engine` holding `count` applications (the waiting ones with `csr` as both CSRs). */
 export async function filledPortal(engine: Engine, count: number, csr: string): Promise<FilledPortal> {
-  const dir = join(mkdtempSync(join(tmpdir(), "qoltanba-portal-bench-")), "ca");
+  const work = mkdtempSync(join(tmpdir(), "qoltanba-portal-bench-"));
+  const dir = join(work, "ca");
   const schema = `bench_${randomBytes(4).toString("hex")}`;
   const databaseUrl = engine === "postgres" ? `${POSTGRES_BENCH_URL}?schema=${schema}` : undefined;
   await initCertificateAuthority({
@@ -305,6 +306,8 @@ export async function filledPortal(engine: Engine, count: number, csr: string): 
         await client.query(`drop schema ${schema} cascade`);
         await client.end();
       }
+      // A 4,000,000-application SQLite database is some 5 GB.
+      rmSync(work, { recursive: true, force: true });
     },
   };
 }
