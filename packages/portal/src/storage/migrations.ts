@@ -5,6 +5,7 @@ import { issuanceClaim } from "./migrations/0002_issuance_claim.ts";
 import { portalSecrets } from "./migrations/0003_portalSecrets.ts";
 import { consoleTables } from "./migrations/0004_console.ts";
 import { cabinetTables } from "./migrations/0005_cabinet.ts";
+import { queueSurnameScoped } from "./migrations/0006_queue_surname_scoped.ts";
 
 /** The portal's versioned migrations, recorded in their own table (portal_migration). Append only. */
 export function portalMigrations(engine: Engine): MigrationProvider {
@@ -14,6 +15,7 @@ export function portalMigrations(engine: Engine): MigrationProvider {
     "0003_portal_secrets": portalSecrets,
     "0004_console": consoleTables(engine),
     "0005_cabinet": cabinetTables(engine),
+    "0006_queue_surname_scoped": queueSurnameScoped,
   };
   return { getMigrations: async () => all };
 }
