@@ -1,9 +1,12 @@
 // Helpers shared by the portal's tests: a CA and a portal on a real HTTP server, a browser-like
 // client with cookies, OpenSSL-made CSRs, and the CA's two database engines.
 import { randomBytes } from "node:crypto";
+import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import { makeIin, toPem } from "@qoltanba/pki";
@@ -19,6 +22,7 @@ import {
   opensslCsr,
   temporaryDirectory,
   TEST_PASSWORD,
+  writePem,
   type TestDatabase,
 } from "../../ca/src/testSupport.ts";
 import { inProcessCaClient, type CaClient } from "./caClient.ts";
@@ -318,4 +322,38 @@ export async function submitApplication(
     language: "en",
   });
   return { number: submitted.number, csrs };
+}
+
+/**
+ * `openssl ocsp` asks the test portal's responder about a certificate of its CA, verifying the
+ * answer against the root, until what openssl prints matches `expected` (a revocation reaches the
+ * responder within a second or two) or ten seconds pass; returns that output. Asynchronous, because
+ * the responder answers from this very process.
+ */
+export async function opensslOcsp(env: TestPortal, serial: string, expected: RegExp, dir: string): Promise<string> {
+  const stored = await env.portal.ca.certificate(serial);
+  if (!stored) throw new Error(`the CA has no certificate ${serial}`);
+  const certificate = writePem(dir, `ocsp-${serial}.pem`, toPem("CERTIFICATE", stored.certificate));
+  const issuer = writePem(dir, "ocsp-issuing.pem", toPem("CERTIFICATE", env.ca.certificates.issuing));
+  const root = writePem(dir, "ocsp-root.pem", toPem("CERTIFICATE", env.ca.certificates.root));
+  let answer = "";
+  for (let attempt = 0; attempt < 40 && !expected.test(answer); attempt++) {
+    if (attempt > 0) await sleep(250);
+    const { stdout, stderr } = await promisify(execFile)("openssl", [
+      "ocsp",
+      "-issuer",
+      issuer,
+      "-cert",
+      certificate,
+      "-url",
+      `${env.url}/ocsp`,
+      "-CAfile",
+      root,
+      "-no_nonce",
+      "-timeout",
+      "5",
+    ]);
+    answer = `${stdout}${stderr}`;
+  }
+  return answer;
 }

@@ -3,9 +3,6 @@
 // revocation checked with `openssl ocsp` against the CA's own responder.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { setTimeout as sleep } from "node:timers/promises";
-import { promisify } from "node:util";
 import { toPem } from "@qoltanba/pki";
 import { verifyAuditChain } from "@qoltanba/ca";
 import { REGISTRATION_CENTERS } from "../locality/regions.ts";
@@ -20,10 +17,11 @@ import {
   writePem,
   type TestKey,
   type TestPortal,
+  opensslOcsp,
 } from "../testSupport.ts";
 import { Forbidden } from "./roles.ts";
 
-const run = promisify(execFile);
+
 const OPERATOR_IIN = "781123301050";
 const AUDITOR_IIN = "650509300448";
 const OTHER_PERSON_IIN = "850702400128";
@@ -264,33 +262,7 @@ for (const makeDatabase of testDatabases()) {
         request: "written request 2026/17",
       });
       await env.portal.console.submitDecision(operator, signature);
-      const certificate = writePem(
-        work,
-        "revoked.pem",
-        toPem("CERTIFICATE", (await env.portal.ca.certificate(application.signSerial!))!.certificate),
-      );
-      const issuer = writePem(work, "issuing.pem", toPem("CERTIFICATE", env.ca.certificates.issuing));
-      const root = writePem(work, "root.pem", toPem("CERTIFICATE", env.ca.certificates.root));
-      let answer = "";
-      for (let attempt = 0; attempt < 40 && !/: revoked/.test(answer); attempt++) {
-        if (attempt > 0) await sleep(250);
-        // Asynchronously: the responder answers from this very process.
-        const { stdout, stderr } = await run("openssl", [
-          "ocsp",
-          "-issuer",
-          issuer,
-          "-cert",
-          certificate,
-          "-url",
-          `${env.url}/ocsp`,
-          "-CAfile",
-          root,
-          "-no_nonce",
-          "-timeout",
-          "5",
-        ]);
-        answer = `${stdout}${stderr}`;
-      }
+      const answer = await opensslOcsp(env, application.signSerial!, /: revoked/, work);
       assert.match(answer, /: revoked/);
       assert.match(answer, /Reason: keyCompromise/);
     });

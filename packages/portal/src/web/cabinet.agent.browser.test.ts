@@ -9,11 +9,9 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import type { Browser as Chromium, Page } from "playwright-core";
 import { parseUnattendedSettings, startAgent, type AgentServer } from "@qoltanba/agent";
-import { toPem } from "@qoltanba/pki";
 import { verifyAuditChain } from "@qoltanba/ca";
 import {
   captchaAnswer,
@@ -23,6 +21,7 @@ import {
   testDatabases,
   writePem,
   type TestPortal,
+  opensslOcsp,
 } from "../testSupport.ts";
 import { chromiumTrustingAgent, freePort, screenshots } from "./browserTestSupport.ts";
 
@@ -63,35 +62,7 @@ for (const makeDatabase of testDatabases()) {
 
     const shot = screenshots("portal", `cabinet-${database.engine}`);
 
-    const ocsp = async (serial: string, expected: RegExp) => {
-      const certificate = writePem(
-        work,
-        `${serial}.pem`,
-        toPem("CERTIFICATE", (await env.portal.ca.certificate(serial))!.certificate),
-      );
-      const issuer = writePem(work, "issuing.pem", toPem("CERTIFICATE", env.ca.certificates.issuing));
-      const root = writePem(work, "root.pem", toPem("CERTIFICATE", env.ca.certificates.root));
-      let answer = "";
-      for (let attempt = 0; attempt < 40 && !expected.test(answer); attempt++) {
-        if (attempt > 0) await sleep(250);
-        const { stdout, stderr } = await run("openssl", [
-          "ocsp",
-          "-issuer",
-          issuer,
-          "-cert",
-          certificate,
-          "-url",
-          `${env.url}/ocsp`,
-          "-CAfile",
-          root,
-          "-no_nonce",
-          "-timeout",
-          "5",
-        ]);
-        answer = `${stdout}${stderr}`;
-      }
-      return answer;
-    };
+    const ocsp = (serial: string, expected: RegExp) => opensslOcsp(env, serial, expected, work);
 
     /** The status page of an issued application: install through the agent. */
     const install = async (page: Page) => {

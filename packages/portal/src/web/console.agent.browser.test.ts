@@ -4,14 +4,10 @@
 // revokes → `openssl ocsp` says revoked. Screenshots go to test-artifacts/portal/console-*.png.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { promisify } from "node:util";
 import type { Browser as Chromium } from "playwright-core";
 import { parseUnattendedSettings, startAgent, type AgentServer } from "@qoltanba/agent";
-import { toPem } from "@qoltanba/pki";
 import { verifyAuditChain } from "@qoltanba/ca";
 import {
   captchaAnswer,
@@ -20,13 +16,13 @@ import {
   submitApplication,
   temporaryDirectory,
   testDatabases,
-  writePem,
   type TestPortal,
   Inbox,
+  opensslOcsp,
 } from "../testSupport.ts";
 import { chromiumTrustingAgent, freePort, screenshots } from "./browserTestSupport.ts";
 
-const run = promisify(execFile);
+
 const KEY_PASSWORD = "Console2026";
 const OPERATOR_IIN = "781123301050";
 const CENTER = "astana.esil.rc";
@@ -176,32 +172,7 @@ for (const makeDatabase of testDatabases()) {
       await page.locator("#revoke").click();
       await page.locator(".decisions tr", { hasText: "revoke" }).waitFor({ timeout: 30_000 });
       await shot(page, "05-revoked");
-      const certificate = writePem(
-        work,
-        "revoked.pem",
-        toPem("CERTIFICATE", (await env.portal.ca.certificate(issued.signSerial!))!.certificate),
-      );
-      const issuer = writePem(work, "issuing.pem", toPem("CERTIFICATE", env.ca.certificates.issuing));
-      const root = writePem(work, "root.pem", toPem("CERTIFICATE", env.ca.certificates.root));
-      let answerText = "";
-      for (let attempt = 0; attempt < 40 && !/: revoked/.test(answerText); attempt++) {
-        if (attempt > 0) await sleep(250);
-        const { stdout, stderr } = await run("openssl", [
-          "ocsp",
-          "-issuer",
-          issuer,
-          "-cert",
-          certificate,
-          "-url",
-          `${env.url}/ocsp`,
-          "-CAfile",
-          root,
-          "-no_nonce",
-          "-timeout",
-          "5",
-        ]);
-        answerText = `${stdout}${stderr}`;
-      }
+      const answerText = await opensslOcsp(env, issued.signSerial!, /: revoked/, work);
       assert.match(answerText, /: revoked/);
 
       // Log out: the console is closed again.
