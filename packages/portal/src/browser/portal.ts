@@ -130,6 +130,8 @@ async function installForm(form: HTMLFormElement): Promise<void> {
   };
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    // "Choose another folder": the person moved the key files, and picks their folder in the agent.
+    const changeFolder = (event as SubmitEvent).submitter?.id === "change-folder";
     void (async () => {
       button.disabled = true;
       try {
@@ -141,6 +143,7 @@ async function installForm(form: HTMLFormElement): Promise<void> {
           applicationId: data.applicationId,
           certificates: data.certificates,
           chain: data.chain,
+          ...(changeFolder ? { changeFolder: true } : {}),
         });
         agent.close();
         if ("cancelled" in outcome) return status.show("notice", status.text("cancelled"));

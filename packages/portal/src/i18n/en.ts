@@ -158,8 +158,9 @@ export const en: Messages = {
   validUntil: "Valid until",
   keyStorageData: "Key storage",
   keyStorageRemembered:
-    "The agent remembers the folder used when you applied; you can choose another one in the agent's window.",
+    "The agent remembered the folder chosen when you applied. If you moved the keys to another folder, press “Choose another folder and install” and pick it in the agent’s window.",
   keyStorageToken: "Connect the device to the computer and choose it.",
+  changeFolderButton: "Choose another folder and install",
   installButton: "Install certificates",
   installed: "Certificates installed successfully",
   installWorking: "The agent is installing the certificates: enter the keys' password in the agent's window…",

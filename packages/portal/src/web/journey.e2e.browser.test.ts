@@ -9,7 +9,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -81,9 +81,9 @@ for (const makeDatabase of testDatabases()) {
     let siteUrl: string;
 
     /** The agent of one computer takes the agent port: its own folder of keys and its own state. */
-    const agentOf = async (who: "operator" | "person") => {
+    const agentOf = async (who: "operator" | "person", folder = "keys") => {
       await agent?.close();
-      const keyDir = join(work, who, "keys");
+      const keyDir = join(work, who, folder);
       mkdirSync(keyDir, { recursive: true });
       agent = await startAgent({
         home: join(work, who, "agent-home"),
@@ -143,7 +143,13 @@ for (const makeDatabase of testDatabases()) {
     };
 
     /** The seed's 2.2: status → number and IIN → install the certificates through the agent. */
-    const install = async (page: Page, number: string, iin: string, step: string) => {
+    const install = async (
+      page: Page,
+      number: string,
+      iin: string,
+      step: string,
+      button = t.installButton,
+    ) => {
       await page.goto(env.url);
       await page.getByRole("link", { name: t.menuStatus }).first().click();
       await page.getByLabel(t.applicationNumber).fill(number);
@@ -151,7 +157,7 @@ for (const makeDatabase of testDatabases()) {
       await page.getByRole("button", { name: t.searchButton }).click();
       await page.locator('#application-status[data-status="issued"]').waitFor();
       await shot(page, `${step}-status`);
-      await page.getByRole("button", { name: t.installButton }).click();
+      await page.getByRole("button", { name: button }).click();
       await page.locator("#agent-status.success").waitFor({ timeout: 30_000 });
       await shot(page, `${step}-installed`);
     };
@@ -193,7 +199,7 @@ for (const makeDatabase of testDatabases()) {
       await install(page, operatorNumber, OPERATOR_IIN, "02-operator");
 
       // The person: home page → ЭЦҚ кілтін алу → Жеке тұлғалар → Өтінім беру, at their own computer.
-      const personKeys = await agentOf("person");
+      const appliedKeys = await agentOf("person");
       await page.goto(env.url);
       await shot(page, "03-home");
       await page.getByRole("link", { name: t.menuIndividuals }).first().click();
@@ -236,9 +242,13 @@ for (const makeDatabase of testDatabases()) {
         "the submission and the issuance e-mails",
       );
 
-      // The person installs the certificates: two .p12 files that openssl opens and verifies, OCSP good.
-      await agentOf("person");
-      await install(page, number, PERSON.iin, "08-person");
+      // The person moved the key files to another folder meanwhile: "choose another folder" lets the
+      // agent find them there and install the certificates — two .p12 files that openssl opens and
+      // verifies, OCSP good.
+      const personKeys = await agentOf("person", "moved-keys");
+      for (const file of readdirSync(appliedKeys))
+        renameSync(join(appliedKeys, file), join(personKeys, file));
+      await install(page, number, PERSON.iin, "08-person", t.changeFolderButton);
       const files = readdirSync(personKeys).filter((file) => file.endsWith(".p12"));
       assert.equal(files.length, 2);
       const issued = (await env.portal.store.application(number))!;

@@ -79,6 +79,7 @@ ${application.status === "installed" ? html`<div class="success" role="status">$
   <script type="application/json" id="install-data">${raw(installData.replace(/</g, "\\u003c"))}</script>
   ${agentStatus(t)}
   <button type="submit" id="install-certificates">${t.installButton}</button>
+  ${application.storage === "file" ? html`<button type="submit" id="change-folder" class="secondary">${t.changeFolderButton}</button>` : ""}
 </form>`
     : ""
 }`;
