@@ -110,3 +110,9 @@ test("the script contract: init, cert, issue, audit verify, serve", async () => 
     server.kill("SIGTERM");
   }
 });
+
+test("serve refuses a --trusted-proxies entry that is neither an address nor a CIDR, before opening anything", () => {
+  const refused = qoltanba(["serve", "--dir", "/nonexistent", "--trusted-proxies", "10.0.0.0/8, lb.example"]);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /--trusted-proxies: not an address or CIDR: lb\.example/);
+});
