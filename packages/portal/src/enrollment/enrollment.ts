@@ -141,24 +141,7 @@ export class Enrollment {
     const checked = await this.store.checkedCaptcha(input.ticket.slice(0, LIMITS.ticket), now);
     if (!checked || checked.iin !== input.iin.trim())
       throw new InputError("captcha_used", "the IIN check was used or has expired");
-    const person = await this.findPerson(input.iin);
-    const email = this.checkEmail(input.email, input.emailRepeat);
-    const receipt = randomBytes(24).toString("base64url");
-    const deadline = new Date(now.getTime() + this.settings.deadlineDays * DAY);
-    await this.store.insertApplication(
-      {
-        ...(await this.checkedDetails(input)),
-        number: checked.applicationNumber,
-        person,
-        ...(email ? { email } : {}),
-        language: input.language,
-        receiptHash: receiptHash(receipt),
-        submittedAt: now,
-        deadlineAt: deadline,
-      },
-      input.ticket,
-    );
-    return { number: checked.applicationNumber, receipt, deadline };
+    return this.storeApplication(input, input.emailRepeat, checked.applicationNumber, input.ticket, now);
   }
 
   /**
@@ -172,14 +155,28 @@ export class Enrollment {
   ): Promise<Submitted> {
     if (!/^\d{16}$/.test(input.number))
       throw new InputError("bad_application_number", "an application number has 16 digits");
+    return this.storeApplication(input, input.email, input.number, undefined, now);
+  }
+
+  /**
+   * Stores an application whose number is vouched for (by a checked captcha ticket, or by a signed
+   * renewal): the registry names the person, and the e-mail and details pass the same checks.
+   */
+  private async storeApplication(
+    input: Omit<Submission, "ticket" | "emailRepeat">,
+    emailRepeat: string | undefined,
+    number: string,
+    ticket: string | undefined,
+    now: Date,
+  ): Promise<Submitted> {
     const person = await this.findPerson(input.iin);
-    const email = this.checkEmail(input.email, input.email);
+    const email = this.checkEmail(input.email, emailRepeat);
     const receipt = randomBytes(24).toString("base64url");
     const deadline = new Date(now.getTime() + this.settings.deadlineDays * DAY);
     await this.store.insertApplication(
       {
         ...(await this.checkedDetails(input)),
-        number: input.number,
+        number,
         person,
         ...(email ? { email } : {}),
         language: input.language,
@@ -187,9 +184,9 @@ export class Enrollment {
         submittedAt: now,
         deadlineAt: deadline,
       },
-      undefined,
+      ticket,
     );
-    return { number: input.number, receipt, deadline };
+    return { number, receipt, deadline };
   }
 
   /** Where, which storage and which keys: checked as every submission checks them. */

@@ -1,11 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import type { FastifyInstance } from "fastify";
 
 const bundles = new Map<string, Promise<string>>();
 
 /** A page script (src/browser/NAME.ts), bundled once per process with esbuild: no build step, nothing generated in the tree. */
-export function browserBundle(name: "portal" | "console" | "cabinet" = "portal"): Promise<string> {
+type PageScript = "portal" | "console" | "cabinet";
+
+export function browserBundle(name: PageScript = "portal"): Promise<string> {
   let bundle = bundles.get(name);
   if (bundle) return bundle;
   bundle = build({
@@ -25,4 +28,14 @@ let stylesheet: Promise<string> | undefined;
 export function portalStylesheet(): Promise<string> {
   stylesheet ??= readFile(new URL("./static/portal.css", import.meta.url), "utf8");
   return stylesheet;
+}
+
+/** Serves a page script at /static/NAME.js. */
+export function pageScriptRoute(app: FastifyInstance, name: PageScript): void {
+  app.get(`/static/${name}.js`, async (_request, reply) =>
+    reply
+      .type("text/javascript; charset=utf-8")
+      .header("cache-control", "public, max-age=3600")
+      .send(await browserBundle(name)),
+  );
 }

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { InputError, toPem } from "@qoltanba/pki";
 import type { CabinetSession } from "../../cabinet/personalCabinet.ts";
 import { messages } from "../../i18n/index.ts";
-import { browserBundle } from "../bundle.ts";
+import { pageScriptRoute } from "../bundle.ts";
 import { readCookie, setCookie } from "../cookies.ts";
 import type { Site } from "../site.ts";
 import { cabinetHomePage, cabinetLoginPage } from "./cabinetPages.ts";
@@ -45,12 +45,7 @@ export function cabinetRoutes(app: FastifyInstance, site: Site): void {
       }
     };
 
-  app.get("/static/cabinet.js", async (_request, reply) =>
-    reply
-      .type("text/javascript; charset=utf-8")
-      .header("cache-control", "public, max-age=3600")
-      .send(await browserBundle("cabinet")),
-  );
+  pageScriptRoute(app, "cabinet");
 
   app.get("/cabinet", async (request, reply) => {
     const context = site.contextOf(request, reply);

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { InputError } from "@qoltanba/pki";
 import type { ConsoleSession } from "../../console/registrationConsole.ts";
 import { Forbidden } from "../../console/roles.ts";
-import { browserBundle } from "../bundle.ts";
+import { pageScriptRoute } from "../bundle.ts";
 import { readCookie, setCookie } from "../cookies.ts";
 import { html, type Html } from "../html.ts";
 import type { Form, Site } from "../site.ts";
@@ -87,12 +87,7 @@ export function consoleRoutes(app: FastifyInstance, site: Site): void {
     );
   };
 
-  app.get("/static/console.js", async (_request, reply) =>
-    reply
-      .type("text/javascript; charset=utf-8")
-      .header("cache-control", "public, max-age=3600")
-      .send(await browserBundle("console")),
-  );
+  pageScriptRoute(app, "console");
 
   app.get("/console", async (request, reply) => {
     if (await console.session(readCookie(request, CONSOLE_COOKIE)))

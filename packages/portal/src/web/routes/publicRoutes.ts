@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { toPem } from "@qoltanba/pki";
 import { isLanguage } from "../../i18n/index.ts";
 import { MailCatcher } from "../../mail/mailTransport.ts";
-import { browserBundle, portalStylesheet } from "../bundle.ts";
+import { pageScriptRoute, portalStylesheet } from "../bundle.ts";
 import { setCookie } from "../cookies.ts";
 import { homePage } from "../pages/home.ts";
 import { mailCatcherPage } from "../pages/mailCatcher.ts";
@@ -19,12 +19,7 @@ export function publicRoutes(app: FastifyInstance, site: Site): void {
       .header("cache-control", "public, max-age=3600")
       .send(await portalStylesheet()),
   );
-  app.get("/static/portal.js", async (_request, reply) =>
-    reply
-      .type("text/javascript; charset=utf-8")
-      .header("cache-control", "public, max-age=3600")
-      .send(await browserBundle()),
-  );
+  pageScriptRoute(app, "portal");
   const baseCertificates = { pki_rsa: issuing, root_rsa: root } as const;
   for (const [name, der] of Object.entries(baseCertificates)) {
     // application/x-x509-ca-cert makes browsers offer to import the CA (Firefox's trust dialog).
