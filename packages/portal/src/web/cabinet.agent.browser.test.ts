@@ -10,8 +10,7 @@ import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { Browser as Chromium, Page } from "playwright-core";
-import { parseUnattendedSettings, startAgent, type AgentServer } from "@qoltanba/agent";
+import type { Page } from "playwright-core";
 import { verifyAuditChain } from "@qoltanba/ca";
 import {
   captchaAnswer,
@@ -23,7 +22,7 @@ import {
   type TestPortal,
   opensslOcsp,
 } from "../testSupport.ts";
-import { chromiumTrustingAgent, freePort, screenshots } from "./browserTestSupport.ts";
+import { chromiumWithAgent, type ChromiumWithAgent, screenshots } from "./browserTestSupport.ts";
 
 const run = promisify(execFile);
 const KEY_PASSWORD = "Cabinet2026";
@@ -34,29 +33,22 @@ for (const makeDatabase of testDatabases()) {
     const work = temporaryDirectory("qoltanba-cabinet-agent-");
     const keyDir = join(work, "keys");
     let env: TestPortal;
-    let agent: AgentServer;
-    let browser: Chromium;
+    let chromium: ChromiumWithAgent;
 
     before(async () => {
       mkdirSync(keyDir, { recursive: true });
-      const trusted = await chromiumTrustingAgent(join(work, "browser-home"));
-      browser = trusted.browser;
-      const { tls, agentHome } = trusted;
-      const port = await freePort();
+      chromium = await chromiumWithAgent(join(work, "browser-home"));
       env = await startTestPortal(database, {
-        agentOrigin: `wss://127.0.0.1:${port}`,
+        agentOrigin: chromium.agentUrl,
         mail: { worker: { pollMilliseconds: 3_600_000 } },
       });
-      agent = await startAgent({
-        home: agentHome,
-        port,
-        tls,
-        unattended: parseUnattendedSettings({ origins: [env.url], keyDir, keyPassword: KEY_PASSWORD }, work),
+      await chromium.startAgent({
+        home: join(work, "agent-home"),
+        unattended: { origins: [env.url], keyDir, keyPassword: KEY_PASSWORD },
       });
     });
     after(async () => {
-      await browser?.close();
-      await agent?.close();
+      await chromium?.close();
       await env?.close();
     });
 
@@ -72,7 +64,7 @@ for (const makeDatabase of testDatabases()) {
     };
 
     test("log in with the AUTH key, see and download, renew by a signed application, revoke → OCSP revoked", async () => {
-      const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+      const context = await chromium.browser.newContext({ viewport: { width: 1200, height: 900 } });
       const page = await context.newPage();
       const problems: string[] = [];
       page.on("pageerror", (error) => problems.push(error.message));

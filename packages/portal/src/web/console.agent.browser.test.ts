@@ -6,8 +6,6 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser as Chromium } from "playwright-core";
-import { parseUnattendedSettings, startAgent, type AgentServer } from "@qoltanba/agent";
 import { verifyAuditChain } from "@qoltanba/ca";
 import {
   captchaAnswer,
@@ -20,8 +18,7 @@ import {
   Inbox,
   opensslOcsp,
 } from "../testSupport.ts";
-import { chromiumTrustingAgent, freePort, screenshots } from "./browserTestSupport.ts";
-
+import { chromiumWithAgent, type ChromiumWithAgent, screenshots } from "./browserTestSupport.ts";
 
 const KEY_PASSWORD = "Console2026";
 const OPERATOR_IIN = "781123301050";
@@ -34,33 +31,26 @@ for (const makeDatabase of testDatabases()) {
     const keyDir = join(work, "keys");
     const inbox = new Inbox();
     let env: TestPortal;
-    let agent: AgentServer;
-    let browser: Chromium;
+    let chromium: ChromiumWithAgent;
 
     before(async () => {
       mkdirSync(keyDir, { recursive: true });
       await inbox.start();
-      const trusted = await chromiumTrustingAgent(join(work, "browser-home"));
-      browser = trusted.browser;
-      const { tls, agentHome } = trusted;
-      const port = await freePort();
+      chromium = await chromiumWithAgent(join(work, "browser-home"));
       env = await startTestPortal(database, {
-        agentOrigin: `wss://127.0.0.1:${port}`,
+        agentOrigin: chromium.agentUrl,
         mail: {
           smtpUrl: `smtp://127.0.0.1:${inbox.port}`,
           worker: { pollMilliseconds: 3_600_000 },
         },
       });
-      agent = await startAgent({
-        home: agentHome,
-        port,
-        tls,
-        unattended: parseUnattendedSettings({ origins: [env.url], keyDir, keyPassword: KEY_PASSWORD }, work),
+      await chromium.startAgent({
+        home: join(work, "agent-home"),
+        unattended: { origins: [env.url], keyDir, keyPassword: KEY_PASSWORD },
       });
     });
     after(async () => {
-      await browser?.close();
-      await agent?.close();
+      await chromium?.close();
       await env?.close();
       await inbox.stop();
     });
@@ -68,7 +58,7 @@ for (const makeDatabase of testDatabases()) {
     const shot = screenshots("portal", `console-${database.engine}`);
 
     test("enrol, sign in, search, confirm → issued → e-mail, reject, revoke → OCSP revoked", async () => {
-      const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+      const context = await chromium.browser.newContext({ viewport: { width: 1200, height: 900 } });
       const page = await context.newPage();
       const problems: string[] = [];
       page.on("pageerror", (error) => problems.push(error.message));
