@@ -1,6 +1,6 @@
-// Test-only: what the portal's browser tests share — the agent's TLS trusted by a Chromium profile
-// of its own (no certificate errors ignored), Chromium, the unattended agents on the port the
-// portal names, and screenshots.
+// Test-only: what the portal's browser tests share — the test portal, the agent's TLS trusted by a
+// Chromium profile of its own (no certificate errors ignored), Chromium, the unattended agents on
+// the port the portal names, the keys on a SoftHSM token, and screenshots.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
@@ -18,6 +18,7 @@ import {
 import { toPem } from "@qoltanba/pki";
 import { softHsmForEveryStore } from "../../../agent/src/testing/testTokens.ts";
 import { pkcs11Tool } from "../../../pki/src/test-support/softhsm.ts";
+import { type Inbox, startTestPortal, type TestDatabase, type TestPortal } from "../testSupport.ts";
 
 export const ARTIFACTS = resolve(import.meta.dirname, "../../../../test-artifacts");
 
@@ -51,25 +52,31 @@ export interface AgentComputer {
   softHsmTokens?: boolean;
 }
 
-export interface ChromiumWithAgent {
+export interface PortalInChromium {
+  env: TestPortal;
   browser: Chromium;
-  /** What the portal is told to connect to (its `agentOrigin`). */
+  /** The agent's URL, which the portal's pages connect to. */
   agentUrl: string;
   /**
    * Starts the unattended agent of `computer` on the agent port, stopping the one there first:
    * people at different computers take the port in turn.
    */
   startAgent(computer: AgentComputer): Promise<AgentServer>;
-  /** Stops the agent and Chromium. */
+  /** Stops the agent, Chromium and the portal. */
   close(): Promise<void>;
 }
 
 /**
- * The agent's TLS material in `browserHome`, trusted there through the agent's own trust install
- * (the NSS database Chromium reads), Chromium started with that HOME, and a free port for the
- * agents the test starts.
+ * A test portal on `database` whose pages talk to the agent port (its mail to `inbox` when given,
+ * sent when a test asks: the outbox worker polls hourly), and Chromium with a HOME in `work` whose
+ * NSS database trusts the agent's TLS through the agent's own trust install.
  */
-export async function chromiumWithAgent(browserHome: string): Promise<ChromiumWithAgent> {
+export async function portalInChromium(
+  database: TestDatabase,
+  work: string,
+  inbox?: Inbox,
+): Promise<PortalInChromium> {
+  const browserHome = join(work, "browser-home");
   const trustHome = join(browserHome, ".qoltanba-agent");
   const tls = await ensureAgentTls(trustHome);
   await installTrust({
@@ -77,16 +84,25 @@ export async function chromiumWithAgent(browserHome: string): Promise<ChromiumWi
     stores: await discoverTrustStores({ platform: "linux", homeDirectory: browserHome, env: {} }),
     certificates: [trustedCertificate(tls.caCertificate, "local CA")],
   });
+  const port = await freePort();
+  const agentUrl = `wss://127.0.0.1:${port}`;
+  const env = await startTestPortal(database, {
+    agentOrigin: agentUrl,
+    mail: {
+      ...(inbox ? { smtpUrl: `smtp://127.0.0.1:${inbox.port}` } : {}),
+      worker: { pollMilliseconds: 3_600_000 },
+    },
+  });
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: CHROMIUM_ARGS,
     env: { ...process.env, HOME: browserHome },
   });
-  const port = await freePort();
   let running: AgentServer | undefined;
   return {
+    env,
     browser,
-    agentUrl: `wss://127.0.0.1:${port}`,
+    agentUrl,
     async startAgent({ home, unattended, tsaUrl, softHsmTokens }) {
       await running?.close();
       running = undefined;
@@ -103,6 +119,7 @@ export async function chromiumWithAgent(browserHome: string): Promise<ChromiumWi
     async close() {
       await running?.close();
       await browser.close();
+      await env.close();
     },
   };
 }

@@ -15,14 +15,13 @@ import { verifyAuditChain } from "@qoltanba/ca";
 import {
   captchaAnswer,
   PERSON,
-  startTestPortal,
   temporaryDirectory,
   testDatabases,
   writePem,
   type TestPortal,
   opensslOcsp,
 } from "../testSupport.ts";
-import { chromiumWithAgent, type ChromiumWithAgent, screenshots } from "./browserTestSupport.ts";
+import { portalInChromium, type PortalInChromium, screenshots } from "./browserTestSupport.ts";
 
 const run = promisify(execFile);
 const KEY_PASSWORD = "Cabinet2026";
@@ -33,24 +32,18 @@ for (const makeDatabase of testDatabases()) {
     const work = temporaryDirectory("qoltanba-cabinet-agent-");
     const keyDir = join(work, "keys");
     let env: TestPortal;
-    let chromium: ChromiumWithAgent;
+    let portal: PortalInChromium;
 
     before(async () => {
       mkdirSync(keyDir, { recursive: true });
-      chromium = await chromiumWithAgent(join(work, "browser-home"));
-      env = await startTestPortal(database, {
-        agentOrigin: chromium.agentUrl,
-        mail: { worker: { pollMilliseconds: 3_600_000 } },
-      });
-      await chromium.startAgent({
+      portal = await portalInChromium(database, work);
+      env = portal.env;
+      await portal.startAgent({
         home: join(work, "agent-home"),
         unattended: { origins: [env.url], keyDir, keyPassword: KEY_PASSWORD },
       });
     });
-    after(async () => {
-      await chromium?.close();
-      await env?.close();
-    });
+    after(() => portal?.close());
 
     const shot = screenshots("portal", `cabinet-${database.engine}`);
 
@@ -64,7 +57,7 @@ for (const makeDatabase of testDatabases()) {
     };
 
     test("log in with the AUTH key, see and download, renew by a signed application, revoke → OCSP revoked", async () => {
-      const context = await chromium.browser.newContext({ viewport: { width: 1200, height: 900 } });
+      const context = await portal.browser.newContext({ viewport: { width: 1200, height: 900 } });
       const page = await context.newPage();
       const problems: string[] = [];
       page.on("pageerror", (error) => problems.push(error.message));

@@ -10,7 +10,6 @@ import { verifyAuditChain } from "@qoltanba/ca";
 import {
   captchaAnswer,
   PERSON,
-  startTestPortal,
   submitApplication,
   temporaryDirectory,
   testDatabases,
@@ -18,7 +17,7 @@ import {
   Inbox,
   opensslOcsp,
 } from "../testSupport.ts";
-import { chromiumWithAgent, type ChromiumWithAgent, screenshots } from "./browserTestSupport.ts";
+import { portalInChromium, type PortalInChromium, screenshots } from "./browserTestSupport.ts";
 
 const KEY_PASSWORD = "Console2026";
 const OPERATOR_IIN = "781123301050";
@@ -31,34 +30,27 @@ for (const makeDatabase of testDatabases()) {
     const keyDir = join(work, "keys");
     const inbox = new Inbox();
     let env: TestPortal;
-    let chromium: ChromiumWithAgent;
+    let portal: PortalInChromium;
 
     before(async () => {
       mkdirSync(keyDir, { recursive: true });
       await inbox.start();
-      chromium = await chromiumWithAgent(join(work, "browser-home"));
-      env = await startTestPortal(database, {
-        agentOrigin: chromium.agentUrl,
-        mail: {
-          smtpUrl: `smtp://127.0.0.1:${inbox.port}`,
-          worker: { pollMilliseconds: 3_600_000 },
-        },
-      });
-      await chromium.startAgent({
+      portal = await portalInChromium(database, work, inbox);
+      env = portal.env;
+      await portal.startAgent({
         home: join(work, "agent-home"),
         unattended: { origins: [env.url], keyDir, keyPassword: KEY_PASSWORD },
       });
     });
     after(async () => {
-      await chromium?.close();
-      await env?.close();
+      await portal?.close();
       await inbox.stop();
     });
 
     const shot = screenshots("portal", `console-${database.engine}`);
 
     test("enrol, sign in, search, confirm → issued → e-mail, reject, revoke → OCSP revoked", async () => {
-      const context = await chromium.browser.newContext({ viewport: { width: 1200, height: 900 } });
+      const context = await portal.browser.newContext({ viewport: { width: 1200, height: 900 } });
       const page = await context.newPage();
       const problems: string[] = [];
       page.on("pageerror", (error) => problems.push(error.message));

@@ -27,14 +27,13 @@ import {
   captchaAnswer,
   opensslOcsp,
   PERSON,
-  startTestPortal,
   temporaryDirectory,
   testDatabases,
   type TestDatabase,
   type TestPortal,
   Inbox,
 } from "../testSupport.ts";
-import { chromiumWithAgent, type ChromiumWithAgent, screenshots, tokenKeys } from "./browserTestSupport.ts";
+import { portalInChromium, type PortalInChromium, screenshots, tokenKeys } from "./browserTestSupport.ts";
 
 const run = promisify(execFile);
 const t = messages("kk");
@@ -100,7 +99,7 @@ function journey(storage: PersonStorage, database: TestDatabase): void {
     const shot = screenshots(storage.screenshots, database.engine);
     const inbox = new Inbox();
     let env: TestPortal;
-    let chromium: ChromiumWithAgent;
+    let portal: PortalInChromium;
     let site: Server;
     let siteUrl: string;
     /** The person's JaCarta, plugged in for this journey only: two would make the agent ask which. */
@@ -111,7 +110,7 @@ function journey(storage: PersonStorage, database: TestDatabase): void {
       const keyDir = join(work, who, folder);
       mkdirSync(keyDir, { recursive: true });
       const withToken = who === "person" && token !== undefined;
-      await chromium.startAgent({
+      await portal.startAgent({
         home: join(work, who, "agent-home"),
         unattended: {
           origins: [env.url, siteUrl],
@@ -129,18 +128,14 @@ function journey(storage: PersonStorage, database: TestDatabase): void {
     before(async () => {
       await inbox.start();
       if (storage.kind === "token") token = createSoftHsmToken("JaCarta");
-      chromium = await chromiumWithAgent(join(work, "browser-home"));
-      env = await startTestPortal(database, {
-        agentOrigin: chromium.agentUrl,
-        mail: { smtpUrl: `smtp://127.0.0.1:${inbox.port}`, worker: { pollMilliseconds: 3_600_000 } },
-      });
-      site = relyingPartyPage(chromium.agentUrl, storage.clientStorage);
+      portal = await portalInChromium(database, work, inbox);
+      env = portal.env;
+      site = relyingPartyPage(portal.agentUrl, storage.clientStorage);
       await new Promise<void>((done) => site.listen(0, "127.0.0.1", done));
       siteUrl = `http://127.0.0.1:${(site.address() as { port: number }).port}`;
     });
     after(async () => {
-      await chromium?.close();
-      await env?.close();
+      await portal?.close();
       await new Promise<void>((done) => site?.close(() => done()));
       await inbox.stop();
       if (token) deleteSoftHsmToken(token.label);
@@ -254,7 +249,7 @@ function journey(storage: PersonStorage, database: TestDatabase): void {
     };
 
     test("enrol an operator, apply, confirm in the console, install, check, sign elsewhere, revoke in the cabinet", async () => {
-      const context = await chromium.browser.newContext({
+      const context = await portal.browser.newContext({
         viewport: { width: 1200, height: 900 },
         acceptDownloads: true,
       });

@@ -13,7 +13,6 @@ import {
   captchaAnswer,
   opensslResult,
   PERSON,
-  startTestPortal,
   temporaryDirectory,
   testDatabases,
   type TestPortal,
@@ -21,8 +20,8 @@ import {
 } from "../testSupport.ts";
 import {
   ARTIFACTS,
-  chromiumWithAgent,
-  type ChromiumWithAgent,
+  portalInChromium,
+  type PortalInChromium,
   screenshots,
   tokenKeys,
 } from "./browserTestSupport.ts";
@@ -80,21 +79,15 @@ for (const makeDatabase of testDatabases()) {
     const keyDir = join(work, "keys");
     const inbox = new Inbox();
     let env: TestPortal;
-    let chromium: ChromiumWithAgent;
+    let portal: PortalInChromium;
 
     before(async () => {
       mkdirSync(keyDir, { recursive: true });
       await inbox.start();
       token ??= createSoftHsmToken("JaCarta");
-      chromium = await chromiumWithAgent(join(work, "browser-home"));
-      env = await startTestPortal(database, {
-        agentOrigin: chromium.agentUrl,
-        mail: {
-          smtpUrl: `smtp://127.0.0.1:${inbox.port}`,
-          worker: { pollMilliseconds: 3_600_000 },
-        },
-      });
-      await chromium.startAgent({
+      portal = await portalInChromium(database, work, inbox);
+      env = portal.env;
+      await portal.startAgent({
         home: join(work, "agent-home"),
         unattended: {
           origins: [env.url],
@@ -106,8 +99,7 @@ for (const makeDatabase of testDatabases()) {
       });
     });
     after(async () => {
-      await chromium?.close();
-      await env?.close();
+      await portal?.close();
       await inbox.stop();
     });
 
@@ -116,7 +108,7 @@ for (const makeDatabase of testDatabases()) {
       const shot = screenshots("portal", `agent-${database.engine}-${journey.language}-${journey.storage}`);
 
       test(`in ${t.lang}, keys ${journey.storage === "file" ? "in a folder" : "on a JaCarta token"}: apply, get the form and the e-mail, be confirmed, install the certificates`, async () => {
-        const context = await chromium.browser.newContext({
+        const context = await portal.browser.newContext({
           viewport: { width: 1200, height: 900 },
           acceptDownloads: true,
         });
