@@ -371,7 +371,10 @@ function journey(storage: PersonStorage, database: TestDatabase): void {
         readFileSync(signCertificate, "utf8").trim(),
       );
 
-      // The person revokes the SIGN certificate in the personal cabinet, signed with the agent: OCSP says revoked.
+      // The person logs in to the personal cabinet with the AUTH key and revokes the SIGN certificate,
+      // signed with it: OCSP says revoked. The page names no storage; with the token, its keys are
+      // the person's only ones (the folder is empty) and the agent reaches them only by preferring
+      // the token over the folder.
       await page.goto(`${env.url}/cabinet`);
       await shot(page, "11-cabinet-login");
       await page.locator("#cabinet-login").click();
