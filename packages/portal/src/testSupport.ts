@@ -35,6 +35,7 @@ export {
   temporaryDirectory,
   testDatabases,
   writePem,
+  type TestDatabase,
 } from "../../ca/src/testSupport.ts";
 
 export const DEMO_PERSONS = new URL("../demo/persons.csv", import.meta.url).pathname;

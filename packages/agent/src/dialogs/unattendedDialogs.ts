@@ -24,8 +24,12 @@ export class UnattendedDialogs implements Dialogs {
     return this.settings.keyDir;
   }
 
+  /** The only store, else the file's preferred one when it is among them; never another. */
   async chooseStorage(question: { storages: string[] }): Promise<number | undefined> {
-    return question.storages.length === 1 ? 0 : undefined;
+    if (question.storages.length === 1) return 0;
+    const preferred = this.settings.preferredStorage;
+    const index = preferred === undefined ? -1 : question.storages.indexOf(preferred);
+    return index === -1 ? undefined : index;
   }
 
   async askPassword(): Promise<string | undefined> {

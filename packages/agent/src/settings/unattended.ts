@@ -4,6 +4,12 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { InputError } from "@qoltanba/pki";
 import type { PresetKeyFile } from "../keys/pkcs12FileStore.ts";
+import { FILE_STORAGE, HARDWARE_STORAGES } from "../protocol/messages.ts";
+import type { HardwareStorage } from "../tokens/tokenProfiles.ts";
+
+/** A key store as the NCALayer protocol names it. */
+export type StorageName = typeof FILE_STORAGE | HardwareStorage;
+const STORAGE_NAMES: readonly string[] = [FILE_STORAGE, ...HARDWARE_STORAGES];
 
 export interface UnattendedSettings {
   /** Allowed without asking; `local` is a program that sends no Origin header. */
@@ -15,6 +21,11 @@ export interface UnattendedSettings {
   keyPassword?: string;
   /** PINs per token store name (used by the hardware token stores). */
   tokens: Record<string, string>;
+  /**
+   * The store a request that several stores could answer uses (a person with keys in a folder and
+   * on a token picks the token); absent, or not among those present, such a request is cancelled.
+   */
+  preferredStorage?: StorageName;
   /** What showFileChooser may answer: the first of these with the asked extension. */
   files: string[];
   /** Test setting: accept expired and not-yet-valid certificates. */
@@ -27,6 +38,7 @@ const KNOWN_FIELDS = new Set([
   "keyDir",
   "keyPassword",
   "tokens",
+  "preferredStorage",
   "files",
   "allowInvalidCertificateTime",
 ]);
@@ -87,6 +99,11 @@ export function parseUnattendedSettings(value: unknown, baseDir: string): Unatte
   const keyDir = optionalString("keyDir");
   const keyPassword = optionalString("keyPassword");
   if ((keyDir === undefined) !== (keyPassword === undefined)) fail("keyDir and keyPassword go together");
+  const preferredStorage = optionalString("preferredStorage");
+  if (preferredStorage !== undefined && !STORAGE_NAMES.includes(preferredStorage))
+    fail(
+      `preferredStorage ${JSON.stringify(preferredStorage)} is not a storage name: use one of ${STORAGE_NAMES.join(", ")}`,
+    );
   const allowInvalid = input.allowInvalidCertificateTime ?? false;
   if (typeof allowInvalid !== "boolean") fail("allowInvalidCertificateTime must be true or false");
   return {
@@ -94,6 +111,7 @@ export function parseUnattendedSettings(value: unknown, baseDir: string): Unatte
     pkcs12: keyFiles,
     ...(keyDir !== undefined ? { keyDir: resolve(baseDir, keyDir), keyPassword: keyPassword! } : {}),
     tokens: tokens as Record<string, string>,
+    ...(preferredStorage !== undefined ? { preferredStorage: preferredStorage as StorageName } : {}),
     files: strings("files").map((file) => resolve(baseDir, file)),
     allowInvalidCertificateTime: allowInvalid as boolean,
   };

@@ -29,9 +29,13 @@ export function createSoftHsmToken(labelPrefix: string): { label: string; folder
   const before = new Set(readdirSync(dir));
   const label = `${labelPrefix}-${randomBytes(4).toString("hex")}`;
   // softhsm2-util takes PINs only as arguments; these are throwaway test PINs of a throwaway token.
-  execFileSync("softhsm2-util", ["--init-token", "--free", "--label", label, "--pin", TEST_PIN, "--so-pin", "test-so-pin-5678"], {
-    stdio: "pipe",
-  });
+  execFileSync(
+    "softhsm2-util",
+    ["--init-token", "--free", "--label", label, "--pin", TEST_PIN, "--so-pin", "test-so-pin-5678"],
+    {
+      stdio: "pipe",
+    },
+  );
   const folder = readdirSync(dir).find((entry) => !before.has(entry));
   if (!folder) throw new Error("softhsm2-util created no token folder");
   return { label, folder: join(dir, folder) };
@@ -40,12 +44,21 @@ export function createSoftHsmToken(labelPrefix: string): { label: string; folder
 /** `pkcs11-tool` against the test token (the throwaway test PIN on its command line is acceptable here). */
 export function pkcs11Tool(label: string, args: string[]): { status: number; output: string } {
   try {
-    const output = execFileSync("pkcs11-tool", ["--module", SOFTHSM_MODULE, "--token-label", label, "--login", "--pin", TEST_PIN, ...args], {
-      stdio: "pipe",
-    });
+    const output = execFileSync(
+      "pkcs11-tool",
+      ["--module", SOFTHSM_MODULE, "--token-label", label, "--login", "--pin", TEST_PIN, ...args],
+      {
+        stdio: "pipe",
+      },
+    );
     return { status: 0, output: output.toString() };
   } catch (error) {
     const failure = error as { status: number; stdout: Buffer; stderr: Buffer };
     return { status: failure.status, output: `${failure.stdout}${failure.stderr}` };
   }
+}
+
+/** Deletes a token made by createSoftHsmToken: as if it were pulled out and thrown away. */
+export function deleteSoftHsmToken(label: string): void {
+  execFileSync("softhsm2-util", ["--delete-token", "--token", label], { stdio: "pipe" });
 }

@@ -10,20 +10,18 @@ import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { Browser as Chromium, Page } from "playwright-core";
-import { parseUnattendedSettings, startAgent, type AgentServer } from "@qoltanba/agent";
+import type { Page } from "playwright-core";
 import { verifyAuditChain } from "@qoltanba/ca";
 import {
   captchaAnswer,
   PERSON,
-  startTestPortal,
   temporaryDirectory,
   testDatabases,
   writePem,
   type TestPortal,
   opensslOcsp,
 } from "../testSupport.ts";
-import { chromiumTrustingAgent, freePort, screenshots } from "./browserTestSupport.ts";
+import { portalInChromium, type PortalInChromium, screenshots } from "./browserTestSupport.ts";
 
 const run = promisify(execFile);
 const KEY_PASSWORD = "Cabinet2026";
@@ -34,31 +32,18 @@ for (const makeDatabase of testDatabases()) {
     const work = temporaryDirectory("qoltanba-cabinet-agent-");
     const keyDir = join(work, "keys");
     let env: TestPortal;
-    let agent: AgentServer;
-    let browser: Chromium;
+    let portal: PortalInChromium;
 
     before(async () => {
       mkdirSync(keyDir, { recursive: true });
-      const trusted = await chromiumTrustingAgent(join(work, "browser-home"));
-      browser = trusted.browser;
-      const { tls, agentHome } = trusted;
-      const port = await freePort();
-      env = await startTestPortal(database, {
-        agentOrigin: `wss://127.0.0.1:${port}`,
-        mail: { worker: { pollMilliseconds: 3_600_000 } },
-      });
-      agent = await startAgent({
-        home: agentHome,
-        port,
-        tls,
-        unattended: parseUnattendedSettings({ origins: [env.url], keyDir, keyPassword: KEY_PASSWORD }, work),
+      portal = await portalInChromium(database, work);
+      env = portal.env;
+      await portal.startAgent({
+        home: join(work, "agent-home"),
+        unattended: { origins: [env.url], keyDir, keyPassword: KEY_PASSWORD },
       });
     });
-    after(async () => {
-      await browser?.close();
-      await agent?.close();
-      await env?.close();
-    });
+    after(() => portal?.close());
 
     const shot = screenshots("portal", `cabinet-${database.engine}`);
 
@@ -72,7 +57,7 @@ for (const makeDatabase of testDatabases()) {
     };
 
     test("log in with the AUTH key, see and download, renew by a signed application, revoke → OCSP revoked", async () => {
-      const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+      const context = await portal.browser.newContext({ viewport: { width: 1200, height: 900 } });
       const page = await context.newPage();
       const problems: string[] = [];
       page.on("pageerror", (error) => problems.push(error.message));

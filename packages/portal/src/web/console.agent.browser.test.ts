@@ -6,13 +6,10 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser as Chromium } from "playwright-core";
-import { parseUnattendedSettings, startAgent, type AgentServer } from "@qoltanba/agent";
 import { verifyAuditChain } from "@qoltanba/ca";
 import {
   captchaAnswer,
   PERSON,
-  startTestPortal,
   submitApplication,
   temporaryDirectory,
   testDatabases,
@@ -20,8 +17,7 @@ import {
   Inbox,
   opensslOcsp,
 } from "../testSupport.ts";
-import { chromiumTrustingAgent, freePort, screenshots } from "./browserTestSupport.ts";
-
+import { portalInChromium, type PortalInChromium, screenshots } from "./browserTestSupport.ts";
 
 const KEY_PASSWORD = "Console2026";
 const OPERATOR_IIN = "781123301050";
@@ -34,41 +30,27 @@ for (const makeDatabase of testDatabases()) {
     const keyDir = join(work, "keys");
     const inbox = new Inbox();
     let env: TestPortal;
-    let agent: AgentServer;
-    let browser: Chromium;
+    let portal: PortalInChromium;
 
     before(async () => {
       mkdirSync(keyDir, { recursive: true });
       await inbox.start();
-      const trusted = await chromiumTrustingAgent(join(work, "browser-home"));
-      browser = trusted.browser;
-      const { tls, agentHome } = trusted;
-      const port = await freePort();
-      env = await startTestPortal(database, {
-        agentOrigin: `wss://127.0.0.1:${port}`,
-        mail: {
-          smtpUrl: `smtp://127.0.0.1:${inbox.port}`,
-          worker: { pollMilliseconds: 3_600_000 },
-        },
-      });
-      agent = await startAgent({
-        home: agentHome,
-        port,
-        tls,
-        unattended: parseUnattendedSettings({ origins: [env.url], keyDir, keyPassword: KEY_PASSWORD }, work),
+      portal = await portalInChromium(database, work, inbox);
+      env = portal.env;
+      await portal.startAgent({
+        home: join(work, "agent-home"),
+        unattended: { origins: [env.url], keyDir, keyPassword: KEY_PASSWORD },
       });
     });
     after(async () => {
-      await browser?.close();
-      await agent?.close();
-      await env?.close();
+      await portal?.close();
       await inbox.stop();
     });
 
     const shot = screenshots("portal", `console-${database.engine}`);
 
     test("enrol, sign in, search, confirm → issued → e-mail, reject, revoke → OCSP revoked", async () => {
-      const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+      const context = await portal.browser.newContext({ viewport: { width: 1200, height: 900 } });
       const page = await context.newPage();
       const problems: string[] = [];
       page.on("pageerror", (error) => problems.push(error.message));

@@ -4,25 +4,27 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser as Chromium } from "playwright-core";
-import { parseUnattendedSettings, startAgent, type AgentServer } from "@qoltanba/agent";
 import { toPem } from "@qoltanba/pki";
-import { createSoftHsmToken, pkcs11Tool, TEST_PIN } from "../../../pki/src/test-support/softhsm.ts";
-import { softHsmForEveryStore } from "../../../agent/src/testing/testTokens.ts";
+import { createSoftHsmToken, TEST_PIN } from "../../../pki/src/test-support/softhsm.ts";
 import { messages, type Language } from "../i18n/index.ts";
 import {
   captchaAnswer,
   opensslResult,
   PERSON,
-  startTestPortal,
   temporaryDirectory,
   testDatabases,
   type TestPortal,
   Inbox,
 } from "../testSupport.ts";
-import { ARTIFACTS, chromiumTrustingAgent, freePort, screenshots } from "./browserTestSupport.ts";
+import {
+  ARTIFACTS,
+  portalInChromium,
+  type PortalInChromium,
+  screenshots,
+  tokenKeys,
+} from "./browserTestSupport.ts";
 
 const KEY_PASSWORD = "Portal2026";
 
@@ -77,39 +79,27 @@ for (const makeDatabase of testDatabases()) {
     const keyDir = join(work, "keys");
     const inbox = new Inbox();
     let env: TestPortal;
-    let agent: AgentServer;
-    let chromiumBrowser: Chromium;
+    let portal: PortalInChromium;
 
     before(async () => {
       mkdirSync(keyDir, { recursive: true });
       await inbox.start();
       token ??= createSoftHsmToken("JaCarta");
-      const { tls, agentHome, browser } = await chromiumTrustingAgent(join(work, "browser-home"));
-      chromiumBrowser = browser;
-      const port = await freePort();
-      env = await startTestPortal(database, {
-        agentOrigin: `wss://127.0.0.1:${port}`,
-        mail: {
-          smtpUrl: `smtp://127.0.0.1:${inbox.port}`,
-          worker: { pollMilliseconds: 3_600_000 },
+      portal = await portalInChromium(database, work, inbox);
+      env = portal.env;
+      await portal.startAgent({
+        home: join(work, "agent-home"),
+        unattended: {
+          origins: [env.url],
+          keyDir,
+          keyPassword: KEY_PASSWORD,
+          tokens: { AKJaCartaStore: TEST_PIN },
         },
-      });
-      agent = await startAgent({
-        home: agentHome,
-        port,
-        tls,
-        unattended: parseUnattendedSettings(
-          { origins: [env.url], keyDir, keyPassword: KEY_PASSWORD, tokens: { AKJaCartaStore: TEST_PIN } },
-          work,
-        ),
-        tokenSettings: softHsmForEveryStore(),
-        tokenRescanMs: 0,
+        softHsmTokens: true,
       });
     });
     after(async () => {
-      await chromiumBrowser?.close();
-      await agent?.close();
-      await env?.close();
+      await portal?.close();
       await inbox.stop();
     });
 
@@ -118,7 +108,7 @@ for (const makeDatabase of testDatabases()) {
       const shot = screenshots("portal", `agent-${database.engine}-${journey.language}-${journey.storage}`);
 
       test(`in ${t.lang}, keys ${journey.storage === "file" ? "in a folder" : "on a JaCarta token"}: apply, get the form and the e-mail, be confirmed, install the certificates`, async () => {
-        const context = await chromiumBrowser.newContext({
+        const context = await portal.browser.newContext({
           viewport: { width: 1200, height: 900 },
           acceptDownloads: true,
         });
@@ -279,20 +269,9 @@ for (const makeDatabase of testDatabases()) {
         if (journey.storage === "jacarta") {
           // The token holds both key pairs (never extractable) and their certificates under one ID
           // (beside the keys of earlier journeys).
-          const listed = pkcs11Tool(token!.label, ["--list-objects"]);
-          assert.equal(listed.status, 0, listed.output);
-          const keys = listed.output
-            .split(/\n(?=\S)/)
-            .filter((block) => block.startsWith("Private Key Object"));
-          const ours = keys.flatMap((key) => {
-            assert.match(key, /Access:\s+sensitive, always sensitive, never extractable/);
-            const id = /ID:\s+([0-9a-f]+)/.exec(key)![1]!;
-            const der = join(work, `token-${id}.der`);
-            const read = pkcs11Tool(token!.label, ["--read-object", "--type", "cert", "--id", id, "-o", der]);
-            assert.equal(read.status, 0, read.output);
-            const pem = join(work, `token-${id}.pem`);
-            writeFileSync(pem, toPem("CERTIFICATE", readFileSync(der)));
-            return serials.includes(serialOf(pem)) ? [pem] : [];
+          const ours = tokenKeys(token!.label, work).flatMap(({ access, certificatePath }) => {
+            assert.match(access, /sensitive, always sensitive, never extractable/);
+            return serials.includes(serialOf(certificatePath)) ? [certificatePath] : [];
           });
           assert.equal(ours.length, 2, "this journey's two certificates, each beside its key");
           ours.forEach(verifyInstalled);
