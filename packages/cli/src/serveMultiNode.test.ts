@@ -72,7 +72,7 @@ describe("three serve nodes on one PostgreSQL database", () => {
    * An application made as the pages' script makes it: the first page from `browser`'s node, each
    * form posted to `postTo` (another node, when the test says so). Returns its number.
    */
-  const apply = async (browser: Browser, postTo: string, iin: string, csrs: { auth: string; sign: string }) => {
+  const submit = async (browser: Browser, postTo: string, iin: string, csrs: { auth: string; sign: string }) => {
     await browser.page("/individuals");
     const agreed = await browser.post(`${postTo}/apply`, { agree: "yes" });
     assert.equal(agreed.url, "/apply/identity", "the CSRF token of one node is accepted by another");
@@ -85,6 +85,10 @@ describe("three serve nodes on one PostgreSQL database", () => {
       headers: { "x-csrf-token": browser.csrfToken },
       json: { iin, email, emailRepeat: email, region: "almaty", locality: "almaty.bostandyk", center: CENTER, storage: "file", authCsr: csrs.auth, signCsr: csrs.sign },
     });
+    return submitted;
+  };
+  const apply = async (browser: Browser, postTo: string, iin: string, csrs: { auth: string; sign: string }) => {
+    const submitted = await submit(browser, postTo, iin, csrs);
     assert.equal(submitted.status, 200, await submitted.clone().text());
     return ((await submitted.json()) as { number: string }).number;
   };
@@ -305,5 +309,19 @@ describe("three serve nodes on one PostgreSQL database", () => {
     } finally {
       await statusNode.close();
     }
+  });
+
+  test("with node B's CA API down, node C's applicant and status page say the CA cannot be reached, try later; nothing is stored", async () => {
+    const c = nodes[2]!;
+    await stopServe(nodes[1]!.server);
+    const iin = "930917402309";
+    const submitted = await submit(new Browser(c.url), c.url, iin, csrPair(work));
+    assert.equal(submitted.status, 503);
+    assert.deepEqual(await submitted.json(), { error: "ca_unavailable", message: "Куәландырушы орталық қазір қолжетімсіз. Бірнеше минуттан кейін қайталаңыз." });
+    const stored = await portal.store.db.selectFrom("applications").select("number").where("iin", "=", iin).execute();
+    assert.deepEqual(stored, []);
+    const lookedUp = await status(c.url);
+    assert.equal(lookedUp.status, 422);
+    assert.match(lookedUp.text, /Куәландырушы орталық қазір қолжетімсіз/);
   });
 });

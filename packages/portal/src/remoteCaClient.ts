@@ -1,7 +1,7 @@
 import { Agent, request as httpsRequest } from "node:https";
 import { InputError } from "@qoltanba/pki";
 import { CA_API_LIMITS, CA_API_PATHS, certificateFromWire, type CaApiCall, type CaApiError, type WireCertificate } from "./caApiProtocol.ts";
-import type { CaClient } from "./caClient.ts";
+import { CA_UNAVAILABLE, type CaClient } from "./caClient.ts";
 
 export interface RemoteCaClientOptions {
   /** The signer node's CA API, https://HOST:PORT. */
@@ -18,8 +18,6 @@ export interface RemoteCaClientOptions {
   /** Where the cause of an unreachable CA is told (the person only sees "try later"). */
   readonly log?: (line: string) => void;
 }
-
-export const CA_UNAVAILABLE = "ca_unavailable";
 
 /** Calls that change nothing: one that met a kept-alive connection the CA had just closed is sent again. */
 const READS: ReadonlySet<CaApiCall> = new Set(["firstCertificateOfKey", "certificate", "caCertificates"]);
