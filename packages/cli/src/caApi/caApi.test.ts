@@ -4,7 +4,7 @@
 // in-process client's, and the client's bad paths (the CA down or silent).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
@@ -33,8 +33,9 @@ describe("the CA API between portal nodes and a signer node", () => {
   /** openssl s_client sends one HTTP request; returns what the handshake and the server said. */
   const httpRequest = `POST /ca-api/v1/ca-certificates HTTP/1.1\r\nHost: ca-api\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`;
   const sClientRequest = (extra: string[]) => {
-    writeFileSync(path("request.txt"), httpRequest);
-    return run("sh", ["-c", `openssl s_client -connect ${new URL(apiUrl).host} -CAfile ${path("server/trust.pem")} -verify_return_error -ign_eof ${extra.join(" ")} < ${path("request.txt")}`]).output;
+    const args = ["s_client", "-connect", new URL(apiUrl).host, "-CAfile", path("server/trust.pem"), "-verify_return_error", "-ign_eof", ...extra];
+    const result = spawnSync("openssl", args, { input: httpRequest, encoding: "utf8" });
+    return `${result.stdout}${result.stderr}`;
   };
 
   before(async () => {
@@ -89,12 +90,12 @@ describe("the CA API between portal nodes and a signer node", () => {
     openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path("rogue-ca.key"), "-out", path("rogue-ca.pem"), "-subj", "/CN=Qoltanba CA API internal CA", "-days", "2"]);
     openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path("rogue.key"), "-out", path("rogue.csr"), "-subj", "/CN=portal-1/O=Qoltanba CA API"]);
     openssl(["x509", "-req", "-in", path("rogue.csr"), "-CA", path("rogue-ca.pem"), "-CAkey", path("rogue-ca.key"), "-CAcreateserial", "-days", "2", "-out", path("rogue.pem")]);
-    // Node checks the certificate chain once the handshake is done and closes the connection unanswered.
+    // Node checks the certificate chain once the handshake is done and drops the connection unanswered.
     const rogue = ["-cert", path("rogue.pem"), "-key", path("rogue.key")];
     for (const version of ["-tls1_3", "-tls1_2"]) {
       const refused = sClientRequest([...rogue, version]);
       assert.doesNotMatch(refused, /HTTP\/1\.1/, version);
-      assert.match(refused, /unexpected eof while reading/, version);
+      assert.match(refused, /unexpected eof while reading|read:errno=104/, version); // closed, or reset (ECONNRESET)
     }
     const admitted = sClientRequest(["-cert", path("portal-1/certificate.pem"), "-key", path("portal-1/key.pem")]);
     assert.match(admitted, /Verify return code: 0 \(ok\)/);
