@@ -74,10 +74,10 @@ export function caApiRoutes(app: FastifyInstance, options: CaApiRoutesOptions): 
       if (!caller) return refuse(reply, 403, { error: "node_not_allowed", message: "this portal node's certificate is not in the CA's list of portal nodes" });
       try {
         const result = await answer(request.body as Body, caller);
-        request.log.info({ node: caller.name, call, status: 200 }, "CA API call");
+        request.log.info({ node: caller.name, subject: caller.subject, call, status: 200 }, "CA API call");
         return reply.send(result);
       } catch (error) {
-        request.log.info({ node: caller.name, call, refused: (error as InputError).code ?? "internal" }, "CA API call refused");
+        request.log.info({ node: caller.name, subject: caller.subject, call, refused: (error as InputError).code ?? "internal" }, "CA API call refused");
         throw error;
       }
     });
