@@ -4,7 +4,7 @@ export const GENESIS_HASH = "0".repeat(64);
 
 /** What happened with a CA key. Details name serials and profiles, never personal data. */
 export interface AuditEvent {
-  readonly action: "init" | "issue" | "revoke" | "crl" | "ocsp-key-rollover" | "tsa-key-rollover" | "timestamps";
+  readonly action: "init" | "issue" | "revoke" | "crl" | "ocsp-key-rollover" | "tsa-key-rollover" | "timestamps" | "api-call";
   readonly details: Record<string, string | number | boolean>;
 }
 

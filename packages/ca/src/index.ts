@@ -21,3 +21,5 @@ export * from "./signer/pkcs11Signer.ts";
 export * from "./signer/pkcs11Token.ts";
 export * from "./signer/offlineRoot.ts";
 export * from "./ceremony.ts";
+export * from "./api/apiCredentials.ts";
+export * from "./api/apiClients.ts";

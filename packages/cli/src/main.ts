@@ -15,6 +15,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: "ca crl", summary: "Write the current full or delta CRL (DER) to stdout.", load: async () => (await import("./commands/caCrl.ts")).caCrl },
   { name: "ca audit", summary: "Verify the audit log's hash chain.", load: async () => (await import("./commands/caAudit.ts")).caAudit },
   { name: "ca csr", summary: "A PKCS#10 request for one of the CA's online keys, signed where the key lives (the HSM).", load: async () => (await import("./commands/caCsr.ts")).caCsr },
+  { name: "ca api-credentials", summary: "TLS credentials for the CA API between portal nodes and a signer node; the list of portal nodes.", load: async () => (await import("./commands/caApiCredentials.ts")).caApiCredentials },
   { name: "ca ceremony sign-issuing", summary: "Key ceremony: the offline root certifies the issuing CA's key from its request.", load: async () => (await import("./commands/ceremonySignIssuing.ts")).ceremonySignIssuing },
   { name: "ca ceremony root-crl", summary: "Key ceremony: the offline root signs its next CRL.", load: async () => (await import("./commands/ceremonyRootCrl.ts")).ceremonyRootCrl },
   { name: "operator add", summary: "Add a Registration Center operator and print their one-time enrolment link.", load: async () => (await import("./commands/operatorAdd.ts")).operatorAdd },

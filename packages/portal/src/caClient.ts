@@ -27,6 +27,9 @@ export interface CaCertificateRecord {
   readonly revocationReason?: string;
 }
 
+/** The InputError code of a CA that cannot be reached (a remote CaClient): the pages say "try again later". */
+export const CA_UNAVAILABLE = "ca_unavailable";
+
 /**
  * Everything the portal asks of the CA: one narrow interface, so the CA can run on another machine.
  * The portal never signs and never touches the CA's tables.

@@ -1,4 +1,6 @@
 export * from "./caClient.ts";
+export * from "./caApiProtocol.ts";
+export * from "./remoteCaClient.ts";
 export * from "./portal.ts";
 export * from "./enrollment/applicationNumber.ts";
 export * from "./enrollment/enrollment.ts";

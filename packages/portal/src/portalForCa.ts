@@ -1,8 +1,9 @@
 import { fileURLToPath } from "node:url";
-import type { CertificateAuthority } from "@qoltanba/ca";
+import { readApiCredentials, type CertificateAuthority } from "@qoltanba/ca";
 import { InputError } from "@qoltanba/pki";
-import { inProcessCaClient } from "./caClient.ts";
+import { inProcessCaClient, type CaClient } from "./caClient.ts";
 import { Portal } from "./portal.ts";
+import { remoteCaClient } from "./remoteCaClient.ts";
 
 /** The demo's person registry: persons with valid IINs and Kazakh and Russian names. */
 export const DEMO_PERSONS_FILE = fileURLToPath(new URL("../demo/persons.csv", import.meta.url));
@@ -14,7 +15,9 @@ export const DEMO_PERSONS_FILE = fileURLToPath(new URL("../demo/persons.csv", im
  * the CA folder), QOLTANBA_PERSONS (a CSV/JSON file for the embedded registry),
  * QOLTANBA_REGISTRY_URL and QOLTANBA_REGISTRY_AUTHORIZATION (a real registry instead),
  * QOLTANBA_SMTP_URL and QOLTANBA_MAIL_FROM (without them, mail goes to /mail-catcher),
- * QOLTANBA_ISSUANCE_CLAIM_SECONDS (how long an issuance may take before another process finishes it).
+ * QOLTANBA_ISSUANCE_CLAIM_SECONDS (how long an issuance may take before another process finishes it),
+ * QOLTANBA_CA_API_URL and QOLTANBA_CA_API_CREDENTIALS (a portal node without the issuing key: it
+ * asks a signer node's CA API, with the credentials folder made by `qoltanba ca api-credentials --client`).
  */
 export async function openPortalForCa(
   ca: CertificateAuthority,
@@ -34,7 +37,7 @@ export async function openPortalForCa(
       }
     : { kind: "embedded" as const, ...(env.QOLTANBA_PERSONS ? { file: env.QOLTANBA_PERSONS } : {}) };
   return Portal.open({
-    ca: inProcessCaClient(ca),
+    ca: await caClientFor(ca, env, log),
     databaseUrl,
     baseDir: ca.dir,
     registry,
@@ -51,6 +54,24 @@ export async function openPortalForCa(
       : {}),
     secureCookies: ca.config.baseUrl.startsWith("https:"),
     baseUrl: ca.config.baseUrl,
+    ...(log ? { log } : {}),
+  });
+}
+
+/** In-process, or the remote CA API when QOLTANBA_CA_API_URL names one. */
+async function caClientFor(ca: CertificateAuthority, env: NodeJS.ProcessEnv, log?: (line: string) => void): Promise<CaClient> {
+  const url = env.QOLTANBA_CA_API_URL;
+  if (!url) return inProcessCaClient(ca);
+  const folder = env.QOLTANBA_CA_API_CREDENTIALS;
+  if (!folder)
+    throw new InputError("bad_setting", "QOLTANBA_CA_API_URL needs QOLTANBA_CA_API_CREDENTIALS: the folder made by qoltanba ca api-credentials --client");
+  const credentials = await readApiCredentials(folder);
+  return remoteCaClient({
+    url,
+    clientCertificate: credentials.certificate,
+    clientKey: credentials.key,
+    caTrust: credentials.trust,
+    caCertificates: { root: ca.certificates.root, issuing: ca.certificates.issuing },
     ...(log ? { log } : {}),
   });
 }

@@ -170,7 +170,8 @@ export class Browser {
   }
 
   private remember(text: string): void {
-    const token = /<meta name="csrf-token" content="([^"]+)">/.exec(text)?.[1];
+    // The console's pages close the tag (" />"), the public site's do not.
+    const token = /<meta name="csrf-token" content="([^"]+)"\s*\/?>/.exec(text)?.[1];
     if (token) this.csrfToken = token;
   }
 }

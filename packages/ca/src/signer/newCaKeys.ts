@@ -36,7 +36,7 @@ export interface HsmKeyOptions {
 
 const ROOT_BITS = 4096;
 
-function checkPassword(password: string | undefined): string {
+export function checkPassword(password: string | undefined): string {
   if (password === undefined || password.length < MIN_KEY_PASSWORD_LENGTH) {
     throw new InputError(
       "weak_password",

@@ -1,10 +1,17 @@
 import cluster from "node:cluster";
 import { createCaServer, HSM_PIN_ENV, openCertificateAuthority, parseListen, PASSWORD_ENV, readUnlockOptions, type CaServerOptions } from "@qoltanba/ca";
 import { openPortalForCa } from "@qoltanba/portal";
+import { startCaApiServer } from "../caApi/caApiServer.ts";
 import { EXIT, required, UsageError, type Command } from "../command.ts";
 import { MAX_WORKERS, serveWorkers, type WorkerReady } from "./serveWorkers.ts";
 
 export const DEFAULT_LISTEN = "127.0.0.1:8080";
+
+/** The CA API listener of a signer node: where, and the folder of its server credentials. */
+export interface CaApiListen {
+  readonly listen: string;
+  readonly credentials: string;
+}
 
 /**
  * Serves a CA folder until SIGINT/SIGTERM; resolves once the server has closed. With the key
@@ -18,11 +25,16 @@ export async function serveCa(
   onReady?: (address: string) => void,
   pinFile?: string,
   serverOptions: CaServerOptions = {},
+  caApi?: CaApiListen,
 ): Promise<void> {
   const { host, port } = parseListen(listen);
   const unlock = await readUnlockOptions(dir, { passwordFile, pinFile }, false);
   const unlocked = unlock !== undefined;
   const ca = await openCertificateAuthority(dir, unlock ?? {});
+  const caApiServer = caApi && (await startCaApiServer(ca, caApi.listen, caApi.credentials, true).catch(async (error: unknown) => {
+    await ca.close();
+    throw error;
+  }));
   const server = await createCaServer(ca, { logger: true, ...serverOptions });
   const portal = await openPortalForCa(ca, process.env, (line) => server.app.log.warn(line));
   await server.app.register(portal.plugin);
@@ -31,12 +43,14 @@ export async function serveCa(
   const address = await server.app.listen({ host, port, backlog: 4096 });
   if (unlocked) process.stderr.write(`signing on this node with the CA's ${ca.signingKeys.join(", ")} key(s)\n`);
   else process.stderr.write(`no key password (${PASSWORD_ENV} or --password-file) or HSM PIN (${HSM_PIN_ENV} or --pin-file): publishing only, no signing services\n`);
+  if (caApiServer) process.stderr.write(`CA API (mutual TLS) on ${caApiServer.url}\n`);
   onReady?.(address);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", () => resolve());
     process.once("SIGTERM", () => resolve());
     process.once("disconnect", () => resolve()); // a `serve --workers` primary went away
   });
+  await caApiServer?.close();
   await server.close();
   await portal.close();
   await ca.close();
@@ -50,6 +64,15 @@ function trustedProxies(value: string | undefined): string[] {
   return list;
 }
 
+/** `--ca-api-listen` or QOLTANBA_CA_API_LISTEN, with `--ca-api-credentials` or QOLTANBA_CA_API_CREDENTIALS. */
+function caApiListen(values: Record<string, string | boolean | undefined>): CaApiListen | undefined {
+  const listen = (values["ca-api-listen"] as string | undefined) ?? process.env.QOLTANBA_CA_API_LISTEN;
+  if (!listen) return undefined;
+  const credentials = (values["ca-api-credentials"] as string | undefined) ?? process.env.QOLTANBA_CA_API_CREDENTIALS;
+  if (!credentials) throw new UsageError("--ca-api-listen needs --ca-api-credentials FOLDER (made by qoltanba ca api-credentials --server)");
+  return { listen, credentials };
+}
+
 function workerCount(value: string | undefined): number {
   if (value === undefined) return 1;
   const count = Number(value);
@@ -59,6 +82,7 @@ function workerCount(value: string | undefined): number {
 
 export const serve: Command = {
   usage: `qoltanba serve --dir DIR [--listen HOST:PORT] [--password-file FILE | --pin-file FILE] [--workers N]   (default ${DEFAULT_LISTEN})
+                 [--ca-api-listen HOST:PORT --ca-api-credentials FOLDER]
 
   The key password comes from --password-file or ${PASSWORD_ENV}; for a CA on an HSM, the PIN from
   --pin-file or ${HSM_PIN_ENV}. Without it nothing is signed. With key files, the node signs with
@@ -66,20 +90,36 @@ export const serve: Command = {
   tsa.key.pem (time-stamps); see docs/deployment.md.
   --workers N    N processes share the port (one per core serves the most OCSP requests); default 1
   --trusted-proxies LIST  load balancers (addresses or CIDRs, comma-separated; or QOLTANBA_TRUSTED_PROXIES)
-                 whose X-Forwarded-For names the client, for per-client limits and logs`,
-  options: { dir: { type: "string" }, listen: { type: "string" }, "password-file": { type: "string" }, "pin-file": { type: "string" }, workers: { type: "string" }, "trusted-proxies": { type: "string" } },
+                 whose X-Forwarded-For names the client, for per-client limits and logs
+  --ca-api-listen HOST:PORT  on a signer node (issuing key and password): the CA API for portal
+                 nodes without the issuing key, HTTPS with client certificates (or QOLTANBA_CA_API_LISTEN)
+  --ca-api-credentials FOLDER  its server credentials, from qoltanba ca api-credentials --server
+                 (or QOLTANBA_CA_API_CREDENTIALS)
+  A portal node asks such a signer instead of issuing itself when QOLTANBA_CA_API_URL (https://HOST:PORT)
+  and QOLTANBA_CA_API_CREDENTIALS (its folder from qoltanba ca api-credentials --client) are set.`,
+  options: {
+    dir: { type: "string" },
+    listen: { type: "string" },
+    "password-file": { type: "string" },
+    "pin-file": { type: "string" },
+    workers: { type: "string" },
+    "trusted-proxies": { type: "string" },
+    "ca-api-listen": { type: "string" },
+    "ca-api-credentials": { type: "string" },
+  },
   async run(values) {
     const dir = required(values, "dir");
     const listen = (values.listen as string | undefined) ?? DEFAULT_LISTEN;
     const secrets = { passwordFile: values["password-file"] as string | undefined, pinFile: values["pin-file"] as string | undefined };
     const workers = workerCount(values.workers as string | undefined);
     const proxies = trustedProxies(values["trusted-proxies"] as string | undefined);
+    const caApi = caApiListen(values);
     const announce = (address: string) => process.stderr.write(`serving on ${address}\n`);
-    if (workers === 1) await serveCa(dir, listen, secrets.passwordFile, announce, secrets.pinFile, { trustedProxies: proxies });
+    if (workers === 1) await serveCa(dir, listen, secrets.passwordFile, announce, secrets.pinFile, { trustedProxies: proxies }, caApi);
     else if (cluster.isPrimary) await serveWorkers(dir, listen, secrets, workers, announce);
     else {
       const ready = (address: string) => process.send?.({ ready: address } satisfies WorkerReady);
-      await serveCa(dir, listen, secrets.passwordFile, ready, secrets.pinFile, { publishCrls: false, trustedProxies: proxies });
+      await serveCa(dir, listen, secrets.passwordFile, ready, secrets.pinFile, { publishCrls: false, trustedProxies: proxies }, caApi);
       if (process.connected) process.disconnect(); // the channel to the primary would keep this worker alive
     }
     return EXIT.ok;

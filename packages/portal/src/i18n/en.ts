@@ -165,6 +165,7 @@ export const en: Messages = {
   installed: "Certificates installed successfully",
   installWorking: "The agent is installing the certificates: enter the keys' password in the agent's window…",
   rejectionReason: "Reason",
+  err_ca_unavailable: "The certification authority cannot be reached right now. Please try again in a few minutes.",
   err_registry_unavailable:
     "The database of individuals does not answer right now. Please try again in a few minutes.",
   tooMany: "Too many requests. Try again in {seconds} s.",

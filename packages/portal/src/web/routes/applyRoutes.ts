@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { CA_UNAVAILABLE } from "../../caClient.ts";
 import { ENROL_COOKIE } from "../console/consoleRoutes.ts";
 import { InputError } from "@qoltanba/pki";
 import { LIMITS, receiptHash } from "../../enrollment/enrollment.ts";
@@ -171,7 +172,7 @@ export function applyRoutes(app: FastifyInstance, site: Site): void {
       return reply.redirect("/apply/done", 303);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
-      const status = error.code === "registry_unavailable" ? 503 : 422;
+      const status = error.code === "registry_unavailable" || error.code === CA_UNAVAILABLE ? 503 : 422;
       if (site.wantsJson(request))
         return reply.code(status).send({ error: error.code, message: errorMessage(language, error.code) });
       return details(request, reply, values, errorMessage(language, error.code), status);
