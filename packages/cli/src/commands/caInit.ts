@@ -56,7 +56,7 @@ export const caInit: Command = {
     let hsm: InitOptions["hsm"];
     if (module !== undefined) {
       const slotLabel = required(values, "slot");
-      const pins = await readHsmPins(issuingSlot === undefined ? [slotLabel] : [issuingSlot, slotLabel], secrets, "every");
+      const pins = await readHsmPins([...new Set([issuingSlot ?? slotLabel, slotLabel])], secrets, "every");
       hsm = {
         module,
         slotLabel,
