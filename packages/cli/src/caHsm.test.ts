@@ -286,9 +286,8 @@ describe("qoltanba with the issuing key on its own SoftHSM2 token, OCSP and TSA 
   test("a status node (only the OCSP/TSA token's PIN) answers openssl ocsp and openssl ts -verify through qoltanba serve; it cannot issue or sign a CRL", async () => {
     const pins = ["--token-pin-file", `${statusToken}=${file("status-pin")}`];
     const cleared = { ...process.env, QOLTANBA_KEY_PASSWORD: "", QOLTANBA_HSM_PIN: "" };
-    const { server, url, log } = await startServe(["--dir", dir, "--listen", "127.0.0.1:0", ...pins], cleared);
-    let output = log;
-    server.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    let output = "";
+    const { server, url, log } = await startServe(["--dir", dir, "--listen", "127.0.0.1:0", ...pins], cleared, (text) => (output += text));
     try {
       assert.match(log, /signing on this node with the CA's ocsp, tsa key\(s\)/);
       assertOcspGood(url, cert("issuing"), file("leaf.pem"), file("chain.pem"));
@@ -296,6 +295,7 @@ describe("qoltanba with the issuing key on its own SoftHSM2 token, OCSP and TSA 
     } finally {
       await stopServe(server);
     }
+    assert.match(output, /"msg":"Server listening at/, "its stdout log was read too");
     neverPrinted(output);
 
     const refused = qoltanba([...issueArgs("not-issued.pem"), ...pins]);
@@ -307,7 +307,7 @@ describe("qoltanba with the issuing key on its own SoftHSM2 token, OCSP and TSA 
     assert.match(crl.stderr, /the CA's issuing key is not on this node/);
   });
 
-  test("bad input: a token ca.json names but the HSM lacks, a wrong PIN, one PIN for two tokens, an unknown token — each refused, named, the PIN never printed", () => {
+  test("bad input: a token ca.json names but the HSM lacks, a wrong PIN, one PIN for two tokens, an unknown token, init with one token twice — each refused, named, the PIN never printed", () => {
     const absent = join(work, "ca-absent-token");
     cpSync(dir, absent, { recursive: true });
     const config = JSON.parse(readFileSync(join(absent, "ca.json"), "utf8"));
@@ -334,7 +334,10 @@ describe("qoltanba with the issuing key on its own SoftHSM2 token, OCSP and TSA 
     const none = qoltanba(issueArgs("not-issued.pem"));
     assert.equal(none.status, 2, none.stderr);
     assert.match(none.stderr, new RegExp(`the HSM PIN is needed \\("${issuingToken}": --token-pin-file ${issuingToken}=FILE or ${tokenPinEnv(issuingToken)}`));
-    for (const result of [serveAbsent, wrongFile, wrongEnv, single, unknown, none]) neverPrinted(result.stdout + result.stderr);
+    const sameToken = qoltanba(["ca", "init", "--dir", join(work, "ca-same-token"), "--hsm", SOFTHSM_MODULE, "--slot", statusToken, "--issuing-slot", statusToken, "--token-pin-file", `${statusToken}=${file("status-pin")}`]);
+    assert.equal(sameToken.status, 2, sameToken.stderr);
+    assert.match(sameToken.stderr, new RegExp(`the issuing key's own token must be another token than "${statusToken}"`));
+    for (const result of [serveAbsent, wrongFile, wrongEnv, single, unknown, none, sameToken]) neverPrinted(result.stdout + result.stderr);
     assert.equal(existsSync(file("not-issued.pem")), false);
   });
 });
