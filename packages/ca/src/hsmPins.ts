@@ -12,7 +12,8 @@ export interface HsmPinSources {
 }
 
 /** The environment variable holding one token's PIN: QOLTANBA_HSM_PIN_ and the label upper-cased, other characters than letters and digits as "_". */
-export const tokenPinEnv = (token: string) => `${HSM_PIN_ENV}_${token.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+export const tokenPinEnv = (token: string) =>
+  `${HSM_PIN_ENV}_${token.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
 
 /**
  * Which tokens must have a PIN: `every` one (ca init writes to all), `some` (a command that signs:
@@ -44,13 +45,19 @@ export async function readHsmPins(
   const pins = new Map<string, string>();
   for (const token of tokens) {
     const file = files.get(token);
-    const pin = file !== undefined ? await readSecretFile("pin", file) : env[tokenPinEnv(token)] || (token === single ? env[HSM_PIN_ENV] : undefined);
+    const pin =
+      file !== undefined
+        ? await readSecretFile("pin", file)
+        : env[tokenPinEnv(token)] || (token === single ? env[HSM_PIN_ENV] : undefined);
     if (pin) pins.set(token, pin);
-    else if (file !== undefined) throw new InputError("no_pin", `the PIN file ${file} of the HSM token "${token}" is empty`);
+    else if (file !== undefined)
+      throw new InputError("no_pin", `the PIN file ${file} of the HSM token "${token}" is empty`);
   }
   const missing = tokens.filter((token) => !pins.has(token));
   if ((needed === "every" && missing.length > 0) || (needed === "some" && pins.size === 0)) {
-    const ways = missing.map((token) => `"${token}": ${TOKEN_PIN_FLAG} ${token}=FILE or ${tokenPinEnv(token)}`);
+    const ways = missing.map(
+      (token) => `"${token}": ${TOKEN_PIN_FLAG} ${token}=FILE or ${tokenPinEnv(token)}`,
+    );
     if (single !== undefined) ways.push(`or --pin-file FILE or ${HSM_PIN_ENV}`);
     throw new InputError("no_pin", `the HSM PIN is needed (${ways.join("; ")})`);
   }
@@ -70,9 +77,13 @@ function pinFilesByToken(tokens: readonly string[], sources: HsmPinSources): Map
     const at = entry.indexOf("=");
     const token = entry.slice(0, at);
     const file = entry.slice(at + 1);
-    if (at < 1 || file === "") throw new InputError("bad_token_pin_file", `${TOKEN_PIN_FLAG} takes TOKEN=FILE, got ${entry}`);
+    if (at < 1 || file === "")
+      throw new InputError("bad_token_pin_file", `${TOKEN_PIN_FLAG} takes TOKEN=FILE, got ${entry}`);
     if (!tokens.includes(token))
-      throw new InputError("hsm_unknown_token", `${TOKEN_PIN_FLAG} names the HSM token "${token}", but the CA's keys are on ${quoted(tokens)}`);
+      throw new InputError(
+        "hsm_unknown_token",
+        `${TOKEN_PIN_FLAG} names the HSM token "${token}", but the CA's keys are on ${quoted(tokens)}`,
+      );
     add(token, file);
   }
   return files;
@@ -84,6 +95,9 @@ function checkDistinctVariables(tokens: readonly string[], env: NodeJS.ProcessEn
     const name = tokenPinEnv(token);
     const sharing = tokens.filter((other) => tokenPinEnv(other) === name);
     if (sharing.length > 1 && env[name])
-      throw new InputError("hsm_pin_ambiguous", `${name} could be the PIN of the HSM tokens ${quoted(sharing)}: give their PINs with ${TOKEN_PIN_FLAG} TOKEN=FILE`);
+      throw new InputError(
+        "hsm_pin_ambiguous",
+        `${name} could be the PIN of the HSM tokens ${quoted(sharing)}: give their PINs with ${TOKEN_PIN_FLAG} TOKEN=FILE`,
+      );
   }
 }

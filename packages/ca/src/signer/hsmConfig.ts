@@ -28,12 +28,17 @@ export function hsmTokens(hsm: HsmConfig): string[] {
 /** The keys kept on `token`, by name. */
 export function keysOnToken(hsm: HsmConfig, token: string): Partial<Record<CaKeyName, string>> {
   const entries = Object.entries(hsm.keys) as Array<[CaKeyName, HsmKeyPlace]>;
-  return Object.fromEntries(entries.filter(([, place]) => place.token === token).map(([name, place]) => [name, place.label]));
+  return Object.fromEntries(
+    entries.filter(([, place]) => place.token === token).map(([name, place]) => [name, place.label]),
+  );
 }
 
 const isText = (value: unknown): value is string => typeof value === "string" && value !== "";
 const isPlace = (value: unknown): value is HsmKeyPlace =>
-  typeof value === "object" && value !== null && isText((value as HsmKeyPlace).token) && isText((value as HsmKeyPlace).label);
+  typeof value === "object" &&
+  value !== null &&
+  isText((value as HsmKeyPlace).token) &&
+  isText((value as HsmKeyPlace).label);
 
 /**
  * Reads ca.json's `hsm`: `{module, keys: {issuing: {token, label}, …}}`, or the single-token form
@@ -51,8 +56,15 @@ export function parseHsmConfig(raw: unknown, path: string): HsmConfig {
   const keys = hsm.keys ?? singleTokenKeys(hsm.slotLabel, hsm.keyLabels);
   if (typeof keys !== "object" || keys === null) throw invalid();
   const places = keys as Record<string, unknown>;
-  if (!ONLINE_KEYS.every((name) => isPlace(places[name])) || (places.root !== undefined && !isPlace(places.root))) throw invalid();
-  const place = (value: unknown) => ({ token: (value as HsmKeyPlace).token, label: (value as HsmKeyPlace).label });
+  if (
+    !ONLINE_KEYS.every((name) => isPlace(places[name])) ||
+    (places.root !== undefined && !isPlace(places.root))
+  )
+    throw invalid();
+  const place = (value: unknown) => ({
+    token: (value as HsmKeyPlace).token,
+    label: (value as HsmKeyPlace).label,
+  });
   return {
     module: hsm.module,
     keys: {
@@ -66,5 +78,7 @@ export function parseHsmConfig(raw: unknown, path: string): HsmConfig {
 
 function singleTokenKeys(slotLabel: unknown, keyLabels: unknown): unknown {
   if (!isText(slotLabel) || typeof keyLabels !== "object" || keyLabels === null) return undefined;
-  return Object.fromEntries(Object.entries(keyLabels).map(([name, label]) => [name, { token: slotLabel, label }]));
+  return Object.fromEntries(
+    Object.entries(keyLabels).map(([name, label]) => [name, { token: slotLabel, label }]),
+  );
 }

@@ -19,7 +19,10 @@ export async function openHsmSigner(hsm: HsmConfig, pins: TokenPins, sessions?: 
   const tokens = hsmTokens(hsm);
   for (const token of pins.keys()) {
     if (!tokens.includes(token))
-      throw new InputError("hsm_unknown_token", `a PIN was given for the HSM token "${token}", which ca.json does not name (its tokens: ${tokens.join(", ")})`);
+      throw new InputError(
+        "hsm_unknown_token",
+        `a PIN was given for the HSM token "${token}", which ca.json does not name (its tokens: ${tokens.join(", ")})`,
+      );
   }
   const opened: Pkcs11Signer[] = [];
   const byKey = new Map<CaKeyName, Pkcs11Signer>();
@@ -27,8 +30,13 @@ export async function openHsmSigner(hsm: HsmConfig, pins: TokenPins, sessions?: 
     for (const token of tokens) {
       const pin = pins.get(token);
       if (pin === undefined) continue;
-      const online = Object.fromEntries(Object.entries(keysOnToken(hsm, token)).filter(([name]) => name !== "root"));
-      const signer = await openPkcs11Signer({ module: hsm.module, slotLabel: token, pin, ...(sessions ? { sessions } : {}) }, online);
+      const online = Object.fromEntries(
+        Object.entries(keysOnToken(hsm, token)).filter(([name]) => name !== "root"),
+      );
+      const signer = await openPkcs11Signer(
+        { module: hsm.module, slotLabel: token, pin, ...(sessions ? { sessions } : {}) },
+        online,
+      );
       opened.push(signer);
       for (const name of Object.keys(online) as CaKeyName[]) byKey.set(name, signer);
     }
@@ -41,7 +49,10 @@ export async function openHsmSigner(hsm: HsmConfig, pins: TokenPins, sessions?: 
       const signer = byKey.get(name);
       if (!signer) {
         const place = name === "root" ? hsm.keys.root : hsm.keys[name];
-        throw keyNotOnThisNode(name, place ? `no PIN for its HSM token "${place.token}"` : "it is not on the HSM");
+        throw keyNotOnThisNode(
+          name,
+          place ? `no PIN for its HSM token "${place.token}"` : "it is not on the HSM",
+        );
       }
       return signer.key(name);
     },

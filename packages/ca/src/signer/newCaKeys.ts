@@ -128,7 +128,11 @@ export async function newHsmKeys(
   try {
     for (const name of onToken) {
       const { label } = places[name];
-      const publicKeyInfo = await generateTokenRsaKey(tokenOf(name), label, name === "root" ? ROOT_BITS : issuingBits);
+      const publicKeyInfo = await generateTokenRsaKey(
+        tokenOf(name),
+        label,
+        name === "root" ? ROOT_BITS : issuingBits,
+      );
       made.push(name);
       keys[name] = { publicKeyInfo, signingKey: tokenSigningKey(tokenOf(name), label) };
     }
@@ -154,7 +158,10 @@ export async function newHsmKeys(
 /** Logs in to the init's token(s); returns which token each key goes on. */
 async function openInitTokens(hsm: HsmKeyOptions): Promise<(name: CaKeyName) => Pkcs11Token> {
   if (hsm.issuingToken?.slotLabel === hsm.slotLabel)
-    throw new InputError("hsm_same_token", `the issuing key's own token must be another token than "${hsm.slotLabel}"`);
+    throw new InputError(
+      "hsm_same_token",
+      `the issuing key's own token must be another token than "${hsm.slotLabel}"`,
+    );
   const status = await Pkcs11Token.open(hsm);
   let issuing = status;
   try {

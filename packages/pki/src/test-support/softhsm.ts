@@ -42,7 +42,11 @@ export function createSoftHsmToken(labelPrefix: string, pin = TEST_PIN): { label
 }
 
 /** `pkcs11-tool` against the test token (the throwaway test PIN on its command line is acceptable here). */
-export function pkcs11Tool(label: string, args: string[], pin = TEST_PIN): { status: number; output: string } {
+export function pkcs11Tool(
+  label: string,
+  args: string[],
+  pin = TEST_PIN,
+): { status: number; output: string } {
   try {
     const output = execFileSync(
       "pkcs11-tool",
