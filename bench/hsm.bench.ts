@@ -85,11 +85,11 @@ async function main(): Promise<void> {
     const dir = join(work, "ca");
     log("initialising a CA with its keys in SoftHSM2…");
     await initCertificateAuthority({ dir, hsm: { module: SOFTHSM_MODULE, slotLabel: token.label, pin: TEST_PIN } });
-    ca = await openCertificateAuthority(dir, { hsmPin: TEST_PIN, hsmSessions: sessions });
+    ca = await openCertificateAuthority(dir, { hsmPins: new Map([[token.label, TEST_PIN]]), hsmSessions: sessions });
     log("making 200 RSA-2048 keys and CSRs…");
     const load = new IssuanceLoad(ca, await makeApplicants(200));
     const module = Pkcs11Module.open(SOFTHSM_MODULE);
-    const keyLabel = ca.config.hsm!.keyLabels.issuing!;
+    const keyLabel = ca.config.hsm!.keys.issuing.label;
     const rawOne = await rawSign(module, token.label, keyLabel, 1);
     const rawAll = await rawSign(module, token.label, keyLabel, sessions);
     const rawOneRuns: RunSummary[] = [];

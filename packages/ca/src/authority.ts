@@ -4,7 +4,8 @@ import { CertificateBuilder, describeIssuer, InputError, type ProfileSettings } 
 import { readCaCertificate, readCaConfig, type CaConfig } from "./caFolder.ts";
 import { issuingIssuerUrls, publicationUrls, type PublicationUrls } from "./publicationUrls.ts";
 import { keyFilePath, openKeyFileSigner } from "./signer/keyFiles.ts";
-import { openPkcs11Signer } from "./signer/pkcs11Signer.ts";
+import { ONLINE_KEYS } from "./signer/hsmConfig.ts";
+import { keysUnlockedBy, openHsmSigner, type TokenPins } from "./signer/hsmSigner.ts";
 import { CA_KEY_NAMES, type CaKeyName, type CaSigner } from "./signer/signer.ts";
 import { openDatabase } from "./storage/database.ts";
 import { CertificateStore } from "./storage/certificateStore.ts";
@@ -22,7 +23,7 @@ export interface CertificateAuthority {
   /**
    * The online keys this node signs with: with key files, those whose file is in the folder's
    * copy (a node that answers OCSP and TSA may hold only those two, leaving the issuing key to the
-   * signer); with an HSM, all three. None when not unlocked.
+   * signer); with an HSM, those on the tokens it was given a PIN for. None when not unlocked.
    */
   readonly signingKeys: readonly CaKeyName[];
   /** Builds end-entity certificates under the issuing CA. */
@@ -33,8 +34,8 @@ export interface CertificateAuthority {
 export interface OpenOptions {
   /** Unlocks the CA's key files (not needed to publish certificates). */
   readonly password?: string;
-  /** Logs in to the HSM of a CA whose ca.json names one (instead of `password`). */
-  readonly hsmPin?: string;
+  /** For a CA whose ca.json names an HSM (instead of `password`): the PINs, by token label, of the tokens this node logs in to. */
+  readonly hsmPins?: TokenPins;
   /** HSM sessions in the pool (default 8). */
   readonly hsmSessions?: number;
   /** Overrides the database URL in ca.json (tests point one CA at another engine). */
@@ -72,10 +73,8 @@ export async function openCertificateAuthority(
   };
 }
 
-const ONLINE_KEYS: readonly CaKeyName[] = ["issuing", "ocsp", "tsa"];
-
 async function keysOnThisNode(dir: string, config: CaConfig, options: OpenOptions): Promise<readonly CaKeyName[]> {
-  if (config.hsm) return options.hsmPin === undefined ? [] : ONLINE_KEYS;
+  if (config.hsm) return keysUnlockedBy(config.hsm, options.hsmPins ?? new Map());
   if (options.password === undefined) return [];
   const present: CaKeyName[] = [];
   for (const name of ONLINE_KEYS) if (await access(keyFilePath(dir, name)).then(() => true, () => false)) present.push(name);
@@ -89,18 +88,6 @@ async function openSigner(
   options: OpenOptions,
   keyFiles: readonly CaKeyName[],
 ): Promise<CaSigner | undefined> {
-  if (config.hsm) {
-    if (options.hsmPin === undefined) return undefined;
-    const labels = Object.fromEntries(ONLINE_KEYS.map((name) => [name, config.hsm!.keyLabels[name]!]));
-    return openPkcs11Signer(
-      {
-        module: config.hsm.module,
-        slotLabel: config.hsm.slotLabel,
-        pin: options.hsmPin,
-        ...(options.hsmSessions ? { sessions: options.hsmSessions } : {}),
-      },
-      labels,
-    );
-  }
+  if (config.hsm) return options.hsmPins?.size ? openHsmSigner(config.hsm, options.hsmPins, options.hsmSessions) : undefined;
   return options.password === undefined ? undefined : openKeyFileSigner(dir, options.password, keyFiles);
 }

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Accuracy, fromPemOrDer, InputError, NCA_POLICY_OIDS, type PolicyOids } from "@qoltanba/pki";
-import type { HsmConfig } from "./signer/pkcs11Signer.ts";
+import { parseHsmConfig, type HsmConfig } from "./signer/hsmConfig.ts";
 import type { CaKeyName } from "./signer/signer.ts";
 
 /** ca.json: what `ca init` decided, read by every later command. */
@@ -16,7 +16,7 @@ export interface CaConfig {
   readonly tsaPolicy: string;
   /** How far genTime may be from UTC, as the TSA's clock is kept (RFC 3161 accuracy). */
   readonly tsaAccuracy: Accuracy;
-  /** The CA's keys are in this HSM token (no key files); absent: encrypted key files in keys/. */
+  /** The CA's keys are in HSM tokens (no key files); absent: encrypted key files in keys/. */
   readonly hsm?: HsmConfig;
 }
 
@@ -52,7 +52,7 @@ export async function readCaConfig(dir: string): Promise<CaConfig> {
     acceptTestIin: parsed.acceptTestIin ?? false,
     tsaPolicy: checkTsaPolicy(parsed.tsaPolicy ?? DEFAULT_TSA_POLICY, dir),
     tsaAccuracy: checkTsaAccuracy(parsed.tsaAccuracy ?? DEFAULT_TSA_ACCURACY, dir),
-    ...(parsed.hsm ? { hsm: checkHsmConfig(parsed.hsm, configPath(dir)) } : {}),
+    ...(parsed.hsm ? { hsm: parseHsmConfig(parsed.hsm, configPath(dir)) } : {}),
   };
 }
 
@@ -79,19 +79,4 @@ function checkTsaAccuracy(accuracy: unknown, dir: string): Accuracy {
 
 export async function readCaCertificate(dir: string, name: CaKeyName): Promise<Buffer> {
   return fromPemOrDer(await readFile(certificatePath(dir, name)), ["CERTIFICATE"], `${name} certificate`);
-}
-
-function checkHsmConfig(hsm: HsmConfig, path: string): HsmConfig {
-  const labels = hsm.keyLabels ?? {};
-  if (
-    typeof hsm.module !== "string" ||
-    typeof hsm.slotLabel !== "string" ||
-    ["issuing", "ocsp", "tsa"].some((name) => typeof labels[name as CaKeyName] !== "string")
-  ) {
-    throw new InputError(
-      "bad_ca_config",
-      `${path}: "hsm" needs module, slotLabel and keyLabels for issuing, ocsp and tsa`,
-    );
-  }
-  return { module: hsm.module, slotLabel: hsm.slotLabel, keyLabels: labels };
 }

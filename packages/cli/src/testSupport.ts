@@ -23,12 +23,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** `qoltanba serve` started with these arguments: resolves with its URL, and what it wrote so far, once it says it is serving. */
-export function startServe(args: string[], env: NodeJS.ProcessEnv): Promise<{ server: ChildProcess; url: string; log: string }> {
-  const server = spawn(process.execPath, [BIN, "serve", ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
+/**
+ * `qoltanba serve` started with these arguments: resolves with its URL, and what it wrote so far,
+ * once it says it is serving. `onOutput` gets everything it writes, its stdout log lines too.
+ */
+export function startServe(args: string[], env: NodeJS.ProcessEnv, onOutput?: (text: string) => void): Promise<{ server: ChildProcess; url: string; log: string }> {
+  const server = spawn(process.execPath, [BIN, "serve", ...args], { env, stdio: ["ignore", onOutput ? "pipe" : "ignore", "pipe"] });
+  server.stdout?.on("data", (chunk: Buffer) => onOutput?.(chunk.toString()));
   return new Promise((resolveServing, reject) => {
     let seen = "";
     server.stderr!.on("data", (chunk: Buffer) => {
+      onOutput?.(chunk.toString());
       seen += chunk.toString();
       const match = /serving on (http:\/\/\S+)/.exec(seen);
       if (match) resolveServing({ server, url: match[1]!, log: seen });

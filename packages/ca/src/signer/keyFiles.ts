@@ -2,7 +2,7 @@ import { createPrivateKey, generateKeyPair, type KeyObject } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError, localSigningKey, type SigningKey } from "@qoltanba/pki";
-import type { CaKeyName, CaSigner } from "./signer.ts";
+import { keyNotOnThisNode, type CaKeyName, type CaSigner } from "./signer.ts";
 
 export const MIN_KEY_PASSWORD_LENGTH = 12;
 
@@ -38,7 +38,7 @@ export async function openKeyFileSigner(dir: string, password: string, names: re
   return {
     key(name) {
       const key = keys.get(name);
-      if (!key) throw new Error(`the CA's ${name} key is not on this node (${keyFilePath(dir, name)} is missing)`);
+      if (!key) throw keyNotOnThisNode(name, `${keyFilePath(dir, name)} is missing`);
       return key;
     },
   };

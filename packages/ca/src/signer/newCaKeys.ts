@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { InputError, localSigningKey, type SigningKey } from "@qoltanba/pki";
 import { generateRsaKey, keyFilePath, MIN_KEY_PASSWORD_LENGTH, writeKeyFile } from "./keyFiles.ts";
 import { offlineRootKeyPath } from "./offlineRoot.ts";
-import { destroyTokenKey, generateTokenRsaKey, tokenSigningKey, type HsmConfig } from "./pkcs11Signer.ts";
+import type { HsmConfig, HsmKeyPlace } from "./hsmConfig.ts";
+import { destroyTokenKey, generateTokenRsaKey, tokenSigningKey } from "./pkcs11Signer.ts";
 import { Pkcs11Token } from "./pkcs11Token.ts";
 import { CA_KEY_NAMES, type CaKeyName } from "./signer.ts";
 
@@ -26,10 +27,20 @@ export interface NewCaKeys {
   close(): Promise<void>;
 }
 
-export interface HsmKeyOptions {
-  readonly module: string;
+/** A token to log in to: its label and its user PIN. */
+export interface HsmTokenLogin {
   readonly slotLabel: string;
   readonly pin: string;
+}
+
+/** The token(s) the keys are made on: every key on `slotLabel`, or the issuing key on a token of its own. */
+export interface HsmKeyOptions extends HsmTokenLogin {
+  readonly module: string;
+  /**
+   * The issuing key's own token (the root's too, when it is not offline): OCSP and TSA stay on
+   * `slotLabel`, so a status node is given that token's PIN and cannot sign certificates.
+   */
+  readonly issuingToken?: HsmTokenLogin;
   /** The token keys are labelled PREFIX + role ("qoltanba-issuing"); a token holds one CA per prefix. */
   readonly keyLabelPrefix?: string;
 }
@@ -96,46 +107,68 @@ export async function newHsmKeys(
       );
     }
   }
-  const token = await Pkcs11Token.open(hsm);
+  const tokenOf = await openInitTokens(hsm);
+  const tokens = [...new Set([tokenOf("ocsp"), tokenOf("issuing")])];
   const prefix = hsm.keyLabelPrefix ?? "qoltanba-";
   const onToken = CA_KEY_NAMES.filter((name) => name !== "root" || rootOffline === undefined);
-  const keyLabels: Partial<Record<CaKeyName, string>> = Object.fromEntries(
-    onToken.map((name) => [name, `${prefix}${name}`]),
-  );
-  const made: string[] = [];
+  const places = Object.fromEntries(
+    onToken.map((name) => [name, { token: tokenOf(name).label, label: `${prefix}${name}` }]),
+  ) as Record<CaKeyName, HsmKeyPlace>;
+  const made: CaKeyName[] = [];
   const keys: Partial<Record<CaKeyName, NewCaKey>> = {};
   const discard = async () => {
-    for (const label of made) await destroyTokenKey(token, label);
+    for (const name of made) await destroyTokenKey(tokenOf(name), places[name].label);
     if (rootOffline !== undefined) {
       for (const entry of await readdir(rootOffline)) await rm(join(rootOffline, entry), { force: true });
     }
   };
+  const close = async () => {
+    for (const token of tokens) token.close();
+  };
   try {
     for (const name of onToken) {
-      const label = keyLabels[name]!;
+      const { label } = places[name];
       const publicKeyInfo = await generateTokenRsaKey(
-        token,
+        tokenOf(name),
         label,
         name === "root" ? ROOT_BITS : issuingBits,
       );
-      made.push(label);
-      keys[name] = { publicKeyInfo, signingKey: tokenSigningKey(token, label) };
+      made.push(name);
+      keys[name] = { publicKeyInfo, signingKey: tokenSigningKey(tokenOf(name), label) };
     }
     const rootFile = rootOffline === undefined ? undefined : await generateRsaKey(ROOT_BITS);
     if (rootFile) keys.root = localKey(rootFile);
     return {
       keys: keys as Record<CaKeyName, NewCaKey>,
-      hsm: { module: hsm.module, slotLabel: hsm.slotLabel, keyLabels },
+      hsm: { module: hsm.module, keys: places },
       keep: async () => {
         if (rootFile && rootOffline !== undefined)
           await writeKeyFile(offlineRootKeyPath(rootOffline), rootFile, rootPassword!);
       },
       discard,
-      close: async () => token.close(),
+      close,
     };
   } catch (error) {
     await discard().catch(() => undefined);
-    token.close();
+    await close();
     throw error;
   }
+}
+
+/** Logs in to the init's token(s); returns which token each key goes on. */
+async function openInitTokens(hsm: HsmKeyOptions): Promise<(name: CaKeyName) => Pkcs11Token> {
+  if (hsm.issuingToken?.slotLabel === hsm.slotLabel)
+    throw new InputError(
+      "hsm_same_token",
+      `the issuing key's own token must be another token than "${hsm.slotLabel}"`,
+    );
+  const status = await Pkcs11Token.open(hsm);
+  let issuing = status;
+  try {
+    if (hsm.issuingToken) issuing = await Pkcs11Token.open({ module: hsm.module, ...hsm.issuingToken });
+  } catch (error) {
+    status.close();
+    throw error;
+  }
+  return (name) => (name === "issuing" || name === "root" ? issuing : status);
 }

@@ -13,6 +13,7 @@ import { initCertificateAuthority } from "../init.ts";
 import { CertificateIssuer } from "../issuance.ts";
 import { opensslCsr, openssl, opensslResult, temporaryDirectory, TEST_PASSWORD, writePem } from "../testSupport.ts";
 import { Pkcs11Module } from "./pkcs11Module.ts";
+import { keysOnToken } from "./hsmConfig.ts";
 import { openPkcs11Signer } from "./pkcs11Signer.ts";
 import { createSoftHsmToken, pkcs11Tool, SOFTHSM_MODULE, TEST_PIN } from "../../../pki/src/test-support/softhsm.ts";
 
@@ -42,7 +43,7 @@ describe("CA with its keys in SoftHSM2, root offline", () => {
       hsm: { module: SOFTHSM_MODULE, slotLabel: token.label, pin: TEST_PIN },
       rootOffline: rootDir,
     });
-    ca = await openCertificateAuthority(dir, { hsmPin: TEST_PIN });
+    ca = await openCertificateAuthority(dir, { hsmPins: new Map([[token.label, TEST_PIN]]) });
   });
   after(async () => ca.close());
 
@@ -56,8 +57,11 @@ describe("CA with its keys in SoftHSM2, root offline", () => {
     const config = await readCaConfig(dir);
     assert.deepEqual(config.hsm, {
       module: SOFTHSM_MODULE,
-      slotLabel: token.label,
-      keyLabels: { issuing: "qoltanba-issuing", ocsp: "qoltanba-ocsp", tsa: "qoltanba-tsa" },
+      keys: {
+        issuing: { token: token.label, label: "qoltanba-issuing" },
+        ocsp: { token: token.label, label: "qoltanba-ocsp" },
+        tsa: { token: token.label, label: "qoltanba-tsa" },
+      },
     });
     assert.equal(JSON.stringify(config).includes(TEST_PIN), false);
     for (const name of ["issuing", "ocsp", "tsa"] as const) {
@@ -128,7 +132,7 @@ describe("the HSM going away and coming back", () => {
     const token = createSoftHsmToken("away");
     const dir = join(temporaryDirectory(), "ca");
     await initCertificateAuthority({ dir, hsm: { module: SOFTHSM_MODULE, slotLabel: token.label, pin: TEST_PIN } });
-    const signer = await openPkcs11Signer({ module: SOFTHSM_MODULE, slotLabel: token.label, pin: TEST_PIN, retryIntervalMs: 50 }, (await readCaConfig(dir)).hsm!.keyLabels);
+    const signer = await openPkcs11Signer({ module: SOFTHSM_MODULE, slotLabel: token.label, pin: TEST_PIN, retryIntervalMs: 50 }, keysOnToken((await readCaConfig(dir)).hsm!, token.label));
     try {
       const key = signer.key("issuing");
       const publicKey = createPublicKey(readFileSync(certificatePath(dir, "issuing")));

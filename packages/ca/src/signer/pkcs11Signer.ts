@@ -12,14 +12,6 @@ import {
 import type { CaKeyName, CaSigner } from "./signer.ts";
 import { Pkcs11Token, type Pkcs11TokenOptions } from "./pkcs11Token.ts";
 
-/** ca.json's `hsm`: where the CA's keys live. The PIN is never stored. */
-export interface HsmConfig {
-  readonly module: string;
-  readonly slotLabel: string;
-  /** CKA_LABEL of each key kept on the token (the root's only when it is not offline). */
-  readonly keyLabels: Partial<Record<CaKeyName, string>>;
-}
-
 const RSA_SHA256 = signatureAlgorithmByOid(OID.sha256WithRSAEncryption);
 /** Room for an RSA-4096 signature; pkcs11js returns the bytes actually written. */
 const SIGNATURE_BUFFER = 512;

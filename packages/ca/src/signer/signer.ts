@@ -1,4 +1,4 @@
-import type { SigningKey } from "@qoltanba/pki";
+import { InputError, type SigningKey } from "@qoltanba/pki";
 
 /** The CA's keys, by role. The root signs only the issuing CA certificate and the root CRL. */
 export type CaKeyName = "root" | "issuing" | "ocsp" | "tsa";
@@ -13,3 +13,7 @@ export interface CaSigner {
   /** Releases what the signer holds open (the HSM's sessions). */
   close?(): Promise<void>;
 }
+
+/** A node asked for a key its role was not given (its key file, or its HSM token's PIN). */
+export const keyNotOnThisNode = (name: CaKeyName, why: string) =>
+  new InputError("key_not_on_node", `the CA's ${name} key is not on this node (${why})`);

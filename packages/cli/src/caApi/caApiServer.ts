@@ -20,7 +20,7 @@ export interface CaApiServer {
 export async function startCaApiServer(ca: CertificateAuthority, listen: string, credentialsFolder: string, logger: boolean): Promise<CaApiServer> {
   const { host, port } = parseListen(listen);
   if (!ca.signingKeys.includes("issuing"))
-    throw new InputError("no_issuing_key", "--ca-api-listen: the CA API issues certificates, and this node cannot sign with the issuing key (its folder has no keys/issuing.key.pem, or no key password was given)");
+    throw new InputError("no_issuing_key", "--ca-api-listen: the CA API issues certificates, and this node cannot sign with the issuing key (its folder has no keys/issuing.key.pem, or no key password was given; with an HSM, no PIN for the issuing key's token)");
   const credentials = await readApiCredentials(credentialsFolder);
   const clients = new ApiClientList(apiFolder(ca.dir).clients);
   const app = Fastify({

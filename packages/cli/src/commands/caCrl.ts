@@ -1,18 +1,19 @@
-import { CrlPublisher, HSM_PIN_ENV, openCertificateAuthority, PASSWORD_ENV, PublishedCrls, readUnlockOptions } from "@qoltanba/ca";
+import { CrlPublisher, openCertificateAuthority, PublishedCrls, readUnlockOptions } from "@qoltanba/ca";
 import { InputError } from "@qoltanba/pki";
 import { EXIT, required, type Command } from "../command.ts";
+import { SECRET_FILE_OPTIONS, SECRET_FILES_USAGE, secretFiles } from "../secretFlags.ts";
 
 export const caCrl: Command = {
-  usage: `qoltanba ca crl --dir DIR [--delta] [--password-file FILE | --pin-file FILE] > issuing.crl
+  usage: `qoltanba ca crl --dir DIR [--delta] [--password-file FILE | --token-pin-file TOKEN=FILE | --pin-file FILE] > issuing.crl
 
-  With the key password (--password-file or ${PASSWORD_ENV}; for a CA on an HSM the PIN, --pin-file
-  or ${HSM_PIN_ENV}) a new CRL is signed and published; without it the newest CRL in the database
-  is written, if it is still current.`,
-  options: { dir: { type: "string" }, delta: { type: "boolean" }, "password-file": { type: "string" }, "pin-file": { type: "string" } },
+  With the key password (for a CA on an HSM, the PIN of the issuing key's token) a new CRL is
+  signed and published; without it the newest CRL in the database is written, if it is still current.
+${SECRET_FILES_USAGE}`,
+  options: { dir: { type: "string" }, delta: { type: "boolean" }, ...SECRET_FILE_OPTIONS },
   async run(values) {
     const dir = required(values, "dir");
     const kind = values.delta ? "delta" : "full";
-    const unlock = await readUnlockOptions(dir, { passwordFile: values["password-file"] as string | undefined, pinFile: values["pin-file"] as string | undefined }, false);
+    const unlock = await readUnlockOptions(dir, secretFiles(values), false);
     const unlocked = unlock !== undefined;
     const ca = await openCertificateAuthority(dir, unlock ?? {});
     try {

@@ -2,6 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { CertificateIssuer, openCertificateAuthority, readUnlockOptions } from "@qoltanba/ca";
 import { InputError, toPem } from "@qoltanba/pki";
 import { EXIT, required, UsageError, type Command } from "../command.ts";
+import { SECRET_FILE_OPTIONS, SECRET_FILES_USAGE, secretFiles } from "../secretFlags.ts";
 
 async function readInput(path: string, what: string): Promise<Buffer> {
   return readFile(path).catch(() => {
@@ -10,13 +11,15 @@ async function readInput(path: string, what: string): Promise<Buffer> {
 }
 
 export const caIssue: Command = {
-  usage: `qoltanba ca issue --dir DIR --csr FILE --profile NAME --subject FILE [--storage file|token] [--out FILE] [--password-file FILE | --pin-file FILE]
+  usage: `qoltanba ca issue --dir DIR --csr FILE --profile NAME --subject FILE [--storage file|token] [--out FILE]
+                  [--password-file FILE | --token-pin-file TOKEN=FILE... | --pin-file FILE]
 
   --profile NAME    individual-auth, individual-sign, legal-auth, legal-sign or tls-server
   --subject FILE    JSON {"iin","surname","givenName","patronymic"?,"email"?,"locality"?,"region"?}
                     plus "organization","bin","role" for legal entities; {"dnsNames":[…]} for tls-server
   --storage         where the key lives: file (1 year, default) or token (3 years)
-  --out FILE        write the PEM certificate there instead of stdout`,
+  --out FILE        write the PEM certificate there instead of stdout
+${SECRET_FILES_USAGE}`,
   options: {
     dir: { type: "string" },
     csr: { type: "string" },
@@ -24,8 +27,7 @@ export const caIssue: Command = {
     subject: { type: "string" },
     storage: { type: "string" },
     out: { type: "string" },
-    "password-file": { type: "string" },
-    "pin-file": { type: "string" },
+    ...SECRET_FILE_OPTIONS,
   },
   async run(values) {
     const storage = (values.storage as string | undefined) ?? "file";
@@ -40,7 +42,7 @@ export const caIssue: Command = {
     }
     const profile = required(values, "profile");
     const dir = required(values, "dir");
-    const unlock = await readUnlockOptions(dir, { passwordFile: values["password-file"] as string | undefined, pinFile: values["pin-file"] as string | undefined }, true);
+    const unlock = await readUnlockOptions(dir, secretFiles(values), true);
     const ca = await openCertificateAuthority(dir, unlock);
     try {
       const issued = await new CertificateIssuer(ca).issueCertificate({ csr, profile, subject, storage });

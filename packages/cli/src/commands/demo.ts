@@ -114,7 +114,7 @@ export const demo: Command = {
     const persons = await demoPersons();
     const operatorLink = await demoOperatorLink(dir);
     try {
-      await serveCa(dir, listen, passwordFile, () =>
+      await serveCa(dir, listen, { passwordFile }, () =>
         process.stderr.write(
           [
             "Qoltanba demo is up (Ctrl-C stops it):",

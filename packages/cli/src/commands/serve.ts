@@ -1,8 +1,9 @@
 import cluster from "node:cluster";
-import { createCaServer, HSM_PIN_ENV, openCertificateAuthority, parseListen, PASSWORD_ENV, readUnlockOptions, type CaServerOptions } from "@qoltanba/ca";
+import { createCaServer, openCertificateAuthority, parseListen, readUnlockOptions, type CaServerOptions, type SecretFiles } from "@qoltanba/ca";
 import { openPortalForCa } from "@qoltanba/portal";
 import { startCaApiServer } from "../caApi/caApiServer.ts";
 import { EXIT, required, UsageError, type Command } from "../command.ts";
+import { SECRET_FILE_OPTIONS, SECRET_FILES_USAGE, secretFiles } from "../secretFlags.ts";
 import { MAX_WORKERS, serveWorkers, type WorkerReady } from "./serveWorkers.ts";
 
 export const DEFAULT_LISTEN = "127.0.0.1:8080";
@@ -15,20 +16,20 @@ export interface CaApiListen {
 
 /**
  * Serves a CA folder until SIGINT/SIGTERM; resolves once the server has closed. With the key
- * password (env or file) this node also signs, with the keys its folder holds: CRLs (issuing key),
- * OCSP responses (OCSP key), time-stamps (TSA key); without it, it only publishes.
+ * password (env or file) this node also signs, with the keys its folder holds — with an HSM, those
+ * on the tokens it has PINs for: CRLs (issuing key), OCSP responses (OCSP key), time-stamps (TSA
+ * key); without any, it only publishes.
  */
 export async function serveCa(
   dir: string,
   listen: string,
-  passwordFile: string | undefined,
+  secrets: SecretFiles,
   onReady?: (address: string) => void,
-  pinFile?: string,
   serverOptions: CaServerOptions = {},
   caApi?: CaApiListen,
 ): Promise<void> {
   const { host, port } = parseListen(listen);
-  const unlock = await readUnlockOptions(dir, { passwordFile, pinFile }, false);
+  const unlock = await readUnlockOptions(dir, secrets, false);
   const unlocked = unlock !== undefined;
   const ca = await openCertificateAuthority(dir, unlock ?? {});
   const caApiServer = caApi && (await startCaApiServer(ca, caApi.listen, caApi.credentials, true).catch(async (error: unknown) => {
@@ -42,7 +43,7 @@ export async function serveCa(
   // A burst of new connections (a load balancer opening many at once) waits rather than being reset.
   const address = await server.app.listen({ host, port, backlog: 4096 });
   if (unlocked) process.stderr.write(`signing on this node with the CA's ${ca.signingKeys.join(", ")} key(s)\n`);
-  else process.stderr.write(`no key password (${PASSWORD_ENV} or --password-file) or HSM PIN (${HSM_PIN_ENV} or --pin-file): publishing only, no signing services\n`);
+  else process.stderr.write(`no key password or HSM PIN given (see --help): publishing only, no signing services\n`);
   if (caApiServer) process.stderr.write(`CA API (mutual TLS) on ${caApiServer.url}\n`);
   onReady?.(address);
   await new Promise<void>((resolve) => {
@@ -81,13 +82,14 @@ function workerCount(value: string | undefined): number {
 }
 
 export const serve: Command = {
-  usage: `qoltanba serve --dir DIR [--listen HOST:PORT] [--password-file FILE | --pin-file FILE] [--workers N]   (default ${DEFAULT_LISTEN})
-                 [--ca-api-listen HOST:PORT --ca-api-credentials FOLDER]
+  usage: `qoltanba serve --dir DIR [--listen HOST:PORT] [--workers N]   (default ${DEFAULT_LISTEN})
+                [--password-file FILE | --token-pin-file TOKEN=FILE... | --pin-file FILE]
+                [--ca-api-listen HOST:PORT --ca-api-credentials FOLDER]
 
-  The key password comes from --password-file or ${PASSWORD_ENV}; for a CA on an HSM, the PIN from
-  --pin-file or ${HSM_PIN_ENV}. Without it nothing is signed. With key files, the node signs with
-  those its folder holds: keys/issuing.key.pem (CRLs, issuance), ocsp.key.pem (OCSP),
-  tsa.key.pem (time-stamps); see docs/deployment.md.
+  Without a key password or PIN nothing is signed. With key files, the node signs with those its
+  folder holds: keys/issuing.key.pem (CRLs, issuance), ocsp.key.pem (OCSP), tsa.key.pem
+  (time-stamps); with an HSM, with the keys on the tokens it has PINs for; see docs/deployment.md.
+${SECRET_FILES_USAGE}
   --workers N    N processes share the port (one per core serves the most OCSP requests); default 1
   --trusted-proxies LIST  load balancers (addresses or CIDRs, comma-separated; or QOLTANBA_TRUSTED_PROXIES)
                  whose X-Forwarded-For names the client, for per-client limits and logs
@@ -100,8 +102,7 @@ export const serve: Command = {
   options: {
     dir: { type: "string" },
     listen: { type: "string" },
-    "password-file": { type: "string" },
-    "pin-file": { type: "string" },
+    ...SECRET_FILE_OPTIONS,
     workers: { type: "string" },
     "trusted-proxies": { type: "string" },
     "ca-api-listen": { type: "string" },
@@ -110,16 +111,16 @@ export const serve: Command = {
   async run(values) {
     const dir = required(values, "dir");
     const listen = (values.listen as string | undefined) ?? DEFAULT_LISTEN;
-    const secrets = { passwordFile: values["password-file"] as string | undefined, pinFile: values["pin-file"] as string | undefined };
+    const secrets = secretFiles(values);
     const workers = workerCount(values.workers as string | undefined);
     const proxies = trustedProxies(values["trusted-proxies"] as string | undefined);
     const caApi = caApiListen(values);
     const announce = (address: string) => process.stderr.write(`serving on ${address}\n`);
-    if (workers === 1) await serveCa(dir, listen, secrets.passwordFile, announce, secrets.pinFile, { trustedProxies: proxies }, caApi);
+    if (workers === 1) await serveCa(dir, listen, secrets, announce, { trustedProxies: proxies }, caApi);
     else if (cluster.isPrimary) await serveWorkers(dir, listen, secrets, workers, announce);
     else {
       const ready = (address: string) => process.send?.({ ready: address } satisfies WorkerReady);
-      await serveCa(dir, listen, secrets.passwordFile, ready, secrets.pinFile, { publishCrls: false, trustedProxies: proxies }, caApi);
+      await serveCa(dir, listen, secrets, ready, { publishCrls: false, trustedProxies: proxies }, caApi);
       if (process.connected) process.disconnect(); // the channel to the primary would keep this worker alive
     }
     return EXIT.ok;

@@ -1,5 +1,5 @@
 import cluster from "node:cluster";
-import { openCertificateAuthority, parseListen, readUnlockOptions, startCrlService } from "@qoltanba/ca";
+import { openCertificateAuthority, parseListen, readUnlockOptions, startCrlService, type SecretFiles } from "@qoltanba/ca";
 
 export const MAX_WORKERS = 64;
 const RESTART_DELAY_MILLISECONDS = 1000;
@@ -31,7 +31,7 @@ export interface WorkerReady {
 export async function serveWorkers(
   dir: string,
   listen: string,
-  secrets: { passwordFile?: string | undefined; pinFile?: string | undefined },
+  secrets: SecretFiles,
   workers: number,
   onReady?: (address: string) => void,
   graceMilliseconds = STOP_GRACE_MILLISECONDS,

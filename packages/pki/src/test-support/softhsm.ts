@@ -23,15 +23,15 @@ function softHsmTokenDir(): string {
   return tokenDir;
 }
 
-/** A new initialised token; returns its label and the folder SoftHSM2 keeps it in. */
-export function createSoftHsmToken(labelPrefix: string): { label: string; folder: string } {
+/** A new initialised token (user PIN `pin`); returns its label and the folder SoftHSM2 keeps it in. */
+export function createSoftHsmToken(labelPrefix: string, pin = TEST_PIN): { label: string; folder: string } {
   const dir = softHsmTokenDir();
   const before = new Set(readdirSync(dir));
   const label = `${labelPrefix}-${randomBytes(4).toString("hex")}`;
   // softhsm2-util takes PINs only as arguments; these are throwaway test PINs of a throwaway token.
   execFileSync(
     "softhsm2-util",
-    ["--init-token", "--free", "--label", label, "--pin", TEST_PIN, "--so-pin", "test-so-pin-5678"],
+    ["--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", "test-so-pin-5678"],
     {
       stdio: "pipe",
     },
@@ -42,11 +42,15 @@ export function createSoftHsmToken(labelPrefix: string): { label: string; folder
 }
 
 /** `pkcs11-tool` against the test token (the throwaway test PIN on its command line is acceptable here). */
-export function pkcs11Tool(label: string, args: string[]): { status: number; output: string } {
+export function pkcs11Tool(
+  label: string,
+  args: string[],
+  pin = TEST_PIN,
+): { status: number; output: string } {
   try {
     const output = execFileSync(
       "pkcs11-tool",
-      ["--module", SOFTHSM_MODULE, "--token-label", label, "--login", "--pin", TEST_PIN, ...args],
+      ["--module", SOFTHSM_MODULE, "--token-label", label, "--login", "--pin", pin, ...args],
       {
         stdio: "pipe",
       },
