@@ -215,7 +215,7 @@ for (const makeDatabase of testDatabases()) {
       );
       assert.equal((await env.portal.store.application(personApplication))!.status, "submitted");
       assert.deepEqual(
-        await env.portal.consoleStore.decisions({ applicationNumber: personApplication, limit: 5 }),
+        await env.portal.signedActions.list("console", { applicationNumber: personApplication, limit: 5 }),
         [],
       );
 
@@ -289,7 +289,7 @@ for (const makeDatabase of testDatabases()) {
       assert.deepEqual(ca.problems, []);
       // A changed stored decision no longer verifies.
       await env.portal.consoleStore.db
-        .updateTable("decisions")
+        .updateTable("signed_actions")
         .set({ document: "{}" })
         .where("id", "=", decisions[0]!.id)
         .execute();
