@@ -2,6 +2,7 @@ import { sql, type Kysely, type Migration } from "kysely";
 import type { Engine } from "@qoltanba/ca";
 import { appendConsoleAudit } from "../consoleAuditAppend.ts";
 import type { PortalDatabase } from "../schema.ts";
+import { serialId, sessionColumns, signedDocumentColumns } from "./columns.ts";
 
 /**
  * One `sessions` table and one `signed_actions` table for the console and the cabinet, each row
@@ -14,45 +15,36 @@ import type { PortalDatabase } from "../schema.ts";
  */
 export function sessionsAndSignedActions(engine: Engine): Migration {
   const move = async (db: Kysely<PortalDatabase>) => {
-    await db.schema
-      .createTable("sessions")
-      .addColumn("token_hash", "text", (column) => column.primaryKey())
-      .addColumn("audience", "text", (column) => column.notNull())
-      .addColumn("operator_id", "integer")
-      .addColumn("iin", "text")
-      .addColumn("serial", "text", (column) => column.notNull())
-      .addColumn("created_at", "text", (column) => column.notNull())
-      .addColumn("expires_at", "text", (column) => column.notNull())
-      .addColumn("ended_at", "text")
+    await sessionColumns(
+      db.schema
+        .createTable("sessions")
+        .addColumn("token_hash", "text", (column) => column.primaryKey())
+        .addColumn("audience", "text", (column) => column.notNull())
+        .addColumn("operator_id", "integer")
+        .addColumn("iin", "text"),
+    )
       .addCheckConstraint(
         "sessions_holder",
         sql`(audience = 'console' and operator_id is not null and iin is null)
           or (audience = 'cabinet' and iin is not null and operator_id is null)`,
       )
       .execute();
-    await sql`insert into sessions (token_hash, audience, operator_id, iin, serial, created_at, expires_at, ended_at)
+    const moveSessions = sql`insert into sessions
+        (token_hash, audience, operator_id, iin, serial, created_at, expires_at, ended_at)
       select token_hash, 'console', operator_id, null, serial, created_at, expires_at, ended_at from console_sessions
       union all
-      select token_hash, 'cabinet', null, iin, serial, created_at, expires_at, ended_at from cabinet_sessions`.execute(
-      db,
-    );
+      select token_hash, 'cabinet', null, iin, serial, created_at, expires_at, ended_at from cabinet_sessions`;
+    await moveSessions.execute(db);
 
-    await db.schema
-      .createTable("signed_actions")
-      .addColumn("id", engine === "postgres" ? "serial" : "integer", (column) =>
-        engine === "postgres" ? column.primaryKey() : column.primaryKey().autoIncrement(),
-      )
-      .addColumn("audience", "text", (column) => column.notNull())
-      .addColumn("kind", "text", (column) => column.notNull())
-      .addColumn("application_number", "text")
-      .addColumn("certificate_serial", "text")
-      .addColumn("operator_id", "integer")
-      .addColumn("signer_serial", "text", (column) => column.notNull())
-      .addColumn("document", "text", (column) => column.notNull())
-      .addColumn("cms", "text", (column) => column.notNull())
-      .addColumn("at", "text", (column) => column.notNull())
-      .addColumn("outcome", "text", (column) => column.notNull())
-      .addColumn("audit_seq", "integer", (column) => column.notNull().unique())
+    await signedDocumentColumns(
+      serialId(engine, db.schema.createTable("signed_actions"))
+        .addColumn("audience", "text", (column) => column.notNull())
+        .addColumn("kind", "text", (column) => column.notNull())
+        .addColumn("application_number", "text")
+        .addColumn("certificate_serial", "text")
+        .addColumn("operator_id", "integer"),
+    )
+      .addUniqueConstraint("signed_actions_audit_seq", ["audit_seq"])
       .addCheckConstraint(
         "signed_actions_signer",
         sql`(audience = 'console' and kind in ('confirm', 'reject', 'revoke') and operator_id is not null)

@@ -5,18 +5,11 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Generated, MigrationProvider } from "kysely";
-import {
-  initCertificateAuthority,
-  openCertificateAuthority,
-  openMigratedDatabase,
-  type CertificateAuthority,
-  type Engine,
-} from "@qoltanba/ca";
-import { toPem } from "@qoltanba/pki";
+import { openMigratedDatabase, type CertificateAuthority, type Engine } from "@qoltanba/ca";
 import { canonicalJson } from "../../auth/canonicalJson.ts";
 import { inProcessCaClient } from "../../caClient.ts";
-import { TEST_PASSWORD, type TestDatabase } from "../../../../ca/src/testSupport.ts";
-import { csrPair, opensslSign, PERSON, writePem, type TestKey } from "../../testSupport.ts";
+import type { TestDatabase } from "../../../../ca/src/testSupport.ts";
+import { issuePersonKeys, opensslSign, PERSON, startTestCa, type TestKey } from "../../testSupport.ts";
 import { appendConsoleAudit, type AuditDetails } from "../consoleAuditAppend.ts";
 import { sha256Hex } from "../consoleStore.ts";
 import { PORTAL_MIGRATION_TABLE, portalMigrations } from "../migrations.ts";
@@ -66,30 +59,14 @@ const migrationsBeforeMerge = (engine: Engine): MigrationProvider => ({
 });
 
 export async function portalBeforeMerge(database: TestDatabase, work: string): Promise<PortalBeforeMerge> {
-  const dir = join(work, "ca");
-  await initCertificateAuthority({
-    dir,
-    password: TEST_PASSWORD,
-    issuingKeyBits: 2048,
-    ...(database.url ? { databaseUrl: database.url } : {}),
-  });
-  const ca = await openCertificateAuthority(dir, { password: TEST_PASSWORD });
-  const client = inProcessCaClient(ca);
-  const issue = async (iin: string, surname: string) => {
-    const csrs = csrPair(work);
-    const subject = { iin, surname, givenName: "ТЕСТ" };
-    const key = async (profile: "individual-auth" | "individual-sign", csr: string, keyPath: string) => {
-      const issued = await client.issueCertificate({ csr, profile, subject, storage: "file" });
-      const pem = toPem("CERTIFICATE", issued.certificate);
-      return { serial: issued.serial, keyPath, certificatePath: writePem(work, `${issued.serial}.pem`, pem) };
-    };
-    return {
-      auth: await key("individual-auth", csrs.auth, csrs.authKey),
-      sign: await key("individual-sign", csrs.sign, csrs.signKey),
-    };
-  };
-  const operator = await issue(OPERATOR_IIN, "ОПЕРАТОРОВ");
-  const person = await issue(PERSON.iin, PERSON.surname);
+  const ca = await startTestCa(database, join(work, "ca"));
+  const operator = await issuePersonKeys(
+    inProcessCaClient(ca),
+    { iin: OPERATOR_IIN, surname: "ОПЕРАТОРОВ", givenName: "ОПЕРАТОР" },
+    work,
+  );
+  const person = await issuePersonKeys(inProcessCaClient(ca), PERSON, work);
+  const dir = ca.dir;
 
   const databaseUrl = database.url ?? "sqlite:portal.sqlite";
   const opened = await openMigratedDatabase<PortalDatabase>(
