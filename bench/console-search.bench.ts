@@ -6,7 +6,7 @@
 // Run: node --import tsx bench/console-search.bench.ts [--applications 4000000] [--engine both|sqlite|postgres]
 //      [--requests 1000] [--seconds 3] [--repeats 3] [--concurrency 1,50] [--only surname]
 import { execFile } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
@@ -251,11 +251,8 @@ async function bench(engine: Engine) {
     now,
   });
   await store.activateOperator(operatorId, { auth: "bench-auth", sign: "bench-sign" }, now);
-  const token = randomBytes(32).toString("base64url");
-  await store.createSession(
-    createHash("sha256").update(token).digest("hex"),
-    operatorId,
-    "bench-auth",
+  const token = await portal.sessions.open(
+    { audience: "console", operatorId, serial: "bench-auth" },
     now,
     new Date(now.getTime() + 86_400_000),
   );

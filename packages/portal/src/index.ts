@@ -21,3 +21,5 @@ export * from "./console/registrationConsole.ts";
 export * from "./console/roles.ts";
 export * from "./console/decisions.ts";
 export * from "./storage/consoleStore.ts";
+export * from "./storage/signedActionStore.ts";
+export * from "./auth/signedAction.ts";

@@ -10,9 +10,11 @@ import type { PersonRegistry } from "./registry/personRegistry.ts";
 import { ExpiryReminders } from "./cabinet/expiryReminders.ts";
 import { PersonalCabinet } from "./cabinet/personalCabinet.ts";
 import { RegistrationConsole } from "./console/registrationConsole.ts";
-import { CabinetStore } from "./storage/cabinetStore.ts";
 import { ConsoleStore } from "./storage/consoleStore.ts";
 import { PortalStore } from "./storage/portalStore.ts";
+import { ReminderStore } from "./storage/reminderStore.ts";
+import { SessionStore } from "./storage/sessionStore.ts";
+import { SignedActionStore } from "./storage/signedActionStore.ts";
 import { portalRoutes } from "./web/portalRoutes.ts";
 
 export interface RateLimit {
@@ -72,6 +74,10 @@ export class Portal {
   readonly rateLimits: Record<"identity" | "submit" | "status", RateLimit>;
   readonly csrfKey: Buffer;
   readonly consoleStore: ConsoleStore;
+  /** The console's and the cabinet's logins. */
+  readonly sessions: SessionStore;
+  /** The console's decisions and the cabinet's revocations and renewals, as signed. */
+  readonly signedActions: SignedActionStore;
   readonly console: RegistrationConsole;
   readonly cabinet: PersonalCabinet;
   readonly reminders: ExpiryReminders;
@@ -97,16 +103,20 @@ export class Portal {
     this.rateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
     this.csrfKey = csrfKey;
     this.consoleStore = new ConsoleStore(store.db, store.engine);
+    this.sessions = new SessionStore(store.db, this.consoleStore);
+    this.signedActions = new SignedActionStore(store.db, this.consoleStore);
     this.console = new RegistrationConsole(
       this.consoleStore,
+      this.sessions,
+      this.signedActions,
       store,
       this.lifecycle,
       options.ca,
       options.consoleSessionMinutes,
     );
-    const cabinetStore = new CabinetStore(this.consoleStore);
     this.cabinet = new PersonalCabinet(
-      cabinetStore,
+      this.sessions,
+      this.signedActions,
       this.consoleStore,
       store,
       this.enrollment,
@@ -114,7 +124,7 @@ export class Portal {
       options.ca,
       options.cabinetSessionMinutes,
     );
-    this.reminders = new ExpiryReminders(cabinetStore, options.ca);
+    this.reminders = new ExpiryReminders(new ReminderStore(store.db), options.ca);
   }
 
   static async open(options: PortalOptions): Promise<Portal> {

@@ -50,19 +50,27 @@ export interface TestPortal {
   close(): Promise<void>;
 }
 
-/** A CA (keys unlocked) and the portal mounted on its server, listening on 127.0.0.1:0. */
-export async function startTestPortal(
+/** A CA with its keys unlocked, on this database. */
+export async function startTestCa(
   database: TestDatabase,
-  options: Partial<PortalOptions> = {},
-): Promise<TestPortal> {
-  const dir = join(temporaryDirectory("qoltanba-portal-"), "ca");
+  dir = join(temporaryDirectory("qoltanba-portal-"), "ca"),
+): Promise<CertificateAuthority> {
   await initCertificateAuthority({
     dir,
     password: TEST_PASSWORD,
     issuingKeyBits: 2048,
     ...(database.url ? { databaseUrl: database.url } : {}),
   });
-  const ca = await openCertificateAuthority(dir, { password: TEST_PASSWORD });
+  return openCertificateAuthority(dir, { password: TEST_PASSWORD });
+}
+
+/** A CA (keys unlocked) and the portal mounted on its server, listening on 127.0.0.1:0. */
+export async function startTestPortal(
+  database: TestDatabase,
+  options: Partial<PortalOptions> = {},
+): Promise<TestPortal> {
+  const ca = await startTestCa(database);
+  const dir = ca.dir;
   const portal = await Portal.open({
     ca: inProcessCaClient(ca),
     databaseUrl: database.url ?? "sqlite:portal.sqlite",
@@ -253,6 +261,13 @@ export interface TestKey {
   readonly keyPath: string;
 }
 
+/** OpenSSL's key with its certificate written beside it as PEM, for opensslSign. */
+function testKey(serial: string, certificate: Buffer, keyPath: string, dir: string): TestKey {
+  const certificatePath = join(dir, `${serial}.pem`);
+  writeFileSync(certificatePath, toPem("CERTIFICATE", certificate));
+  return { serial, certificatePath, keyPath };
+}
+
 /** A person's AUTH and SIGN certificates, issued by the CA for OpenSSL-made keys. */
 export async function issuePersonKeys(
   ca: CaClient,
@@ -261,15 +276,31 @@ export async function issuePersonKeys(
 ): Promise<{ auth: TestKey; sign: TestKey }> {
   const subject = { iin: person.iin, surname: person.surname, givenName: person.givenName };
   const issue = async (profile: "individual-auth" | "individual-sign"): Promise<TestKey> => {
-    const name = `${profile}-${randomBytes(4).toString("hex")}`;
-    const { csr, keyPath } = opensslCsr(dir, name);
+    const { csr, keyPath } = opensslCsr(dir, `${profile}-${randomBytes(4).toString("hex")}`);
     const issued = await ca.issueCertificate({ csr: csr.toString(), profile, subject, storage: "file" });
-    const certificatePath = join(dir, `${name}.pem`);
-    writeFileSync(certificatePath, toPem("CERTIFICATE", issued.certificate));
-    return { serial: issued.serial, certificatePath, keyPath };
+    return testKey(issued.serial, issued.certificate, keyPath, dir);
   };
   return { auth: await issue("individual-auth"), sign: await issue("individual-sign") };
 }
+
+/** The keys of an issued application: OpenSSL's private keys (csrPair's) and the CA's certificates. */
+export async function issuedKeys(
+  portal: Portal,
+  number: string,
+  csrs: { authKey: string; signKey: string },
+  dir: string,
+): Promise<{ auth: TestKey; sign: TestKey }> {
+  const application = (await portal.store.application(number))!;
+  const key = async (serial: string, keyPath: string) =>
+    testKey(serial, (await portal.ca.certificate(serial))!.certificate, keyPath, dir);
+  return {
+    auth: await key(application.authSerial!, csrs.authKey),
+    sign: await key(application.signSerial!, csrs.signKey),
+  };
+}
+
+/** For assert.rejects: the error carries this stable code. */
+export const failsWith = (code: string) => (error: unknown) => (error as { code?: string }).code === code;
 
 /** An attached CMS SignedData over `content`, made by OpenSSL, in base64 (what the agent returns). */
 export function opensslSign(content: string | Buffer, key: TestKey): string {

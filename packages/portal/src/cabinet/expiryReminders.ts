@@ -6,7 +6,7 @@
 // did not run for a while catches up: when several thresholds passed unseen, only the nearest is
 // sent and the others are recorded as passed.
 import type { CaClient } from "../caClient.ts";
-import type { CabinetStore, NewReminder } from "../storage/cabinetStore.ts";
+import type { NewReminder, ReminderStore } from "../storage/reminderStore.ts";
 import type { ReminderKind } from "../storage/schema.ts";
 
 export const REMINDER_DAYS = [30, 14, 7] as const;
@@ -18,7 +18,7 @@ export const reminderKind = (days: (typeof REMINDER_DAYS)[number]): ReminderKind
 
 export class ExpiryReminders {
   constructor(
-    private readonly store: CabinetStore,
+    private readonly store: ReminderStore,
     private readonly ca: CaClient,
   ) {}
 

@@ -5,20 +5,20 @@
 // signer, a replayed signature.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { toPem } from "@qoltanba/pki";
 import { verifyAuditChain } from "@qoltanba/ca";
 import {
   csrPair,
+  failsWith,
+  issuedKeys,
+  opensslOcsp,
   opensslSign,
   PERSON,
   startTestPortal,
   submitApplication,
   temporaryDirectory,
   testDatabases,
-  writePem,
   type TestKey,
   type TestPortal,
-  opensslOcsp,
 } from "../testSupport.ts";
 import { CABINET_AUDIENCE, type CabinetSession } from "./personalCabinet.ts";
 
@@ -26,8 +26,6 @@ import { CABINET_AUDIENCE, type CabinetSession } from "./personalCabinet.ts";
 const OTHER_IIN = "850702400128";
 const OPERATOR_IIN = "781123301050";
 const CENTER = "astana.esil.rc";
-
-const failsWith = (code: string) => (error: unknown) => (error as { code?: string }).code === code;
 
 for (const makeDatabase of testDatabases()) {
   const database = makeDatabase();
@@ -44,21 +42,7 @@ for (const makeDatabase of testDatabases()) {
     const issuedPerson = async (iin: string): Promise<{ number: string; auth: TestKey; sign: TestKey }> => {
       const { number, csrs } = await submitApplication(env.portal, iin, CENTER, work);
       await env.portal.lifecycle.confirmApplication(number, "test");
-      const application = (await env.portal.store.application(number))!;
-      const key = async (serial: string, keyPath: string) => ({
-        serial,
-        keyPath,
-        certificatePath: writePem(
-          work,
-          `${serial}.pem`,
-          toPem("CERTIFICATE", (await env.portal.ca.certificate(serial))!.certificate),
-        ),
-      });
-      return {
-        number,
-        auth: await key(application.authSerial!, csrs.authKey),
-        sign: await key(application.signSerial!, csrs.signKey),
-      };
+      return { number, ...(await issuedKeys(env.portal, number, csrs, work)) };
     };
 
     const signIn = async (key: TestKey) => {
@@ -124,19 +108,7 @@ for (const makeDatabase of testDatabases()) {
         link.split("#").pop()!,
         (await env.portal.store.application(number))!,
       );
-      const operatorApplication = (await env.portal.store.application(number))!;
-      const operatorAuth = {
-        serial: operatorApplication.authSerial!,
-        keyPath: csrs.authKey,
-        certificatePath: writePem(
-          work,
-          "operator-auth.pem",
-          toPem(
-            "CERTIFICATE",
-            (await env.portal.ca.certificate(operatorApplication.authSerial!))!.certificate,
-          ),
-        ),
-      };
+      const operatorAuth = (await issuedKeys(env.portal, number, csrs, work)).auth;
       const operatorChallenge = await env.portal.console.challenge();
       const operatorSession = await env.portal.console.signIn(
         opensslSign(Buffer.from(operatorChallenge.data, "base64"), operatorAuth),
@@ -191,15 +163,7 @@ for (const makeDatabase of testDatabases()) {
       assert.equal(action.outcome, "applied");
       const renewed = (await env.portal.store.application(number))!;
       assert.equal(renewed.status, "issued");
-      renewedSign = {
-        serial: renewed.signSerial!,
-        keyPath: keys.signKey,
-        certificatePath: writePem(
-          work,
-          "renewed-sign.pem",
-          toPem("CERTIFICATE", (await env.portal.ca.certificate(renewed.signSerial!))!.certificate),
-        ),
-      };
+      renewedSign = (await issuedKeys(env.portal, number, keys, work)).sign;
       assert.equal(renewed.operator, `cabinet:${person.sign.serial}`);
       await assert.rejects(
         env.portal.cabinet.submitRenewal(session, signature, { authCsr: keys.auth, signCsr: keys.sign }),

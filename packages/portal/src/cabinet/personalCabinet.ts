@@ -5,10 +5,10 @@
 // visit, the signature is the confirmation. Revocations and renewals are prepared signatures
 // (auth/preparedSignature.ts), recorded with the signed document in the console log before they
 // take effect.
-import { createHash, randomBytes } from "node:crypto";
 import { InputError } from "@qoltanba/pki";
 import { CertificateLogin, SignatureRefused, type LoginChallenge } from "../auth/certificateLogin.ts";
 import { PreparedSignatures, type PreparedSignature } from "../auth/preparedSignature.ts";
+import { carryOut, reverifySignedAction, type Reverification } from "../auth/signedAction.ts";
 import type { SignedDocument } from "../auth/signedDocument.ts";
 import type { CaClient, CaCertificateRecord } from "../caClient.ts";
 import { REVOCATION_REASONS } from "../console/decisions.ts";
@@ -16,9 +16,10 @@ import { newApplicationNumber } from "../enrollment/applicationNumber.ts";
 import type { Enrollment } from "../enrollment/enrollment.ts";
 import type { ApplicationLifecycle } from "../enrollment/lifecycle.ts";
 import { isKeyStorageKind } from "../enrollment/keyStorage.ts";
-import type { CabinetAction, CabinetStore } from "../storage/cabinetStore.ts";
 import type { ConsoleStore } from "../storage/consoleStore.ts";
 import type { Application, PortalStore } from "../storage/portalStore.ts";
+import type { SessionOf, SessionStore } from "../storage/sessionStore.ts";
+import type { CabinetAction, SignedActionStore } from "../storage/signedActionStore.ts";
 
 export const CABINET_AUDIENCE = "qoltanba-cabinet";
 export const CABINET_DOCUMENT_TYPE = "qoltanba-cabinet";
@@ -27,11 +28,8 @@ export const EXPIRING_DAYS = 30;
 
 export type CertificateState = "valid" | "expiring" | "revoked" | "expired";
 
-export interface CabinetSession {
-  readonly iin: string;
-  /** The AUTH certificate the person logged in with. */
-  readonly serial: string;
-}
+/** The person (their IIN) and the AUTH certificate they logged in with. */
+export type CabinetSession = Pick<SessionOf<"cabinet">, "iin" | "serial">;
 
 export interface CabinetCertificate {
   readonly serial: string;
@@ -52,7 +50,6 @@ export interface RenewalKeys {
   readonly signCsr: string;
 }
 
-const tokenHash = (token: string) => createHash("sha256").update(token).digest("hex");
 const isRevoked = (record: CaCertificateRecord) =>
   record.revokedAt !== undefined && record.revocationReason !== "removeFromCRL";
 
@@ -61,7 +58,8 @@ export class PersonalCabinet {
   private readonly signatures: PreparedSignatures;
 
   constructor(
-    private readonly store: CabinetStore,
+    private readonly sessions: SessionStore,
+    private readonly signedActions: SignedActionStore,
     consoleStore: ConsoleStore,
     private readonly portalStore: PortalStore,
     private readonly enrollment: Enrollment,
@@ -87,24 +85,26 @@ export class PersonalCabinet {
       )
     )
       throw new SignatureRefused("not_a_person", "this certificate was not issued through this portal");
-    const token = randomBytes(32).toString("base64url");
     const expiresAt = new Date(now.getTime() + this.sessionMinutes * 60_000);
-    await this.store.createSession(tokenHash(token), identity.iin, identity.serial, now, expiresAt);
+    const token = await this.sessions.open(
+      { audience: "cabinet", iin: identity.iin, serial: identity.serial },
+      now,
+      expiresAt,
+    );
     return { token, expiresAt };
   }
 
   /** The live session; one whose login certificate has since been revoked is over. */
   async session(token: string | undefined, now = new Date()): Promise<CabinetSession | undefined> {
-    if (!token || token.length > 64) return undefined;
-    const found = await this.store.session(tokenHash(token), now);
+    const found = await this.sessions.live("cabinet", token, now);
     if (!found) return undefined;
     const record = await this.ca.certificate(found.serial);
     if (!record || isRevoked(record) || record.notAfter <= now) return undefined;
-    return found;
+    return { iin: found.iin, serial: found.serial };
   }
 
   signOut(token: string, now = new Date()): Promise<void> {
-    return this.store.endSession(tokenHash(token), now);
+    return this.sessions.end("cabinet", token, now);
   }
 
   applications(session: CabinetSession): Promise<Application[]> {
@@ -329,31 +329,37 @@ export class PersonalCabinet {
   }
 
   /** Records the signed action in the console log, then carries it out; a failure is recorded too. */
-  private async act(
+  private act(
     verified: Awaited<ReturnType<PersonalCabinet["verify"]>>,
     what: { kind: "revoke" | "renew"; certificateSerial?: string; applicationNumber?: string },
     effect: () => Promise<unknown>,
   ): Promise<CabinetAction> {
-    const at = new Date();
-    const id = await this.store.recordAction({
-      ...what,
-      signerSerial: verified.signed.serial,
-      document: verified.text,
-      cms: verified.cms,
-      at,
-    });
-    try {
-      await effect();
-    } catch (error) {
-      await this.store.setActionOutcome(
-        id,
-        `failed: ${error instanceof Error ? error.message : String(error)}`,
-        new Date(),
-      );
-      throw error;
-    }
-    await this.store.setActionOutcome(id, "applied", new Date());
-    return (await this.store.action(id))!;
+    return carryOut(
+      this.signedActions,
+      {
+        audience: "cabinet",
+        ...what,
+        signerSerial: verified.signed.serial,
+        document: verified.text,
+        cms: verified.cms,
+        at: new Date(),
+      },
+      effect,
+    );
+  }
+
+  /** Checks a recorded action again: its CMS, its signer at the time, and that it says what was stored. */
+  reverify(action: CabinetAction): Promise<Reverification> {
+    return reverifySignedAction(
+      action,
+      this.ca,
+      (document) =>
+        document.type === CABINET_DOCUMENT_TYPE &&
+        document.action === action.kind &&
+        document.signer === action.signerSerial &&
+        document.certificate === action.certificateSerial &&
+        document.application === action.applicationNumber,
+    );
   }
 }
 

@@ -3,14 +3,16 @@
 // nonce), checks the signature before anything changes, stores document and CMS with an audit
 // entry, and only then carries the decision out. An auditor re-verifies any of them later.
 import { InputError } from "@qoltanba/pki";
-import { parseCanonicalJson, type CanonicalValue } from "../auth/canonicalJson.ts";
+import type { CanonicalValue } from "../auth/canonicalJson.ts";
 import { PreparedSignatures, type PreparedSignature } from "../auth/preparedSignature.ts";
-import { SIGN_PURPOSE, SignatureRefused, verifySignedDocument } from "../auth/signedDocument.ts";
+import { carryOut, reverifySignedAction, type Reverification } from "../auth/signedAction.ts";
+import { SignatureRefused } from "../auth/signedDocument.ts";
 import type { CaClient } from "../caClient.ts";
 import type { ApplicationLifecycle } from "../enrollment/lifecycle.ts";
-import type { ConsoleStore, Decision, Operator } from "../storage/consoleStore.ts";
+import type { ConsoleStore, Operator } from "../storage/consoleStore.ts";
 import type { Application, PortalStore } from "../storage/portalStore.ts";
 import type { DecisionKind } from "../storage/schema.ts";
+import type { Decision, SignedActionStore } from "../storage/signedActionStore.ts";
 import { Forbidden, inScope, requirePermission } from "./roles.ts";
 
 export const DECISION_DOCUMENT_TYPE = "qoltanba-decision";
@@ -36,12 +38,6 @@ export interface DecisionRequest {
 
 export type PreparedDecision = PreparedSignature;
 
-export interface Reverification {
-  readonly valid: boolean;
-  readonly problems: string[];
-  readonly subject?: string;
-}
-
 const isKind = (value: unknown): value is DecisionKind =>
   value === "confirm" || value === "reject" || value === "revoke";
 
@@ -50,6 +46,7 @@ export class SignedDecisions {
 
   constructor(
     private readonly consoleStore: ConsoleStore,
+    private readonly signedActions: SignedActionStore,
     private readonly portalStore: PortalStore,
     private readonly lifecycle: ApplicationLifecycle,
     private readonly ca: CaClient,
@@ -83,56 +80,34 @@ export class SignedDecisions {
     if (!request)
       throw new SignatureRefused("bad_decision_document", "what was signed is not a decision prepared here");
     await this.check(operator, request);
-    const id = await this.consoleStore.recordDecision({
-      kind: request.kind,
-      applicationNumber: request.application,
-      ...(request.certificate ? { certificateSerial: request.certificate } : {}),
-      operatorId: operator.id,
-      signerSerial: signed.serial,
-      document: text,
-      cms,
-      at: now,
-    });
-    let outcome = "applied";
-    try {
-      await this.apply(operator, request, now);
-    } catch (error) {
-      outcome = `failed: ${error instanceof Error ? error.message : String(error)}`;
-      await this.consoleStore.setDecisionOutcome(id, outcome, new Date());
-      throw error;
-    }
-    await this.consoleStore.setDecisionOutcome(id, outcome, new Date());
-    return (await this.consoleStore.decision(id))!;
+    return carryOut(
+      this.signedActions,
+      {
+        audience: "console",
+        kind: request.kind,
+        applicationNumber: request.application,
+        ...(request.certificate ? { certificateSerial: request.certificate } : {}),
+        operatorId: operator.id,
+        signerSerial: signed.serial,
+        document: text,
+        cms,
+        at: now,
+      },
+      () => this.apply(operator, request, now),
+    );
   }
 
   /** Checks a stored decision again: its CMS, its signer at the time it was made, and that it says what was stored. */
-  async reverify(decision: Decision): Promise<Reverification> {
-    const problems: string[] = [];
-    let subject: string | undefined;
-    try {
-      const signed = await verifySignedDocument(decision.cms, {
-        ca: this.ca,
-        purpose: SIGN_PURPOSE,
-        at: decision.at,
-      });
-      subject = signed.facts.subject;
-      if (signed.content.toString("utf8") !== decision.document)
-        problems.push("the signed document differs from the stored one");
-      if (signed.serial !== decision.signerSerial)
-        problems.push("signed by another certificate than recorded");
-      const request = requestOf(parseCanonicalJson(decision.document) ?? {});
-      if (
-        !request ||
-        request.kind !== decision.kind ||
-        request.application !== decision.applicationNumber ||
-        (request.certificate ?? undefined) !== decision.certificateSerial
-      )
-        problems.push("the stored decision does not say what the signed document says");
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error;
-      problems.push(error.message);
-    }
-    return { valid: problems.length === 0, problems, ...(subject ? { subject } : {}) };
+  reverify(decision: Decision): Promise<Reverification> {
+    return reverifySignedAction(decision, this.ca, (document) => {
+      const request = requestOf(document);
+      return (
+        request !== undefined &&
+        request.kind === decision.kind &&
+        request.application === decision.applicationNumber &&
+        request.certificate === decision.certificateSerial
+      );
+    });
   }
 
   private async check(operator: Operator, request: DecisionRequest): Promise<Application> {

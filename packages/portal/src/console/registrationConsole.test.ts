@@ -3,21 +3,21 @@
 // revocation checked with `openssl ocsp` against the CA's own responder.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { toPem } from "@qoltanba/pki";
 import { verifyAuditChain } from "@qoltanba/ca";
 import { REGISTRATION_CENTERS } from "../locality/regions.ts";
 import type { Operator } from "../storage/consoleStore.ts";
 import {
+  failsWith,
+  issuedKeys,
+  opensslOcsp,
   opensslSign,
   PERSON,
   startTestPortal,
   submitApplication,
   temporaryDirectory,
   testDatabases,
-  writePem,
   type TestKey,
   type TestPortal,
-  opensslOcsp,
 } from "../testSupport.ts";
 import { Forbidden } from "./roles.ts";
 
@@ -27,8 +27,6 @@ const AUDITOR_IIN = "650509300448";
 const OTHER_PERSON_IIN = "850702400128";
 const CENTER = "astana.esil.rc";
 const OTHER_CENTER = REGISTRATION_CENTERS.find((center) => center.region === "almaty")!.code;
-
-const failsWith = (code: string) => (error: unknown) => (error as { code?: string }).code === code;
 
 for (const makeDatabase of testDatabases()) {
   const database = makeDatabase();
@@ -41,25 +39,8 @@ for (const makeDatabase of testDatabases()) {
     });
     after(() => env?.close());
 
-    /** The keys of an issued application: OpenSSL's private keys, the CA's certificates. */
-    const keysOf = async (
-      number: string,
-      csrs: { authKey: string; signKey: string },
-    ): Promise<{ auth: TestKey; sign: TestKey }> => {
-      const application = (await env.portal.store.application(number))!;
-      const key = async (serial: string, keyPath: string) => {
-        const record = (await env.portal.ca.certificate(serial))!;
-        return {
-          serial,
-          keyPath,
-          certificatePath: writePem(work, `${serial}.pem`, toPem("CERTIFICATE", record.certificate)),
-        };
-      };
-      return {
-        auth: await key(application.authSerial!, csrs.authKey),
-        sign: await key(application.signSerial!, csrs.signKey),
-      };
-    };
+    const keysOf = (number: string, csrs: { authKey: string; signKey: string }) =>
+      issuedKeys(env.portal, number, csrs, work);
 
     /** An operator added as the CLI does, enrolled through their link and application. */
     const enrol = async (iin: string, role: string, place: { center?: string; region?: string }) => {
@@ -215,7 +196,7 @@ for (const makeDatabase of testDatabases()) {
       );
       assert.equal((await env.portal.store.application(personApplication))!.status, "submitted");
       assert.deepEqual(
-        await env.portal.consoleStore.decisions({ applicationNumber: personApplication, limit: 5 }),
+        await env.portal.signedActions.list("console", { applicationNumber: personApplication, limit: 5 }),
         [],
       );
 
@@ -289,7 +270,7 @@ for (const makeDatabase of testDatabases()) {
       assert.deepEqual(ca.problems, []);
       // A changed stored decision no longer verifies.
       await env.portal.consoleStore.db
-        .updateTable("decisions")
+        .updateTable("signed_actions")
         .set({ document: "{}" })
         .where("id", "=", decisions[0]!.id)
         .execute();

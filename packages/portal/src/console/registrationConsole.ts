@@ -1,7 +1,6 @@
 // The Registration Center console's operations, each checked against the signed-in operator's role
 // and scope: login through the agent, sessions, the work queue, the application view, the identity
 // checklist, reassigning, signed decisions and the audit log.
-import { createHash, randomBytes } from "node:crypto";
 import { InputError } from "@qoltanba/pki";
 import { verifyAuditChain, type AuditEntry, type AuditProblem } from "@qoltanba/ca";
 import { CertificateLogin, SignatureRefused, type LoginChallenge } from "../auth/certificateLogin.ts";
@@ -9,22 +8,13 @@ import type { CaClient } from "../caClient.ts";
 import type { ApplicationLifecycle } from "../enrollment/lifecycle.ts";
 import { centerByCode } from "../locality/regions.ts";
 import { fingerprintLines } from "../pdf/applicationForm.ts";
-import type {
-  ConsoleStore,
-  Decision,
-  DocumentCheck,
-  Operator,
-  QueueQuery,
-  QueueRow,
-} from "../storage/consoleStore.ts";
+import type { Reverification } from "../auth/signedAction.ts";
+import type { ConsoleStore, DocumentCheck, Operator, QueueQuery, QueueRow } from "../storage/consoleStore.ts";
 import type { Application, PortalStore } from "../storage/portalStore.ts";
 import type { ApplicationStatus } from "../storage/schema.ts";
-import {
-  SignedDecisions,
-  type DecisionRequest,
-  type PreparedDecision,
-  type Reverification,
-} from "./decisions.ts";
+import type { SessionStore } from "../storage/sessionStore.ts";
+import type { Decision, SignedActionStore } from "../storage/signedActionStore.ts";
+import { SignedDecisions, type DecisionRequest, type PreparedDecision } from "./decisions.ts";
 import { Operators } from "./operators.ts";
 import { Forbidden, inScope, requirePermission, scopeOf } from "./roles.ts";
 
@@ -65,8 +55,6 @@ export interface ApplicationView {
   readonly decisions: Decision[];
 }
 
-const tokenHash = (token: string) => createHash("sha256").update(token).digest("hex");
-
 export class RegistrationConsole {
   readonly login: CertificateLogin;
   readonly operators: Operators;
@@ -74,6 +62,8 @@ export class RegistrationConsole {
 
   constructor(
     private readonly store: ConsoleStore,
+    private readonly sessions: SessionStore,
+    private readonly signedActions: SignedActionStore,
     private readonly portalStore: PortalStore,
     lifecycle: ApplicationLifecycle,
     ca: CaClient,
@@ -81,7 +71,7 @@ export class RegistrationConsole {
   ) {
     this.login = new CertificateLogin(store, ca, "qoltanba-console");
     this.operators = new Operators(store, lifecycle);
-    this.decisions = new SignedDecisions(store, portalStore, lifecycle, ca);
+    this.decisions = new SignedDecisions(store, signedActions, portalStore, lifecycle, ca);
   }
 
   challenge(now = new Date()): Promise<LoginChallenge> {
@@ -100,15 +90,17 @@ export class RegistrationConsole {
         "not_an_operator",
         "this certificate does not belong to a Registration Center operator",
       );
-    const token = randomBytes(32).toString("base64url");
     const expiresAt = new Date(now.getTime() + this.sessionMinutes * 60_000);
-    await this.store.createSession(tokenHash(token), operator.id, identity.serial, now, expiresAt);
+    const token = await this.sessions.open(
+      { audience: "console", operatorId: operator.id, serial: identity.serial },
+      now,
+      expiresAt,
+    );
     return { token, operator, expiresAt };
   }
 
   async session(token: string | undefined, now = new Date()): Promise<ConsoleSession | undefined> {
-    if (!token || token.length > 64) return undefined;
-    const found = await this.store.session(tokenHash(token), now);
+    const found = await this.sessions.live("console", token, now);
     if (!found) return undefined;
     const operator = await this.store.operator(found.operatorId);
     if (!operator || operator.status !== "active" || operator.authSerial !== found.serial) return undefined;
@@ -116,7 +108,7 @@ export class RegistrationConsole {
   }
 
   signOut(token: string, now = new Date()): Promise<void> {
-    return this.store.endSession(tokenHash(token), now);
+    return this.sessions.end("console", token, now);
   }
 
   /** One page of the operator's queue and the cursor of the next (none on the last page). */
@@ -145,7 +137,7 @@ export class RegistrationConsole {
         ...(application.signSpkiSha256 ? { sign: fingerprintLines(application.signSpkiSha256) } : {}),
       },
       ...(check ? { identityCheck: { ...check, ...(checker ? { checkedByIin: checker.iin } : {}) } } : {}),
-      decisions: await this.store.decisions({ applicationNumber: number, limit: 20 }),
+      decisions: await this.signedActions.list("console", { applicationNumber: number, limit: 20 }),
     };
   }
 
@@ -205,12 +197,15 @@ export class RegistrationConsole {
 
   async decisionList(operator: Operator, before?: number): Promise<Decision[]> {
     requirePermission(operator, "audit");
-    return this.store.decisions({ limit: QUEUE_PAGE, ...(before !== undefined ? { before } : {}) });
+    return this.signedActions.list("console", {
+      limit: QUEUE_PAGE,
+      ...(before !== undefined ? { before } : {}),
+    });
   }
 
   async reverify(operator: Operator, id: number): Promise<{ decision: Decision; result: Reverification }> {
     requirePermission(operator, "audit");
-    const decision = await this.store.decision(id);
+    const decision = await this.signedActions.get("console", id);
     if (!decision) throw new InputError("unknown_decision", `no decision ${id}`);
     return { decision, result: await this.decisions.reverify(decision) };
   }

@@ -1,11 +1,10 @@
 import { createHash } from "node:crypto";
-import { sql, type Kysely, type Transaction } from "kysely";
-import { auditEntryHash, GENESIS_HASH, type AuditEntry, type Engine } from "@qoltanba/ca";
+import { sql, type Kysely } from "kysely";
+import type { AuditEntry, Engine } from "@qoltanba/ca";
 import { InputError } from "@qoltanba/pki";
+import { appendConsoleAudit, type AuditDetails, type ConsoleAuditAppender } from "./consoleAuditAppend.ts";
 import type {
   ApplicationStatus,
-  DecisionKind,
-  DecisionsTable,
   OperatorRole,
   OperatorsTable,
   OperatorStatus,
@@ -75,23 +74,6 @@ export interface DocumentCheck {
   readonly checkedAt: Date;
 }
 
-export interface NewDecision {
-  readonly kind: DecisionKind;
-  readonly applicationNumber?: string;
-  readonly certificateSerial?: string;
-  readonly operatorId: number;
-  readonly signerSerial: string;
-  readonly document: string;
-  readonly cms: Buffer;
-  readonly at: Date;
-}
-
-export interface Decision extends NewDecision {
-  readonly id: number;
-  readonly outcome: string;
-  readonly auditSeq: number;
-}
-
 function operatorOf(row: OperatorsTable): Operator {
   return {
     id: Number(row.id),
@@ -108,24 +90,8 @@ function operatorOf(row: OperatorsTable): Operator {
   };
 }
 
-function decisionOf(row: DecisionsTable): Decision {
-  return {
-    id: Number(row.id),
-    kind: row.kind,
-    ...(row.application_number ? { applicationNumber: row.application_number } : {}),
-    ...(row.certificate_serial ? { certificateSerial: row.certificate_serial } : {}),
-    operatorId: Number(row.operator_id),
-    signerSerial: row.signer_serial,
-    document: row.document,
-    cms: Buffer.from(row.cms, "base64"),
-    at: new Date(row.at),
-    outcome: row.outcome,
-    auditSeq: Number(row.audit_seq),
-  };
-}
-
-/** The console's tables: the only code that reads and writes them. */
-export class ConsoleStore {
+/** The console's tables (operators, nonces, the queue, identity checks, its log): the only code that reads and writes them. */
+export class ConsoleStore implements ConsoleAuditAppender {
   constructor(
     readonly db: Kysely<PortalDatabase>,
     private readonly engine: Engine,
@@ -294,61 +260,6 @@ export class ConsoleStore {
     return row && operatorOf(row);
   }
 
-  // ------------------------------------------------------------------ sessions
-
-  async createSession(
-    tokenHash: string,
-    operatorId: number,
-    serial: string,
-    now: Date,
-    expiresAt: Date,
-  ): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto("console_sessions")
-        .values({
-          token_hash: tokenHash,
-          operator_id: operatorId,
-          serial,
-          created_at: iso(now),
-          expires_at: iso(expiresAt),
-          ended_at: null,
-        })
-        .execute();
-      await this.appendAuditIn(trx, "login", { operator: operatorId, serial }, now);
-    });
-  }
-
-  /** The live session's operator and certificate serial. */
-  async session(tokenHash: string, now: Date): Promise<{ operatorId: number; serial: string } | undefined> {
-    const row = await this.db
-      .selectFrom("console_sessions")
-      .select(["operator_id", "serial"])
-      .where("token_hash", "=", tokenHash)
-      .where("ended_at", "is", null)
-      .where("expires_at", ">", iso(now))
-      .executeTakeFirst();
-    return row && { operatorId: Number(row.operator_id), serial: row.serial };
-  }
-
-  async endSession(tokenHash: string, now: Date): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom("console_sessions")
-        .select("operator_id")
-        .where("token_hash", "=", tokenHash)
-        .where("ended_at", "is", null)
-        .executeTakeFirst();
-      if (!row) return;
-      await trx
-        .updateTable("console_sessions")
-        .set({ ended_at: iso(now) })
-        .where("token_hash", "=", tokenHash)
-        .execute();
-      await this.appendAuditIn(trx, "logout", { operator: row.operator_id }, now);
-    });
-  }
-
   // ------------------------------------------------------------------ the work queue
 
   /** One page of the queue, newest first, continuing after `query.after` (keyset paging: no OFFSET). */
@@ -429,116 +340,20 @@ export class ConsoleStore {
     );
   }
 
-  // ------------------------------------------------------------------ signed decisions
-
-  /** Stores a verified decision with its audit entry, before its effect is carried out. */
-  async recordDecision(decision: NewDecision): Promise<number> {
-    return this.db.transaction().execute(async (trx) => {
-      const seq = await this.appendAuditIn(
-        trx,
-        `decision-${decision.kind}`,
-        {
-          operator: decision.operatorId,
-          signer: decision.signerSerial,
-          ...(decision.applicationNumber ? { application: decision.applicationNumber } : {}),
-          ...(decision.certificateSerial ? { serial: decision.certificateSerial } : {}),
-          document: sha256Hex(decision.document),
-        },
-        decision.at,
-      );
-      const row = await trx
-        .insertInto("decisions")
-        .values({
-          kind: decision.kind,
-          application_number: decision.applicationNumber ?? null,
-          certificate_serial: decision.certificateSerial ?? null,
-          operator_id: decision.operatorId,
-          signer_serial: decision.signerSerial,
-          document: decision.document,
-          cms: decision.cms.toString("base64"),
-          at: iso(decision.at),
-          outcome: "pending",
-          audit_seq: seq,
-        } as Omit<DecisionsTable, "id"> as DecisionsTable)
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      return Number(row.id);
-    });
-  }
-
-  async setDecisionOutcome(id: number, outcome: string, now: Date): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable("decisions")
-        .set({ outcome: outcome.slice(0, 500) })
-        .where("id", "=", id)
-        .execute();
-      if (outcome !== "applied") await this.appendAuditIn(trx, "decision-failed", { decision: id }, now);
-    });
-  }
-
-  async decision(id: number): Promise<Decision | undefined> {
-    const row = await this.db.selectFrom("decisions").selectAll().where("id", "=", id).executeTakeFirst();
-    return row && decisionOf(row);
-  }
-
-  /** Decisions, newest first, before the id `before`. */
-  async decisions(options: {
-    applicationNumber?: string;
-    before?: number;
-    limit: number;
-  }): Promise<Decision[]> {
-    let select = this.db.selectFrom("decisions").selectAll();
-    if (options.applicationNumber)
-      select = select.where("application_number", "=", options.applicationNumber);
-    if (options.before !== undefined) select = select.where("id", "<", options.before);
-    const rows = await select.orderBy("id", "desc").limit(options.limit).execute();
-    return rows.map(decisionOf);
-  }
-
   // ------------------------------------------------------------------ the console's audit log
 
-  async appendAudit(action: string, details: Record<string, string | number>, now: Date): Promise<number> {
+  async appendAudit(action: string, details: AuditDetails, now: Date): Promise<number> {
     return this.db.transaction().execute((trx) => this.appendAuditIn(trx, action, details, now));
   }
 
-  /**
-   * Appends after the last entry; on PostgreSQL an advisory lock serialises appenders of every
-   * process. The cabinet's store appends its entries through this, in its own transactions.
-   */
-  async appendAuditIn(
-    trx: Transaction<PortalDatabase>,
+  /** Appends in the caller's transaction (the session and signed-action stores append through this). */
+  appendAuditIn(
+    trx: Kysely<PortalDatabase>,
     action: string,
-    details: Record<string, string | number>,
+    details: AuditDetails,
     now: Date,
   ): Promise<number> {
-    if (this.engine === "postgres") await sql`select pg_advisory_xact_lock(7240116)`.execute(trx);
-    const last = await trx
-      .selectFrom("console_audit")
-      .select(["seq", "hash"])
-      .orderBy("seq", "desc")
-      .limit(1)
-      .executeTakeFirst();
-    const unhashed = {
-      seq: last ? Number(last.seq) + 1 : 1,
-      at: iso(now),
-      action,
-      details: JSON.stringify(details),
-      prevHash: last?.hash ?? GENESIS_HASH,
-    };
-    const hash = auditEntryHash(unhashed);
-    await trx
-      .insertInto("console_audit")
-      .values({
-        seq: unhashed.seq,
-        at: unhashed.at,
-        action,
-        details: unhashed.details,
-        prev_hash: unhashed.prevHash,
-        hash,
-      })
-      .execute();
-    return unhashed.seq;
+    return appendConsoleAudit(trx, this.engine, action, details, now);
   }
 
   async *auditEntries(batch = 1000): AsyncIterable<AuditEntry> {

@@ -6,6 +6,7 @@ import { portalSecrets } from "./migrations/0003_portalSecrets.ts";
 import { consoleTables } from "./migrations/0004_console.ts";
 import { cabinetTables } from "./migrations/0005_cabinet.ts";
 import { queueSurnameScoped } from "./migrations/0006_queue_surname_scoped.ts";
+import { sessionsAndSignedActions } from "./migrations/0007_sessions_and_signed_actions.ts";
 
 /** The portal's versioned migrations, recorded in their own table (portal_migration). Append only. */
 export function portalMigrations(engine: Engine): MigrationProvider {
@@ -16,6 +17,7 @@ export function portalMigrations(engine: Engine): MigrationProvider {
     "0004_console": consoleTables(engine),
     "0005_cabinet": cabinetTables(engine),
     "0006_queue_surname_scoped": queueSurnameScoped,
+    "0007_sessions_and_signed_actions": sessionsAndSignedActions(engine),
   };
   return { getMigrations: async () => all };
 }

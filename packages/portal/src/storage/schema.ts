@@ -137,10 +137,19 @@ export interface OperatorsTable {
   created_by: string;
 }
 
-export interface ConsoleSessionsTable {
+/** Which site a session or a signed action belongs to: the Registration Center console or the personal cabinet. */
+export type Audience = "console" | "cabinet";
+
+/** A login to the console (an operator's) or the cabinet (a person's); one audience's token opens nothing in the other. */
+export interface SessionsTable {
   /** SHA-256 of the session cookie: the database never holds a usable session. */
   token_hash: string;
-  operator_id: number;
+  audience: Audience;
+  /** The console's operator; null in the cabinet. */
+  operator_id: number | null;
+  /** The cabinet's person; null in the console. */
+  iin: string | null;
+  /** The AUTH certificate the session was opened with. */
   serial: string;
   created_at: string;
   expires_at: string;
@@ -158,19 +167,27 @@ export interface IdentityChecksTable {
 
 export type DecisionKind = "confirm" | "reject" | "revoke";
 
-/** A decision as the operator signed it: the canonical document and the CMS over it. */
-export interface DecisionsTable {
+export type CabinetActionKind = "revoke" | "renew";
+
+/**
+ * What someone signed with their SIGN key before it took effect: an operator's decision in the
+ * console, a person's revocation or renewal in the cabinet. The canonical document and the CMS
+ * over it; `audit_seq` is its entry in the console log.
+ */
+export interface SignedActionsTable {
   id: number;
-  kind: DecisionKind;
+  audience: Audience;
+  kind: DecisionKind | CabinetActionKind;
   application_number: string | null;
   certificate_serial: string | null;
-  operator_id: number;
+  /** The operator who decided, in the console; null in the cabinet. */
+  operator_id: number | null;
   signer_serial: string;
   document: string;
   /** Base64 DER of the attached CMS SignedData. */
   cms: string;
   at: string;
-  /** "applied", or "failed: …" when the effect could not be carried out after the decision was recorded. */
+  /** "pending", "applied", or "failed: …" when the effect could not be carried out after it was recorded. */
   outcome: string;
   audit_seq: number;
 }
@@ -183,34 +200,6 @@ export interface ConsoleAuditTable {
   details: string;
   prev_hash: string;
   hash: string;
-}
-
-export interface CabinetSessionsTable {
-  /** SHA-256 of the session cookie. */
-  token_hash: string;
-  iin: string;
-  /** The AUTH certificate the person logged in with. */
-  serial: string;
-  created_at: string;
-  expires_at: string;
-  ended_at: string | null;
-}
-
-export type CabinetActionKind = "revoke" | "renew";
-
-/** What a person did in the cabinet, as they signed it with their SIGN key. */
-export interface CabinetActionsTable {
-  id: number;
-  kind: CabinetActionKind;
-  certificate_serial: string | null;
-  application_number: string | null;
-  signer_serial: string;
-  document: string;
-  /** Base64 DER of the attached CMS SignedData. */
-  cms: string;
-  at: string;
-  outcome: string;
-  audit_seq: number;
 }
 
 /** An issued certificate's notAfter, copied from the CA for the expiry reminders. */
@@ -227,15 +216,13 @@ export interface ReminderProgressTable {
 }
 
 export interface PortalDatabase {
-  cabinet_sessions: CabinetSessionsTable;
-  cabinet_actions: CabinetActionsTable;
+  sessions: SessionsTable;
+  signed_actions: SignedActionsTable;
   certificate_expiries: CertificateExpiriesTable;
   reminder_progress: ReminderProgressTable;
   sign_challenges: SignChallengesTable;
   operators: OperatorsTable;
-  console_sessions: ConsoleSessionsTable;
   identity_checks: IdentityChecksTable;
-  decisions: DecisionsTable;
   console_audit: ConsoleAuditTable;
   applications: ApplicationsTable;
   application_csrs: ApplicationCsrsTable;

@@ -163,7 +163,7 @@ for (const makeDatabase of testDatabases()) {
       await page.goto(`${env.url}/console/queue`);
       await page.waitForURL(/\/console$/);
 
-      const decisions = await env.portal.consoleStore.decisions({ limit: 10 });
+      const decisions = await env.portal.signedActions.list("console", { limit: 10 });
       assert.deepEqual(decisions.map((decision) => decision.kind).sort(), ["confirm", "reject", "revoke"]);
       for (const decision of decisions)
         assert.equal((await env.portal.console.decisions.reverify(decision)).valid, true);

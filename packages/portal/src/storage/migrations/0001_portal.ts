@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration } from "kysely";
 import type { Engine } from "@qoltanba/ca";
+import { serialId } from "./columns.ts";
 
 export function portalTables(engine: Engine): Migration {
   return {
@@ -79,11 +80,7 @@ export function portalTables(engine: Engine): Migration {
         .addColumn("application_number", "text")
         .execute();
       await db.schema.createIndex("captchas_expires").on("captchas").column("expires_at").execute();
-      await db.schema
-        .createTable("outbox")
-        .addColumn("id", engine === "postgres" ? "serial" : "integer", (column) =>
-          engine === "postgres" ? column.primaryKey() : column.primaryKey().autoIncrement(),
-        )
+      await serialId(engine, db.schema.createTable("outbox"))
         .addColumn("application_number", "text", (column) => column.notNull())
         .addColumn("kind", "text", (column) => column.notNull())
         .addColumn("recipient", "text", (column) => column.notNull())

@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from "kysely";
 import type { Engine } from "@qoltanba/ca";
+import { serialId, sessionColumns, signedDocumentColumns } from "./columns.ts";
 
 /**
  * The Registration Center console: operators, sessions, single-use nonces, identity checks, signed
@@ -7,10 +8,6 @@ import type { Engine } from "@qoltanba/ca";
  * (submitted_at, number) descending and pages by that key, so each index ends with those two.
  */
 export function consoleTables(engine: Engine): Migration {
-  const serialId = (table: ReturnType<Kysely<unknown>["schema"]["createTable"]>) =>
-    table.addColumn("id", engine === "postgres" ? "serial" : "integer", (column) =>
-      engine === "postgres" ? column.primaryKey() : column.primaryKey().autoIncrement(),
-    );
   return {
     async up(db: Kysely<unknown>) {
       for (const [name, columns] of [
@@ -41,7 +38,7 @@ export function consoleTables(engine: Engine): Migration {
         .column("expires_at")
         .execute();
 
-      await serialId(db.schema.createTable("operators"))
+      await serialId(engine, db.schema.createTable("operators"))
         .addColumn("iin", "text", (column) => column.notNull())
         .addColumn("role", "text", (column) => column.notNull())
         .addColumn("center", "text")
@@ -56,15 +53,12 @@ export function consoleTables(engine: Engine): Migration {
         .addColumn("created_by", "text", (column) => column.notNull())
         .execute();
 
-      await db.schema
-        .createTable("console_sessions")
-        .addColumn("token_hash", "text", (column) => column.primaryKey())
-        .addColumn("operator_id", "integer", (column) => column.notNull())
-        .addColumn("serial", "text", (column) => column.notNull())
-        .addColumn("created_at", "text", (column) => column.notNull())
-        .addColumn("expires_at", "text", (column) => column.notNull())
-        .addColumn("ended_at", "text")
-        .execute();
+      await sessionColumns(
+        db.schema
+          .createTable("console_sessions")
+          .addColumn("token_hash", "text", (column) => column.primaryKey())
+          .addColumn("operator_id", "integer", (column) => column.notNull()),
+      ).execute();
 
       await db.schema
         .createTable("identity_checks")
@@ -75,18 +69,13 @@ export function consoleTables(engine: Engine): Migration {
         .addColumn("checked_at", "text", (column) => column.notNull())
         .execute();
 
-      await serialId(db.schema.createTable("decisions"))
-        .addColumn("kind", "text", (column) => column.notNull())
-        .addColumn("application_number", "text")
-        .addColumn("certificate_serial", "text")
-        .addColumn("operator_id", "integer", (column) => column.notNull())
-        .addColumn("signer_serial", "text", (column) => column.notNull())
-        .addColumn("document", "text", (column) => column.notNull())
-        .addColumn("cms", "text", (column) => column.notNull())
-        .addColumn("at", "text", (column) => column.notNull())
-        .addColumn("outcome", "text", (column) => column.notNull())
-        .addColumn("audit_seq", "integer", (column) => column.notNull())
-        .execute();
+      await signedDocumentColumns(
+        serialId(engine, db.schema.createTable("decisions"))
+          .addColumn("kind", "text", (column) => column.notNull())
+          .addColumn("application_number", "text")
+          .addColumn("certificate_serial", "text")
+          .addColumn("operator_id", "integer", (column) => column.notNull()),
+      ).execute();
       await db.schema
         .createIndex("decisions_application")
         .on("decisions")

@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from "kysely";
 import type { Engine } from "@qoltanba/ca";
+import { serialId, sessionColumns, signedDocumentColumns } from "./columns.ts";
 
 /**
  * The personal cabinet: its sessions (apart from the console's, so neither opens the other), the
@@ -11,31 +12,19 @@ import type { Engine } from "@qoltanba/ca";
 export function cabinetTables(engine: Engine): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable("cabinet_sessions")
-        .addColumn("token_hash", "text", (column) => column.primaryKey())
-        .addColumn("iin", "text", (column) => column.notNull())
-        .addColumn("serial", "text", (column) => column.notNull())
-        .addColumn("created_at", "text", (column) => column.notNull())
-        .addColumn("expires_at", "text", (column) => column.notNull())
-        .addColumn("ended_at", "text")
-        .execute();
+      await sessionColumns(
+        db.schema
+          .createTable("cabinet_sessions")
+          .addColumn("token_hash", "text", (column) => column.primaryKey())
+          .addColumn("iin", "text", (column) => column.notNull()),
+      ).execute();
 
-      await db.schema
-        .createTable("cabinet_actions")
-        .addColumn("id", engine === "postgres" ? "serial" : "integer", (column) =>
-          engine === "postgres" ? column.primaryKey() : column.primaryKey().autoIncrement(),
-        )
-        .addColumn("kind", "text", (column) => column.notNull())
-        .addColumn("certificate_serial", "text")
-        .addColumn("application_number", "text")
-        .addColumn("signer_serial", "text", (column) => column.notNull())
-        .addColumn("document", "text", (column) => column.notNull())
-        .addColumn("cms", "text", (column) => column.notNull())
-        .addColumn("at", "text", (column) => column.notNull())
-        .addColumn("outcome", "text", (column) => column.notNull())
-        .addColumn("audit_seq", "integer", (column) => column.notNull())
-        .execute();
+      await signedDocumentColumns(
+        serialId(engine, db.schema.createTable("cabinet_actions"))
+          .addColumn("kind", "text", (column) => column.notNull())
+          .addColumn("certificate_serial", "text")
+          .addColumn("application_number", "text"),
+      ).execute();
 
       await db.schema
         .createTable("certificate_expiries")

@@ -2,10 +2,12 @@
 // every value escaped by `html`. No personal data goes into a URL: searches and views are POSTs.
 import type { AuditEntry } from "@qoltanba/ca";
 import type { ApplicationView } from "../../console/registrationConsole.ts";
-import { REVOCATION_REASONS, type Reverification } from "../../console/decisions.ts";
+import type { Reverification } from "../../auth/signedAction.ts";
+import { REVOCATION_REASONS } from "../../console/decisions.ts";
 import { can, ROLES } from "../../console/roles.ts";
 import { REGISTRATION_CENTERS } from "../../locality/regions.ts";
-import type { Decision, Operator, QueueRow } from "../../storage/consoleStore.ts";
+import type { Operator, QueueRow } from "../../storage/consoleStore.ts";
+import type { Decision } from "../../storage/signedActionStore.ts";
 import { html, type Html } from "../html.ts";
 
 export interface ConsoleContext {

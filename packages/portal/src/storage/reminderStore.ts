@@ -1,31 +1,7 @@
 import type { Kysely } from "kysely";
-import type { ConsoleStore } from "./consoleStore.ts";
-import { sha256Hex } from "./consoleStore.ts";
-import type {
-  CabinetActionKind,
-  CabinetActionsTable,
-  OutboxTable,
-  PortalDatabase,
-  ReminderKind,
-} from "./schema.ts";
+import type { OutboxTable, PortalDatabase, ReminderKind } from "./schema.ts";
 
 const iso = (date: Date) => date.toISOString();
-
-export interface NewCabinetAction {
-  readonly kind: CabinetActionKind;
-  readonly certificateSerial?: string;
-  readonly applicationNumber?: string;
-  readonly signerSerial: string;
-  readonly document: string;
-  readonly cms: Buffer;
-  readonly at: Date;
-}
-
-export interface CabinetAction extends NewCabinetAction {
-  readonly id: number;
-  readonly outcome: string;
-  readonly auditSeq: number;
-}
 
 /** An issued application whose certificates' notAfter the reminders do not know yet. */
 export interface IssuedCertificates {
@@ -58,139 +34,9 @@ export interface NewReminder {
 
 const REMINDER_PROGRESS = "issued";
 
-function actionOf(row: CabinetActionsTable): CabinetAction {
-  return {
-    id: Number(row.id),
-    kind: row.kind,
-    ...(row.certificate_serial ? { certificateSerial: row.certificate_serial } : {}),
-    ...(row.application_number ? { applicationNumber: row.application_number } : {}),
-    signerSerial: row.signer_serial,
-    document: row.document,
-    cms: Buffer.from(row.cms, "base64"),
-    at: new Date(row.at),
-    outcome: row.outcome,
-    auditSeq: Number(row.audit_seq),
-  };
-}
-
-/** The personal cabinet's tables and the expiry reminders' bookkeeping; audit entries go to the console log. */
-export class CabinetStore {
-  private readonly db: Kysely<PortalDatabase>;
-
-  constructor(private readonly consoleStore: ConsoleStore) {
-    this.db = consoleStore.db;
-  }
-
-  // ------------------------------------------------------------------ sessions
-
-  async createSession(
-    tokenHash: string,
-    iin: string,
-    serial: string,
-    now: Date,
-    expiresAt: Date,
-  ): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto("cabinet_sessions")
-        .values({
-          token_hash: tokenHash,
-          iin,
-          serial,
-          created_at: iso(now),
-          expires_at: iso(expiresAt),
-          ended_at: null,
-        })
-        .execute();
-      await this.consoleStore.appendAuditIn(trx, "cabinet-login", { serial }, now);
-    });
-  }
-
-  async session(tokenHash: string, now: Date): Promise<{ iin: string; serial: string } | undefined> {
-    return this.db
-      .selectFrom("cabinet_sessions")
-      .select(["iin", "serial"])
-      .where("token_hash", "=", tokenHash)
-      .where("ended_at", "is", null)
-      .where("expires_at", ">", iso(now))
-      .executeTakeFirst();
-  }
-
-  async endSession(tokenHash: string, now: Date): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom("cabinet_sessions")
-        .select("serial")
-        .where("token_hash", "=", tokenHash)
-        .where("ended_at", "is", null)
-        .executeTakeFirst();
-      if (!row) return;
-      await trx
-        .updateTable("cabinet_sessions")
-        .set({ ended_at: iso(now) })
-        .where("token_hash", "=", tokenHash)
-        .execute();
-      await this.consoleStore.appendAuditIn(trx, "cabinet-logout", { serial: row.serial }, now);
-    });
-  }
-
-  // ------------------------------------------------------------------ signed actions
-
-  /** Stores a verified action with its console-log entry, before its effect is carried out. */
-  async recordAction(action: NewCabinetAction): Promise<number> {
-    return this.db.transaction().execute(async (trx) => {
-      const seq = await this.consoleStore.appendAuditIn(
-        trx,
-        `cabinet-${action.kind}`,
-        {
-          signer: action.signerSerial,
-          ...(action.certificateSerial ? { serial: action.certificateSerial } : {}),
-          ...(action.applicationNumber ? { application: action.applicationNumber } : {}),
-          document: sha256Hex(action.document),
-        },
-        action.at,
-      );
-      const row = await trx
-        .insertInto("cabinet_actions")
-        .values({
-          kind: action.kind,
-          certificate_serial: action.certificateSerial ?? null,
-          application_number: action.applicationNumber ?? null,
-          signer_serial: action.signerSerial,
-          document: action.document,
-          cms: action.cms.toString("base64"),
-          at: iso(action.at),
-          outcome: "pending",
-          audit_seq: seq,
-        } as Omit<CabinetActionsTable, "id"> as CabinetActionsTable)
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      return Number(row.id);
-    });
-  }
-
-  async setActionOutcome(id: number, outcome: string, now: Date): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable("cabinet_actions")
-        .set({ outcome: outcome.slice(0, 500) })
-        .where("id", "=", id)
-        .execute();
-      if (outcome !== "applied")
-        await this.consoleStore.appendAuditIn(trx, "cabinet-action-failed", { action: id }, now);
-    });
-  }
-
-  async action(id: number): Promise<CabinetAction | undefined> {
-    const row = await this.db
-      .selectFrom("cabinet_actions")
-      .selectAll()
-      .where("id", "=", id)
-      .executeTakeFirst();
-    return row && actionOf(row);
-  }
-
-  // ------------------------------------------------------------------ expiry reminders
+/** The expiry reminders' bookkeeping: certificates' notAfter, the sweep's progress, the reminders' outbox rows. */
+export class ReminderStore {
+  constructor(private readonly db: Kysely<PortalDatabase>) {}
 
   /** The issued_at up to which every issued application's certificates are known (with an overlap, see ExpiryReminders). */
   async reminderProgress(): Promise<string | undefined> {
