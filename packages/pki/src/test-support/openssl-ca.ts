@@ -6,7 +6,7 @@ import { type KeyObject, createPrivateKey, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fromPemOrDer } from "../pem.ts";
+import { allFromPemOrDer, fromPemOrDer } from "../pem.ts";
 
 /** `openssl req -newkey` options of a new key. */
 export const RSA_2048 = ["rsa:2048"] as const;
@@ -33,6 +33,8 @@ export interface OpensslCaOptions {
   readonly days?: number;
   /** The start of the temp dir's name. */
   readonly prefix?: string;
+  /** A CA made elsewhere, used where its files are (one file may hold both), instead of a new one. */
+  readonly existing?: { readonly certificate: string; readonly key: string };
 }
 
 /** How `certify` turns NAME.csr into NAME.pem. */
@@ -49,6 +51,7 @@ export interface Certification {
 export class OpensslCa {
   readonly dir: string;
   readonly certPath: string;
+  readonly keyPath: string;
   readonly der: Buffer;
   readonly key: KeyObject;
   private nextSerial = 0x1000;
@@ -59,27 +62,30 @@ export class OpensslCa {
     extensions = ["keyUsage=critical,keyCertSign,cRLSign"],
     days = 30,
     prefix = "qoltanba-openssl-ca-",
+    existing,
   }: OpensslCaOptions = {}) {
     this.dir = mkdtempSync(join(tmpdir(), prefix));
-    this.certPath = join(this.dir, "ca.pem");
-    this.openssl([
-      "req",
-      "-x509",
-      "-newkey",
-      ...newKey,
-      "-nodes",
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.pem",
-      "-subj",
-      subject,
-      "-days",
-      String(days),
-      ...extensions.flatMap((extension) => ["-addext", extension]),
-    ]);
-    this.der = fromPemOrDer(readFileSync(this.certPath), ["CERTIFICATE"], "CA certificate");
-    this.key = createPrivateKey(readFileSync(join(this.dir, "ca.key")));
+    this.certPath = existing?.certificate ?? join(this.dir, "ca.pem");
+    this.keyPath = existing?.key ?? join(this.dir, "ca.key");
+    if (!existing)
+      this.openssl([
+        "req",
+        "-x509",
+        "-newkey",
+        ...newKey,
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-subj",
+        subject,
+        "-days",
+        String(days),
+        ...extensions.flatMap((extension) => ["-addext", extension]),
+      ]);
+    this.der = allFromPemOrDer(readFileSync(this.certPath), ["CERTIFICATE"], "CA certificate")[0]!;
+    this.key = createPrivateKey(readFileSync(this.keyPath));
   }
 
   /** A new key NAME.key and a request for it, NAME.csr; `options` go to openssl req as they are (`-utf8`). */
@@ -109,9 +115,9 @@ export class OpensslCa {
       "-in",
       `${name}.csr`,
       "-CA",
-      "ca.pem",
+      this.certPath,
       "-CAkey",
-      "ca.key",
+      this.keyPath,
       "-days",
       String(days),
       ...(serial === undefined ? [] : ["-set_serial", serial]),
@@ -159,6 +165,29 @@ export class OpensslCa {
     ]);
   }
 
+  /**
+   * `openssl cms -verify` of a DER CMS against this CA for any purpose (`content`: the data of a
+   * detached signature); returns the content openssl verified and throws when it refuses.
+   */
+  verifyCms(cms: Buffer, content?: Buffer, options: readonly string[] = []): Buffer {
+    const name = `cms-${randomBytes(4).toString("hex")}`;
+    return this.opensslBytes([
+      "cms",
+      "-verify",
+      "-binary",
+      "-inform",
+      "DER",
+      "-in",
+      this.write(`${name}.der`, cms),
+      "-CAfile",
+      this.certPath,
+      "-purpose",
+      "any",
+      ...(content ? ["-content", this.write(`${name}.content`, content)] : []),
+      ...options,
+    ]);
+  }
+
   path(file: string): string {
     return join(this.dir, file);
   }
@@ -196,4 +225,17 @@ export class OpensslCa {
   dispose(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A self-signed root CA certificate made by openssl, written in `folder` as DER like a CA's published root.cer. */
+export function opensslRootCa(folder: string, commonName: string): string {
+  const root = new OpensslCa({
+    subject: `/CN=${commonName}`,
+    newKey: P256,
+    extensions: ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"],
+  });
+  const certificate = join(folder, `${commonName.replace(/\W/g, "_")}.cer`);
+  writeFileSync(certificate, root.der);
+  root.dispose();
+  return certificate;
 }
