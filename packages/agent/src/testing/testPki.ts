@@ -71,6 +71,11 @@ export class TestPki {
     );
   }
 
+  /** openssl cms -verify against this CA; the content it verified. */
+  verifyCms(cms: Buffer, content?: Buffer): Buffer {
+    return this.ca.verifyCms(cms, content);
+  }
+
   path(file: string): string {
     return this.ca.path(file);
   }
