@@ -131,7 +131,7 @@ test("a page with ncalayer-js-client in headless Chromium connects over trusted 
   const attached = Buffer.from(outcome!.attached as string, "base64");
   assert.equal(pki.verifyCms(attached).toString(), data.toString());
   const detached = fromPemOrDer(outcome!.detached as string, ["CMS"], "CMS");
-  pki.verifyCms(detached, data);
+  pki.verifyCms(detached, { content: data });
   assert.equal(verifySignedData(detached, { detachedContent: data }).signers[0]!.valid, true);
 });
 

@@ -70,7 +70,7 @@ test("ncalayer-js-client connects from a page origin, lists tokens and signs CMS
   )) as string;
   assert.match(pem, /^-----BEGIN CMS-----/);
   const detached = fromPemOrDer(pem, ["CMS"], "CMS");
-  pki.verifyCms(detached, data);
+  pki.verifyCms(detached, { content: data });
 
   const several = (await client.basicsSignCMS(
     NCALayerClient.basicsStorageAll,

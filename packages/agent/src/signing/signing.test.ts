@@ -108,7 +108,7 @@ test("createCAdESFromBase64: attached with the SIGNATURE key, detached with the 
   ]);
   assert.equal(detached.code, "200", detached.message);
   const detachedCms = Buffer.from(detached.responseObject as string, "base64");
-  pki.verifyCms(detachedCms, data);
+  pki.verifyCms(detachedCms, { content: data });
   assert.equal(verifySignedData(detachedCms, { detachedContent: data }).signers[0]!.valid, true);
   assert.ok(signerCertificate(detachedCms, data).equals(derOf(keys.personAuth)));
 });
@@ -119,7 +119,7 @@ test("createCAdESFromBase64Hash signs a digest computed by the page; openssl che
   const reply = await common("createCAdESFromBase64Hash", ["PKCS12", "SIGNATURE", digest.toString("base64")]);
   assert.equal(reply.code, "200", reply.message);
   const cms = Buffer.from(reply.responseObject as string, "base64");
-  pki.verifyCms(cms, data);
+  pki.verifyCms(cms, { content: data });
   assert.equal(verifySignedData(cms, { detachedDigest: digest }).signers[0]!.valid, true);
   const short = await common("createCAdESFromBase64Hash", ["PKCS12", "SIGNATURE", "MTEK"]);
   assert.equal(short.code, "500");
@@ -182,7 +182,7 @@ test("createCMSSignatureFromBase64 adds a signature time-stamp from the TSA (CAd
   const t = await common("applyCAdEST", ["PKCS12", "SIGNATURE", bes.responseObject]);
   assert.equal(t.code, "200", t.message);
   const withTimestamp = Buffer.from(t.responseObject as string, "base64");
-  pki.verifyCms(withTimestamp, data);
+  pki.verifyCms(withTimestamp, { content: data });
   checkTimestamp(withTimestamp, data);
 });
 
@@ -233,7 +233,7 @@ test("basics sign, cms: several documents at once, PEM results, attached and det
   const { signatures, certificate } = single.body!.result as { signatures: string; certificate: string };
   assert.equal(typeof signatures, "string");
   assert.deepEqual(fromPemOrDer(certificate, ["CERTIFICATE"], "certificate"), derOf(keys.personAuth));
-  pki.verifyCms(cmsFromPem(signatures), Buffer.from("MTEK", "base64"));
+  pki.verifyCms(cmsFromPem(signatures), { content: Buffer.from("MTEK", "base64") });
 });
 
 test("basics sign, cms: digested data, a time-stamp with tsaProfile, and text data with decode false", async () => {
@@ -246,7 +246,7 @@ test("basics sign, cms: digested data, a time-stamp with tsaProfile, and text da
   });
   assert.equal(digested.status, true, digested.details);
   const cms = cmsFromPem(digested.body!.result as string);
-  pki.verifyCms(cms, data);
+  pki.verifyCms(cms, { content: data });
   checkTimestamp(cms, data);
 
   const text = await basicsSign(client, {

@@ -1,7 +1,7 @@
 // Test-only: a CA made by the openssl CLI (pki's OpensslCa) that issues NCA-style RSA certificates
 // (AUTH and SIGN profiles, IIN in SERIALNUMBER, BIN in OU) and packs them with their keys into .p12 files.
 import { readFileSync } from "node:fs";
-import { OpensslCa, RSA_2048 } from "../../../pki/src/test-support/openssl-ca.ts";
+import { type CmsCheck, OpensslCa, RSA_2048 } from "../../../pki/src/test-support/openssl-ca.ts";
 
 export const AUTH_EXTENSIONS = [
   "basicConstraints=CA:FALSE",
@@ -71,9 +71,9 @@ export class TestPki {
     );
   }
 
-  /** openssl cms -verify against this CA; the content it verified. */
-  verifyCms(cms: Buffer, content?: Buffer): Buffer {
-    return this.ca.verifyCms(cms, content);
+  /** openssl cms -verify against this CA, for any purpose; the content it verified. */
+  verifyCms(cms: Buffer, { content, options = [] }: CmsCheck = {}): Buffer {
+    return this.ca.verifyCms(cms, { content, options: ["-purpose", "any", ...options] });
   }
 
   path(file: string): string {

@@ -48,6 +48,49 @@ export interface Certification {
   readonly subject?: string;
 }
 
+export interface CmsCheck {
+  /** The data of a detached signature: bytes, or a file too large to hold in memory. */
+  readonly content?: Buffer | { readonly file: string };
+  /** More `openssl cms -verify` options (`-purpose any`, `-cades`, `-out /dev/null` …). */
+  readonly options?: readonly string[];
+}
+
+/**
+ * `openssl cms -verify` of a DER CMS against the certificates in the file `trusted`; returns the
+ * content openssl verified and throws with its output when it refuses.
+ */
+export function opensslVerifyCms(
+  cms: Buffer,
+  trusted: string,
+  { content, options = [] }: CmsCheck = {},
+): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), "qoltanba-cms-verify-"));
+  try {
+    writeFileSync(join(dir, "signature.der"), cms);
+    if (Buffer.isBuffer(content)) writeFileSync(join(dir, "content"), content);
+    const contentFile = Buffer.isBuffer(content) ? join(dir, "content") : content?.file;
+    return execFileSync(
+      "openssl",
+      [
+        "cms",
+        "-verify",
+        "-binary",
+        "-inform",
+        "DER",
+        "-in",
+        join(dir, "signature.der"),
+        "-CAfile",
+        trusted,
+        ...(contentFile === undefined ? [] : ["-content", contentFile]),
+        ...options,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export class OpensslCa {
   readonly dir: string;
   readonly certPath: string;
@@ -165,27 +208,9 @@ export class OpensslCa {
     ]);
   }
 
-  /**
-   * `openssl cms -verify` of a DER CMS against this CA for any purpose (`content`: the data of a
-   * detached signature); returns the content openssl verified and throws when it refuses.
-   */
-  verifyCms(cms: Buffer, content?: Buffer, options: readonly string[] = []): Buffer {
-    const name = `cms-${randomBytes(4).toString("hex")}`;
-    return this.opensslBytes([
-      "cms",
-      "-verify",
-      "-binary",
-      "-inform",
-      "DER",
-      "-in",
-      this.write(`${name}.der`, cms),
-      "-CAfile",
-      this.certPath,
-      "-purpose",
-      "any",
-      ...(content ? ["-content", this.write(`${name}.content`, content)] : []),
-      ...options,
-    ]);
+  /** `opensslVerifyCms` against this CA. */
+  verifyCms(cms: Buffer, check: CmsCheck = {}): Buffer {
+    return opensslVerifyCms(cms, this.certPath, check);
   }
 
   path(file: string): string {
