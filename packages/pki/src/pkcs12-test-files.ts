@@ -57,6 +57,9 @@ export const LEGACY_NCA_OPTIONS = [
   "sha1",
 ];
 
+/** A key bag and a certificate bag (with the CA's certificate) left unencrypted. */
+export const UNENCRYPTED_BAGS_OPTIONS = ["-keypbe", "NONE", "-certpbe", "NONE", "-certfile", "ca.pem"];
+
 const END_OF_CONTENTS = Buffer.from([0, 0]);
 
 const indefinite = (tag: number, ...contents: Buffer[]) =>

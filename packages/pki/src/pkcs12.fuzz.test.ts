@@ -12,6 +12,7 @@ import {
   pfxWithMac,
   toIndefiniteBer,
   toIndefiniteBerPfx,
+  UNENCRYPTED_BAGS_OPTIONS,
 } from "./pkcs12-test-files.ts";
 import type { OpensslCa } from "./test-support/openssl-ca.ts";
 import { seededRandom } from "./test-support/fuzz.ts";
@@ -40,16 +41,7 @@ before(() => {
   files.set("modern", folder.exportPkcs12("ec.key", "ec.pem", PASSWORD, ["-iter", "1"]));
   files.set(
     "unencrypted bags",
-    folder.exportPkcs12("ec.key", "ec.pem", PASSWORD, [
-      "-iter",
-      "1",
-      "-keypbe",
-      "NONE",
-      "-certpbe",
-      "NONE",
-      "-certfile",
-      "ca.pem",
-    ]),
+    folder.exportPkcs12("ec.key", "ec.pem", PASSWORD, ["-iter", "1", ...UNENCRYPTED_BAGS_OPTIONS]),
   );
   const certificate = (name: string) => new X509Certificate(folder.read(name)).raw;
   files.set(

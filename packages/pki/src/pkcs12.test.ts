@@ -21,6 +21,7 @@ import {
   makeCertificates,
   pfxWithMac,
   toIndefiniteBerPfx,
+  UNENCRYPTED_BAGS_OPTIONS,
 } from "./pkcs12-test-files.ts";
 import type { OpensslCa } from "./test-support/openssl-ca.ts";
 
@@ -135,14 +136,7 @@ test("opens OpenSSL 3's default files: PBES2 with PBKDF2 and AES-256-CBC, SHA-25
 });
 
 test("opens files with an unencrypted key bag and certificate bag", () => {
-  const file = folder.exportPkcs12("ec.key", "ec.pem", PASSWORD, [
-    "-keypbe",
-    "NONE",
-    "-certpbe",
-    "NONE",
-    "-certfile",
-    "ca.pem",
-  ]);
+  const file = folder.exportPkcs12("ec.key", "ec.pem", PASSWORD, UNENCRYPTED_BAGS_OPTIONS);
   const info = opensslInfo(file);
   assert.match(info, /\nKey bag\n/);
   assert.doesNotMatch(info, /Encrypted data|Shrouded/);
