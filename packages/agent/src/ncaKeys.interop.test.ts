@@ -63,17 +63,13 @@ test("NCA's own AUTH and SIGN key files: chosen by key type, usages and IIN; the
   assert.deepEqual(opensslVerify(authentication), data);
   assert.match(signer(authentication), /Key Encipherment/);
 
-  const basics = (await client.request({
-    module: "kz.gov.pki.knca.basics",
-    method: "sign",
-    args: {
-      allowedStorages: ["PKCS12"],
-      format: "cms",
-      data: data.toString("base64"),
-      signingParams: { encapsulate: true },
-      signerParams: { extKeyUsageOids: ["1.3.6.1.5.5.7.3.4", "1.2.398.3.3.4.1.1"], iin: "123456789011" },
-    },
-  })) as { status: boolean; body: { result: string } };
+  const basics = await client.basics("sign", {
+    allowedStorages: ["PKCS12"],
+    format: "cms",
+    data: data.toString("base64"),
+    signingParams: { encapsulate: true },
+    signerParams: { extKeyUsageOids: ["1.3.6.1.5.5.7.3.4", "1.2.398.3.3.4.1.1"], iin: "123456789011" },
+  });
   assert.equal(basics.status, true);
   client.close();
 });
