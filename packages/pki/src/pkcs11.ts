@@ -10,6 +10,30 @@ export function pkcs11ErrorName(error: unknown): string | undefined {
   return /^CKR_[A-Z_]+$/.test(message) ? message : undefined;
 }
 
+/** Return codes meaning the token went away or stopped answering: its sessions and handles are gone. */
+export const PKCS11_DEVICE_GONE: ReadonlySet<string> = new Set([
+  "CKR_DEVICE_ERROR",
+  "CKR_DEVICE_REMOVED",
+  "CKR_TOKEN_NOT_PRESENT",
+  "CKR_TOKEN_NOT_RECOGNIZED",
+  "CKR_SESSION_HANDLE_INVALID",
+  "CKR_SESSION_CLOSED",
+  "CKR_OBJECT_HANDLE_INVALID",
+  "CKR_KEY_HANDLE_INVALID",
+  "CKR_SLOT_ID_INVALID",
+  "CKR_GENERAL_ERROR",
+  "CKR_FUNCTION_FAILED",
+]);
+
+/** Return codes of a PIN the token refused. */
+export const PKCS11_PIN_REFUSED: ReadonlySet<string> = new Set([
+  "CKR_PIN_INCORRECT",
+  "CKR_PIN_LOCKED",
+  "CKR_PIN_LEN_RANGE",
+  "CKR_PIN_INVALID",
+  "CKR_PIN_EXPIRED",
+]);
+
 /** CK_TOKEN_INFO flags about the user PIN (PKCS#11 v2.40, section 3.2). */
 const CKF_USER_PIN_COUNT_LOW = 0x00010000;
 const CKF_USER_PIN_FINAL_TRY = 0x00020000;
