@@ -126,35 +126,21 @@ async function respond(
   );
 }
 
-const checkWithOpenssl = (responseFile: string, requestFile: string, ...flags: string[]) =>
-  ca.tryOpenssl([
-    "ocsp",
-    "-respin",
-    responseFile,
-    "-issuer",
-    "ca.pem",
-    ...flags,
-    "-CAfile",
-    "ca.pem",
-    "-reqin",
-    requestFile,
-    "-resp_text",
-  ]);
+/** `openssl ocsp` reading a response file, with the test CA as issuer and trust anchor. */
+const opensslOcsp = (responseFile: string, ...options: string[]) =>
+  ca.tryOpenssl(["ocsp", "-respin", responseFile, "-issuer", "ca.pem", "-CAfile", "ca.pem", ...options]);
 
-/** openssl's summary of a response for the certificates given (-issuer/-cert): "alpha.pem: good" … */
+const checkWithOpenssl = (responseFile: string, requestFile: string, ...flags: string[]) =>
+  opensslOcsp(responseFile, ...flags, "-reqin", requestFile, "-resp_text");
+
+/** openssl's summary of a response for the certificates given (-cert): "alpha.pem: good" … */
 const statusesByOpenssl = (responseFile: string, certificates: IssuedCertificate[], ...flags: string[]) =>
-  ca.tryOpenssl([
-    "ocsp",
-    "-respin",
+  opensslOcsp(
     responseFile,
-    "-issuer",
-    "ca.pem",
-    "-CAfile",
-    "ca.pem",
     "-no_nonce",
     ...flags,
     ...certificates.flatMap((certificate) => ["-cert", certificate.path]),
-  ]);
+  );
 
 test("buildOcspRequest makes requests openssl reads: CertIDs for several certificates and the nonce", () => {
   const issuer = issuerHashes(ca.der, "sha1");

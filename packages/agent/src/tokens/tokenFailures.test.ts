@@ -7,13 +7,7 @@ import { fromPemOrDer, verifySignedData } from "@qoltanba/pki";
 import { createSoftHsmToken, pkcs11Tool, TEST_PIN } from "../../../pki/src/test-support/softhsm.ts";
 import type { PasswordQuestion } from "../dialogs/dialogs.ts";
 import { ScriptedDialogs } from "../testing/scriptedDialogs.ts";
-import {
-  type AgentReply,
-  connect,
-  type ProtocolClient,
-  startTestAgent,
-  type TestAgent,
-} from "../testing/testAgent.ts";
+import { connect, type ProtocolClient, startTestAgent, type TestAgent } from "../testing/testAgent.ts";
 import { SIGN_EXTENSIONS, TestPki } from "../testing/testPki.ts";
 import { softHsmForEveryStore } from "../testing/testTokens.ts";
 
@@ -41,9 +35,10 @@ const signCms = (client: ProtocolClient, storage: string) =>
     signerParams: { extKeyUsageOids: [] },
   });
 
-const activeTokens = async (client: ProtocolClient) =>
-  ((await client.request({ module: "kz.gov.pki.knca.commonUtils", method: "getActiveTokens" })) as AgentReply)
-    .responseObject as string[];
+const activeTokens = async (client: ProtocolClient) => {
+  const reply = await client.request({ module: "kz.gov.pki.knca.commonUtils", method: "getActiveTokens" });
+  return (reply as { responseObject: string[] }).responseObject;
+};
 
 describe("a person's token: PIN dialog, wrong PINs, pulled out mid-signature, plugged in later", () => {
   let pki: TestPki;

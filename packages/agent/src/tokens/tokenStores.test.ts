@@ -9,13 +9,7 @@ import { fromPemOrDer, verifySignedData } from "@qoltanba/pki";
 import { createSoftHsmToken, pkcs11Tool, TEST_PIN } from "../../../pki/src/test-support/softhsm.ts";
 import { HARDWARE_STORAGES } from "../protocol/messages.ts";
 import { loadNcaLayerClient } from "../testing/ncaLayerJsClient.ts";
-import {
-  type AgentReply,
-  connect,
-  type ProtocolClient,
-  startTestAgent,
-  type TestAgent,
-} from "../testing/testAgent.ts";
+import { connect, type ProtocolClient, startTestAgent, type TestAgent } from "../testing/testAgent.ts";
 import { AUTH_EXTENSIONS, SIGN_EXTENSIONS, TestPki } from "../testing/testPki.ts";
 import { softHsmForEveryStore } from "../testing/testTokens.ts";
 import { startTestTsa, type TestTsa } from "../testing/testTsa.ts";
@@ -62,7 +56,7 @@ describe("token stores on SoftHSM2, one token per profile", () => {
     const reply = (await client.request({
       module: "kz.gov.pki.knca.commonUtils",
       method: "getActiveTokens",
-    })) as AgentReply;
+    })) as { responseObject: string[] };
     assert.deepEqual([...reply.responseObject].sort(), [...HARDWARE_STORAGES].sort());
   });
 
