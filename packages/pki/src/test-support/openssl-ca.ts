@@ -24,7 +24,8 @@ export interface IssuedCertificate {
   key: KeyObject;
 }
 
-export interface OpensslCaOptions {
+/** A new self-signed CA. */
+interface NewCaOptions {
   /** openssl -subj form. */
   readonly subject?: string;
   readonly newKey?: readonly string[];
@@ -33,9 +34,20 @@ export interface OpensslCaOptions {
   readonly days?: number;
   /** The start of the temp dir's name. */
   readonly prefix?: string;
-  /** A CA made elsewhere, used where its files are (one file may hold both), instead of a new one. */
-  readonly existing?: { readonly certificate: string; readonly key: string };
+  readonly existing?: never;
 }
+
+/** A CA made elsewhere, used where its files are (one file may hold both). */
+interface ExistingCaOptions {
+  readonly existing: { readonly certificate: string; readonly key: string };
+  readonly prefix?: string;
+  readonly subject?: never;
+  readonly newKey?: never;
+  readonly extensions?: never;
+  readonly days?: never;
+}
+
+export type OpensslCaOptions = NewCaOptions | ExistingCaOptions;
 
 /** How `certify` turns NAME.csr into NAME.pem. */
 export interface Certification {
