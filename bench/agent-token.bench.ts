@@ -30,11 +30,8 @@ const agent = await startTestAgent(
   { tokenSettings: softHsmForEveryStore() },
 );
 const client = await connect(agent);
-const basics = (method: string, args: unknown) =>
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies are read by shape
-  client.request({ module: "kz.gov.pki.knca.basics", method, args }) as Promise<any>;
 
-const generated = await basics("generateCsr", {
+const generated = await client.basics("generateCsr", {
   storage: "AKKaztokenStore",
   applicationId: "BENCH",
   keys: ["SIGN"],
@@ -46,7 +43,7 @@ const certificate = pki.certify(
   SIGN_EXTENSIONS,
   0x5001,
 );
-const imported = await basics("importCertificate", {
+const imported = await client.basics("importCertificate", {
   storage: "AKKaztokenStore",
   applicationId: "BENCH",
   certificates: [certificate],
@@ -65,7 +62,7 @@ async function measure(storage: string): Promise<number[]> {
   const times: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const start = performance.now();
-    const reply = await basics("sign", signArgs(storage));
+    const reply = await client.basics("sign", signArgs(storage));
     times.push(performance.now() - start);
     if (!reply.status || !verifySignedData(fromPemOrDer(reply.body.result, ["CMS"], "CMS")).signers[0]!.valid)
       throw new Error(`${storage}: ${JSON.stringify(reply)}`);

@@ -104,24 +104,10 @@ const fileReply = (await client.request({
 })) as { code: string; responseObject: string };
 const fileMs = performance.now() - fileStart;
 if (fileReply.code !== "200") throw new Error(`file signature failed: ${JSON.stringify(fileReply)}`);
-writeFileSync(pki.path("big.p7s"), Buffer.from(fileReply.responseObject, "base64"));
-pki.openssl([
-  "cms",
-  "-verify",
-  "-binary",
-  "-inform",
-  "DER",
-  "-in",
-  "big.p7s",
-  "-content",
-  bigFile,
-  "-CAfile",
-  pki.caPath,
-  "-purpose",
-  "any",
-  "-out",
-  "/dev/null",
-]);
+pki.verifyCms(Buffer.from(fileReply.responseObject, "base64"), {
+  content: { file: bigFile },
+  options: ["-out", "/dev/null"],
+});
 console.log(
   `detached CAdES over a ${FILE_MB} MB file: ${(fileMs / 1000).toFixed(2)} s, agent peak RSS ${peakRssMb()} MB (${rssBefore} MB before); openssl cms -verify OK`,
 );

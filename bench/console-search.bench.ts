@@ -29,6 +29,8 @@ import { describeMachine } from "./machine.ts";
 import {
   benchCsrs,
   centerOf,
+  enginesOf,
+  FILL_OPTIONS,
   filledPortal,
   iinOf,
   numberOf,
@@ -43,8 +45,7 @@ import type { QueueFilter, QueueQuery } from "@qoltanba/portal";
 
 const { values } = parseArgs({
   options: {
-    applications: { type: "string", default: "4000000" },
-    engine: { type: "string", default: "both" },
+    ...FILL_OPTIONS,
     requests: { type: "string", default: "1000" },
     seconds: { type: "string", default: "3" },
     repeats: { type: "string", default: "3" },
@@ -362,8 +363,7 @@ console.log(
     .map((value) => value.toFixed(1))
     .join(" ")}`,
 );
-for (const engine of values.engine === "both" ? (["sqlite", "postgres"] as const) : [values.engine as Engine])
-  await bench(engine);
+for (const engine of enginesOf(values.engine)) await bench(engine);
 console.log(
   `load average at the end ${loadavg()
     .map((value) => value.toFixed(1))

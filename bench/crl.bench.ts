@@ -80,7 +80,7 @@ function run(
 }
 
 const mib = (kb: number) => (kb / 1024).toFixed(0);
-const ca = new OpensslCa("/C=KZ/CN=Qoltanba CRL Bench CA");
+const ca = new OpensslCa({ subject: "/C=KZ/CN=Qoltanba CRL Bench CA" });
 try {
   const caInfo = parseCertificate(ca.der);
   const crlPath = ca.path("bench.crl");

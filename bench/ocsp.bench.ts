@@ -20,7 +20,7 @@ import { OpensslCa } from "../packages/pki/src/test-support/openssl-ca.ts";
 const LOOKUPS = 500_000;
 const PRESIGNED = 2_000;
 
-const ca = new OpensslCa("/C=KZ/CN=Qoltanba OCSP Bench CA");
+const ca = new OpensslCa({ subject: "/C=KZ/CN=Qoltanba OCSP Bench CA" });
 try {
   const leaves = ["one", "two", "three", "four"].map((name) => ca.issue(name));
   const requests = leaves.map((leaf, index) => {

@@ -9,12 +9,19 @@ import { parseArgs } from "node:util";
 import { cpuSince, cpuSnapshot } from "./cpuUsage.ts";
 import { createCaServer, DEMO_PERSONS_FILE, newApplicationNumber } from "./support.ts";
 import { load, type LoadRequest } from "./httpLoad.ts";
-import { benchCsrs, filledPortal, iinOf, numberOf } from "./portalFill.ts";
+import {
+  benchCsrs,
+  enginesOf,
+  FILL_OPTIONS,
+  filledPortal,
+  iinOf,
+  numberOf,
+  type Engine,
+} from "./portalFill.ts";
 
 const { values } = parseArgs({
   options: {
-    applications: { type: "string", default: "4000000" },
-    engine: { type: "string", default: "both" },
+    ...FILL_OPTIONS,
     lookups: { type: "string", default: "20000" },
     concurrency: { type: "string", default: "200" },
     submissions: { type: "string", default: "600" },
@@ -34,7 +41,7 @@ const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 
-async function run(engine: "sqlite" | "postgres") {
+async function run(engine: Engine) {
   const csrs = await benchCsrs(2 * SUBMISSIONS + 1);
   const filled = await filledPortal(engine, APPLICATIONS, csrs.pop()!);
   const { portal, ca } = filled;
@@ -170,7 +177,4 @@ async function run(engine: "sqlite" | "postgres") {
   await filled.close();
 }
 
-for (const engine of values.engine === "both"
-  ? (["sqlite", "postgres"] as const)
-  : [values.engine as "sqlite" | "postgres"])
-  await run(engine);
+for (const engine of enginesOf(values.engine)) await run(engine);

@@ -20,6 +20,16 @@ import {
 } from "./support.ts";
 
 export type Engine = "sqlite" | "postgres";
+
+/** The options every bench over a filled portal takes (parseArgs): how many applications, on which engines. */
+export const FILL_OPTIONS = {
+  applications: { type: "string", default: "4000000" },
+  engine: { type: "string", default: "both" },
+} as const;
+
+/** The engines `--engine both|sqlite|postgres` names. */
+export const enginesOf = (engine: string): readonly Engine[] =>
+  engine === "both" ? ["sqlite", "postgres"] : [engine as Engine];
 const PASSWORD = "benchmark password for CA keys";
 /** Submissions spread evenly over the three years before the fill, application i older than i + 1. */
 const SPAN_MILLISECONDS = 3 * 365 * 86_400_000;

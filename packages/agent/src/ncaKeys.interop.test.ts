@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { verifySignedData } from "@qoltanba/pki";
+import { opensslVerifyCms } from "../../pki/src/test-support/openssl-ca.ts";
 import { connect, startTestAgent } from "./testing/testAgent.ts";
 
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
@@ -39,8 +40,6 @@ test("NCA's own AUTH and SIGN key files: chosen by key type, usages and IIN; the
     return Buffer.from(reply.responseObject, "base64");
   };
   const opensslVerify = (cms: Buffer) => {
-    const path = join(work, "signature.der");
-    writeFileSync(path, cms);
     const chain = join(work, "chain.pem");
     writeFileSync(
       chain,
@@ -48,25 +47,9 @@ test("NCA's own AUTH and SIGN key files: chosen by key type, usages and IIN; the
         .map((name) => execFileSync("openssl", ["x509", "-inform", "DER", "-in", join(fixtures, name)]))
         .join(""),
     );
-    return execFileSync(
-      "openssl",
-      [
-        "cms",
-        "-verify",
-        "-binary",
-        "-inform",
-        "DER",
-        "-in",
-        path,
-        "-CAfile",
-        chain,
-        "-purpose",
-        "any",
-        "-attime",
-        String(Date.UTC(2019, 0, 1) / 1000),
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    return opensslVerifyCms(cms, chain, {
+      options: ["-purpose", "any", "-attime", String(Date.UTC(2019, 0, 1) / 1000)],
+    });
   };
   const signer = (cms: Buffer) =>
     execFileSync("openssl", ["x509", "-inform", "DER", "-noout", "-ext", "keyUsage"], {
@@ -80,17 +63,13 @@ test("NCA's own AUTH and SIGN key files: chosen by key type, usages and IIN; the
   assert.deepEqual(opensslVerify(authentication), data);
   assert.match(signer(authentication), /Key Encipherment/);
 
-  const basics = (await client.request({
-    module: "kz.gov.pki.knca.basics",
-    method: "sign",
-    args: {
-      allowedStorages: ["PKCS12"],
-      format: "cms",
-      data: data.toString("base64"),
-      signingParams: { encapsulate: true },
-      signerParams: { extKeyUsageOids: ["1.3.6.1.5.5.7.3.4", "1.2.398.3.3.4.1.1"], iin: "123456789011" },
-    },
-  })) as { status: boolean; body: { result: string } };
+  const basics = await client.basics("sign", {
+    allowedStorages: ["PKCS12"],
+    format: "cms",
+    data: data.toString("base64"),
+    signingParams: { encapsulate: true },
+    signerParams: { extKeyUsageOids: ["1.3.6.1.5.5.7.3.4", "1.2.398.3.3.4.1.1"], iin: "123456789011" },
+  });
   assert.equal(basics.status, true);
   client.close();
 });

@@ -1,7 +1,6 @@
 // ncalayer-js-client — a real NCALayer client that no one here wrote — drives the agent from Node.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { fromPemOrDer, verifySignedData } from "@qoltanba/pki";
 import {
   loadNcaLayerClient,
@@ -60,24 +59,7 @@ test("ncalayer-js-client connects from a page origin, lists tokens and signs CMS
     await client.createCAdESFromBase64("PKCS12", data.toString("base64"), "SIGNATURE", true),
     "base64",
   );
-  const signaturePath = pki.path("client-attached.der");
-  writeFileSync(signaturePath, attached);
-  assert.deepEqual(
-    pki.openssl([
-      "cms",
-      "-verify",
-      "-binary",
-      "-inform",
-      "DER",
-      "-in",
-      signaturePath,
-      "-CAfile",
-      pki.caPath,
-      "-purpose",
-      "any",
-    ]),
-    data,
-  );
+  assert.deepEqual(pki.verifyCms(attached), data);
   assert.equal(verifySignedData(attached).signers[0]!.valid, true);
 
   const pem = (await client.basicsSignCMS(
@@ -88,23 +70,7 @@ test("ncalayer-js-client connects from a page origin, lists tokens and signs CMS
   )) as string;
   assert.match(pem, /^-----BEGIN CMS-----/);
   const detached = fromPemOrDer(pem, ["CMS"], "CMS");
-  writeFileSync(pki.path("client-detached.der"), detached);
-  writeFileSync(pki.path("client-data"), data);
-  pki.openssl([
-    "cms",
-    "-verify",
-    "-binary",
-    "-inform",
-    "DER",
-    "-in",
-    "client-detached.der",
-    "-content",
-    "client-data",
-    "-CAfile",
-    pki.caPath,
-    "-purpose",
-    "any",
-  ]);
+  pki.verifyCms(detached, { content: data });
 
   const several = (await client.basicsSignCMS(
     NCALayerClient.basicsStorageAll,
@@ -113,25 +79,12 @@ test("ncalayer-js-client connects from a page origin, lists tokens and signs CMS
     NCALayerClient.basicsSignerSignAny,
   )) as string[];
   assert.equal(several.length, 2);
-  several.forEach((signature, index) => {
+  several.forEach((signature) => {
     const cms = fromPemOrDer(signature, ["CMS"], "CMS");
     const signer = verifySignedData(cms).signers[0]!;
     assert.equal(signer.valid, true);
     assert.equal(signer.timestampTokens.length, 1);
-    writeFileSync(pki.path(`several-${index}.der`), cms);
-    pki.openssl([
-      "cms",
-      "-verify",
-      "-binary",
-      "-inform",
-      "DER",
-      "-in",
-      `several-${index}.der`,
-      "-CAfile",
-      pki.caPath,
-      "-purpose",
-      "any",
-    ]);
+    pki.verifyCms(cms);
   });
   client.wsConnection.close();
 });

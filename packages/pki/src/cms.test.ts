@@ -41,27 +41,8 @@ const signerOf = (identity: IssuedCertificate) => ({
 });
 
 /** `openssl cms -verify` (with -cades: ESS signingCertificateV2 checked too); returns the content it verified. */
-function opensslVerify(cms: Buffer, detached?: Buffer): Buffer {
-  const input = ca.write(freshName("p7s"), cms);
-  const output = freshName("out");
-  const contentArgs = detached ? ["-content", ca.write(freshName("bin"), detached)] : [];
-  ca.openssl([
-    "cms",
-    "-verify",
-    "-binary",
-    "-inform",
-    "DER",
-    "-in",
-    input,
-    "-CAfile",
-    ca.certPath,
-    "-cades",
-    "-out",
-    output,
-    ...contentArgs,
-  ]);
-  return read(output);
-}
+const opensslVerify = (cms: Buffer, detached?: Buffer) =>
+  ca.verifyCms(cms, { content: detached, options: ["-cades"] });
 
 function opensslSign(identity: IssuedCertificate, options: string[]): Buffer {
   const output = freshName("p7s");

@@ -126,20 +126,21 @@ async function respond(
   );
 }
 
+/** `openssl ocsp` reading a response file, with the test CA as issuer and trust anchor. */
+const opensslOcsp = (responseFile: string, ...options: string[]) =>
+  ca.tryOpenssl(["ocsp", "-respin", responseFile, "-issuer", "ca.pem", "-CAfile", "ca.pem", ...options]);
+
 const checkWithOpenssl = (responseFile: string, requestFile: string, ...flags: string[]) =>
-  ca.tryOpenssl([
-    "ocsp",
-    "-respin",
+  opensslOcsp(responseFile, ...flags, "-reqin", requestFile, "-resp_text");
+
+/** openssl's summary of a response for the certificates given (-cert): "alpha.pem: good" … */
+const statusesByOpenssl = (responseFile: string, certificates: IssuedCertificate[], ...flags: string[]) =>
+  opensslOcsp(
     responseFile,
-    "-issuer",
-    "ca.pem",
+    "-no_nonce",
     ...flags,
-    "-CAfile",
-    "ca.pem",
-    "-reqin",
-    requestFile,
-    "-resp_text",
-  ]);
+    ...certificates.flatMap((certificate) => ["-cert", certificate.path]),
+  );
 
 test("buildOcspRequest makes requests openssl reads: CertIDs for several certificates and the nonce", () => {
   const issuer = issuerHashes(ca.der, "sha1");
@@ -204,31 +205,9 @@ test("openssl notices a wrong nonce, a missing responder certificate and a respo
   assert.match(unknownSigner.output, /Response Verify Failure|signer certificate not found/i);
 
   ca.write("other.resp", await respond(request, [{ kind: "good" }]));
-  const otherCertificate = ca.tryOpenssl([
-    "ocsp",
-    "-respin",
-    "other.resp",
-    "-issuer",
-    "ca.pem",
-    "-CAfile",
-    "ca.pem",
-    "-no_nonce",
-    "-cert",
-    leaves[1]!.path,
-  ]);
+  const otherCertificate = statusesByOpenssl("other.resp", [leaves[1]!]);
   assert.match(otherCertificate.output, /bravo\.pem: ERROR: No Status found/);
-  const sameCertificate = ca.tryOpenssl([
-    "ocsp",
-    "-respin",
-    "other.resp",
-    "-issuer",
-    "ca.pem",
-    "-CAfile",
-    "ca.pem",
-    "-no_nonce",
-    "-cert",
-    leaves[0]!.path,
-  ]);
+  const sameCertificate = statusesByOpenssl("other.resp", [leaves[0]!]);
   assert.match(sameCertificate.output, /alpha\.pem: good/);
 });
 
@@ -254,18 +233,7 @@ test("the CA itself can answer for several certificates at once", async () => {
   for (const { expected } of STATUSES) for (const pattern of expected) assert.match(result.output, pattern);
 
   // and with -issuer/-cert, openssl matches each answer to its certificate
-  const summary = ca.tryOpenssl([
-    "ocsp",
-    "-respin",
-    "multi.resp",
-    "-issuer",
-    "ca.pem",
-    "-CAfile",
-    "ca.pem",
-    "-no_nonce",
-    "-sha256",
-    ...leaves.flatMap((leaf) => ["-cert", leaf.path]),
-  ]);
+  const summary = statusesByOpenssl("multi.resp", leaves, "-sha256");
   assert.equal(summary.status, 0, summary.output);
   assert.match(summary.output, /alpha\.pem: good/);
   assert.match(summary.output, /bravo\.pem: revoked\n[\s\S]*Reason: keyCompromise/);

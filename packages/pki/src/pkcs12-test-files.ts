@@ -1,11 +1,7 @@
-// Test support for the PKCS#12 tests (not exported from the package): keys, certificates and key
-// files made by the openssl CLI in a temporary folder, and a BER re-encoder that gives a file the
-// indefinite lengths and chunked OCTET STRINGs of the files NCA's software writes.
-import { execFileSync } from "node:child_process";
+// Test support for the PKCS#12 tests (not exported from the package): keys and certificates made by
+// the openssl CLI in a temporary folder, and a BER re-encoder that gives a file the indefinite
+// lengths and chunked OCTET STRINGs of the files NCA's software writes.
 import { createHmac, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   children,
   derNull,
@@ -19,127 +15,36 @@ import {
 } from "./der.ts";
 import { OID } from "./oids.ts";
 import { bmpPassword, pkcs12Kdf, Pkcs12KeyPurpose } from "./pkcs12-kdf.ts";
-
-export class TempFolder {
-  readonly path = mkdtempSync(join(tmpdir(), "qoltanba-pkcs12-"));
-
-  file(name: string): string {
-    return join(this.path, name);
-  }
-
-  write(name: string, contents: Buffer | string): string {
-    writeFileSync(this.file(name), contents);
-    return this.file(name);
-  }
-
-  read(name: string): Buffer {
-    return readFileSync(this.file(name));
-  }
-
-  remove(): void {
-    rmSync(this.path, { recursive: true, force: true });
-  }
-}
-
-export function openssl(folder: TempFolder, args: string[], input?: Buffer): Buffer {
-  return execFileSync("openssl", args, { cwd: folder.path, input, stdio: ["pipe", "pipe", "pipe"] });
-}
+import { OpensslCa, P256, RSA_2048 } from "./test-support/openssl-ca.ts";
 
 /**
  * A CA (P-256) and under it an RSA-2048 and a P-256 end-entity certificate with a
  * SubjectKeyIdentifier, plus an RSA certificate without extensions. Files: ca.pem, rsa.key,
  * rsa.pem, ec.key, ec.pem, bare.pem (PEM).
  */
-export function makeCertificates(folder: TempFolder): void {
-  openssl(folder, [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-subj",
-    "/CN=Test CA",
-    "-days",
-    "2",
-  ]);
-  folder.write(
-    "leaf.ext",
-    "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\nkeyUsage=critical,digitalSignature\n",
-  );
-  for (const [name, algorithm] of [
-    ["rsa", ["-newkey", "rsa:2048"]],
-    ["ec", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]],
+export function makeCertificates(): OpensslCa {
+  const ca = new OpensslCa({
+    subject: "/CN=Test CA",
+    newKey: P256,
+    extensions: [],
+    days: 2,
+    prefix: "qoltanba-pkcs12-",
+  });
+  const extensions = [
+    "subjectKeyIdentifier=hash",
+    "authorityKeyIdentifier=keyid",
+    "keyUsage=critical,digitalSignature",
+  ];
+  for (const [name, newKey] of [
+    ["rsa", RSA_2048],
+    ["ec", P256],
   ] as const) {
-    openssl(folder, [
-      "req",
-      ...algorithm,
-      "-nodes",
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-      "-subj",
-      `/CN=Test ${name}`,
-    ]);
-    openssl(folder, [
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-days",
-      "1",
-      "-extfile",
-      "leaf.ext",
-      "-out",
-      `${name}.pem`,
-    ]);
+    ca.request(name, `/CN=Test ${name}`, newKey);
+    ca.certify(name, { days: 1, extensions });
   }
-  openssl(folder, [
-    "x509",
-    "-req",
-    "-in",
-    "rsa.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-days",
-    "1",
-    "-out",
-    "bare.pem",
-  ]);
-}
-
-/** `openssl pkcs12 -export` of `key`/`cert` (file names in `folder`) with the password from a file. */
-export function exportPkcs12(
-  folder: TempFolder,
-  key: string,
-  cert: string,
-  password: string,
-  options: string[],
-): Buffer {
-  const passwordFile = folder.write(`password-${randomBytes(4).toString("hex")}`, password);
-  return openssl(folder, [
-    "pkcs12",
-    "-export",
-    "-inkey",
-    key,
-    "-in",
-    cert,
-    "-passout",
-    `file:${passwordFile}`,
-    ...options,
-  ]);
+  ca.write("bare.csr", ca.read("rsa.csr"));
+  ca.certify("bare", { days: 1 });
+  return ca;
 }
 
 export const LEGACY_NCA_OPTIONS = [
@@ -151,6 +56,9 @@ export const LEGACY_NCA_OPTIONS = [
   "-macalg",
   "sha1",
 ];
+
+/** A key bag and a certificate bag (with the CA's certificate) left unencrypted. */
+export const UNENCRYPTED_BAGS_OPTIONS = ["-keypbe", "NONE", "-certpbe", "NONE", "-certfile", "ca.pem"];
 
 const END_OF_CONTENTS = Buffer.from([0, 0]);
 

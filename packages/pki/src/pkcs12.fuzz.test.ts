@@ -7,26 +7,25 @@ import { InputError } from "./errors.ts";
 import { openPkcs12, writePkcs12 } from "./pkcs12.ts";
 import {
   authSafeContent,
-  exportPkcs12,
   LEGACY_NCA_OPTIONS,
   makeCertificates,
   pfxWithMac,
-  TempFolder,
   toIndefiniteBer,
   toIndefiniteBerPfx,
+  UNENCRYPTED_BAGS_OPTIONS,
 } from "./pkcs12-test-files.ts";
+import type { OpensslCa } from "./test-support/openssl-ca.ts";
 import { seededRandom } from "./test-support/fuzz.ts";
 
 const PASSWORD = "Fuzz-Key-2026";
 const EXPECTED_CODES = new Set(["wrong_password", "bad_pkcs12"]);
-let folder: TempFolder;
+let folder: OpensslCa;
 const files = new Map<string, Buffer>();
 
 before(() => {
-  folder = new TempFolder();
-  makeCertificates(folder);
+  folder = makeCertificates();
   // One iteration everywhere, so that thousands of files open in seconds.
-  const legacy = exportPkcs12(folder, "rsa.key", "rsa.pem", PASSWORD, [
+  const legacy = folder.exportPkcs12("rsa.key", "rsa.pem", PASSWORD, [
     ...LEGACY_NCA_OPTIONS,
     "-iter",
     "1",
@@ -37,21 +36,12 @@ before(() => {
   files.set("legacy BER", toIndefiniteBerPfx(legacy, PASSWORD, 1));
   files.set(
     "legacy without MAC",
-    exportPkcs12(folder, "ec.key", "ec.pem", PASSWORD, ["-iter", "1", ...LEGACY_NCA_OPTIONS, "-nomac"]),
+    folder.exportPkcs12("ec.key", "ec.pem", PASSWORD, ["-iter", "1", ...LEGACY_NCA_OPTIONS, "-nomac"]),
   );
-  files.set("modern", exportPkcs12(folder, "ec.key", "ec.pem", PASSWORD, ["-iter", "1"]));
+  files.set("modern", folder.exportPkcs12("ec.key", "ec.pem", PASSWORD, ["-iter", "1"]));
   files.set(
     "unencrypted bags",
-    exportPkcs12(folder, "ec.key", "ec.pem", PASSWORD, [
-      "-iter",
-      "1",
-      "-keypbe",
-      "NONE",
-      "-certpbe",
-      "NONE",
-      "-certfile",
-      "ca.pem",
-    ]),
+    folder.exportPkcs12("ec.key", "ec.pem", PASSWORD, ["-iter", "1", ...UNENCRYPTED_BAGS_OPTIONS]),
   );
   const certificate = (name: string) => new X509Certificate(folder.read(name)).raw;
   files.set(
@@ -67,7 +57,7 @@ before(() => {
     ),
   );
 });
-after(() => folder.remove());
+after(() => folder.dispose());
 
 const INTERESTING_BYTES = [0x00, 0x01, 0x7f, 0x80, 0x81, 0x84, 0xff, 0x04, 0x24, 0x30, 0xa0];
 

@@ -17,26 +17,24 @@ import { OID } from "./oids.ts";
 import { checkKeyFilePassword, openPkcs12, type Pkcs12Entry, writePkcs12 } from "./pkcs12.ts";
 import {
   authSafeContent,
-  exportPkcs12,
   LEGACY_NCA_OPTIONS,
   makeCertificates,
-  openssl,
   pfxWithMac,
-  TempFolder,
   toIndefiniteBerPfx,
+  UNENCRYPTED_BAGS_OPTIONS,
 } from "./pkcs12-test-files.ts";
+import type { OpensslCa } from "./test-support/openssl-ca.ts";
 
 const execFileAsync = promisify(execFile);
 const PASSWORD = "Secret-Key-7f";
-let folder: TempFolder;
+let folder: OpensslCa;
 let passwordFile: string;
 
 before(() => {
-  folder = new TempFolder();
-  makeCertificates(folder);
+  folder = makeCertificates();
   passwordFile = folder.write("password", PASSWORD);
 });
-after(() => folder.remove());
+after(() => folder.dispose());
 
 const certificateDer = (name: string) => new X509Certificate(folder.read(name)).raw;
 const privateKey = (name: string) => createPrivateKey(folder.read(name));
@@ -64,7 +62,7 @@ function opensslInfo(file: Buffer, legacy = false): string {
     "-nodes",
     ...(legacy ? ["-legacy"] : []),
   ];
-  const result = spawnSync("openssl", args, { cwd: folder.path });
+  const result = spawnSync("openssl", args, { cwd: folder.dir });
   assert.equal(result.status, 0, `openssl cannot read the file: ${result.stderr.toString()}`);
   return result.stderr.toString() + result.stdout.toString();
 }
@@ -74,14 +72,7 @@ const localKeyIdOf = (info: string) =>
 
 /** The SubjectKeyIdentifier as openssl prints it, in lower-case hex. */
 function opensslSubjectKeyId(certificateFile: string): string {
-  const text = openssl(folder, [
-    "x509",
-    "-in",
-    certificateFile,
-    "-noout",
-    "-ext",
-    "subjectKeyIdentifier",
-  ]).toString();
+  const text = folder.openssl(["x509", "-in", certificateFile, "-noout", "-ext", "subjectKeyIdentifier"]);
   return /\n\s*([0-9A-F:]+)/.exec(text)![1]!.replace(/:/g, "").toLowerCase();
 }
 
@@ -92,7 +83,7 @@ const WRONG_PASSWORD = isInputError("wrong_password", "wrong password for the ke
 
 test("opens openssl -legacy files with NCA's algorithms: 3DES key bag, RC2-40 certificates, SHA-1 MAC, 1024 iterations", () => {
   for (const name of ["rsa", "ec"]) {
-    const file = exportPkcs12(folder, `${name}.key`, `${name}.pem`, PASSWORD, [
+    const file = folder.exportPkcs12(`${name}.key`, `${name}.pem`, PASSWORD, [
       ...LEGACY_NCA_OPTIONS,
       "-iter",
       "1024",
@@ -119,10 +110,10 @@ test("opens openssl -legacy files with NCA's algorithms: 3DES key bag, RC2-40 ce
 });
 
 test("opens a legacy file re-encoded as indefinite-length BER, as NCA's software writes them", () => {
-  const der = exportPkcs12(folder, "rsa.key", "rsa.pem", PASSWORD, [...LEGACY_NCA_OPTIONS, "-iter", "1024"]);
+  const der = folder.exportPkcs12("rsa.key", "rsa.pem", PASSWORD, [...LEGACY_NCA_OPTIONS, "-iter", "1024"]);
   const ber = toIndefiniteBerPfx(der, PASSWORD, 1024);
   const berPath = folder.write("indefinite.p12", ber);
-  assert.match(openssl(folder, ["asn1parse", "-inform", "DER", "-in", berPath]).toString(), /l=inf/);
+  assert.match(folder.openssl(["asn1parse", "-inform", "DER", "-in", berPath]), /l=inf/);
   assert.match(opensslInfo(ber, true), /MAC: sha1, Iteration 1024/, "openssl reads the BER file and its MAC");
 
   const [entry] = openPkcs12(ber, PASSWORD).entries;
@@ -133,7 +124,7 @@ test("opens a legacy file re-encoded as indefinite-length BER, as NCA's software
 
 test("opens OpenSSL 3's default files: PBES2 with PBKDF2 and AES-256-CBC, SHA-256 MAC", () => {
   for (const name of ["rsa", "ec"]) {
-    const file = exportPkcs12(folder, `${name}.key`, `${name}.pem`, PASSWORD, []);
+    const file = folder.exportPkcs12(`${name}.key`, `${name}.pem`, PASSWORD, []);
     const info = opensslInfo(file);
     assert.match(info, /MAC: sha256/);
     assert.match(info, /Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC/);
@@ -145,14 +136,7 @@ test("opens OpenSSL 3's default files: PBES2 with PBKDF2 and AES-256-CBC, SHA-25
 });
 
 test("opens files with an unencrypted key bag and certificate bag", () => {
-  const file = exportPkcs12(folder, "ec.key", "ec.pem", PASSWORD, [
-    "-keypbe",
-    "NONE",
-    "-certpbe",
-    "NONE",
-    "-certfile",
-    "ca.pem",
-  ]);
+  const file = folder.exportPkcs12("ec.key", "ec.pem", PASSWORD, UNENCRYPTED_BAGS_OPTIONS);
   const info = opensslInfo(file);
   assert.match(info, /\nKey bag\n/);
   assert.doesNotMatch(info, /Encrypted data|Shrouded/);
@@ -163,7 +147,7 @@ test("opens files with an unencrypted key bag and certificate bag", () => {
 
 test("opens files without a MAC; there a wrong password shows in the decryption", () => {
   for (const options of [["-nomac"], [...LEGACY_NCA_OPTIONS, "-nomac"]]) {
-    const file = exportPkcs12(folder, "rsa.key", "rsa.pem", PASSWORD, ["-iter", "1", ...options]);
+    const file = folder.exportPkcs12("rsa.key", "rsa.pem", PASSWORD, ["-iter", "1", ...options]);
     assert.doesNotMatch(opensslInfo(file, true), /MAC:/);
     assertKeyMatchesCertificate(openPkcs12(file, PASSWORD).entries[0]!);
     // Enough attempts that some wrong passwords decrypt to good padding (1 in 256) around garbage.
@@ -174,7 +158,7 @@ test("opens files without a MAC; there a wrong password shows in the decryption"
 });
 
 test("a wrong password is told by the MAC before anything is decrypted", () => {
-  const file = exportPkcs12(folder, "rsa.key", "rsa.pem", PASSWORD, ["-iter", "1"]);
+  const file = folder.exportPkcs12("rsa.key", "rsa.pem", PASSWORD, ["-iter", "1"]);
   assert.throws(() => openPkcs12(file, "Secret-Key-7F"), WRONG_PASSWORD);
   // The same file with an AES-256 OID made unknown (aes256-CFB) and the MAC made again: the right
   // password reaches the cipher and fails there; a wrong one stops at the MAC.
@@ -193,7 +177,7 @@ test("a wrong password is told by the MAC before anything is decrypted", () => {
 });
 
 test("a hostile iteration count is refused at once, not computed", () => {
-  const content = authSafeContent(exportPkcs12(folder, "rsa.key", "rsa.pem", PASSWORD, []));
+  const content = authSafeContent(folder.exportPkcs12("rsa.key", "rsa.pem", PASSWORD, []));
   const hostile = sequence(
     integer(3),
     sequence(oid(OID.pkcs7Data), tlv(0xa0, octetString(content))),
@@ -308,7 +292,7 @@ test("a written file opens again with the same key, certificates and attributes"
 
 test("without a SubjectKeyIdentifier extension the key identifier is the SHA-1 of the public key, as openssl's 'hash'", () => {
   assert.doesNotMatch(
-    openssl(folder, ["x509", "-in", "bare.pem", "-noout", "-text"]).toString(),
+    folder.openssl(["x509", "-in", "bare.pem", "-noout", "-text"]),
     /Subject Key Identifier/,
   );
   const file = writePkcs12(

@@ -150,24 +150,7 @@ test("*FromFile signs only files chosen in the agent's file chooser; detached si
   const reply = (await client.request(fromFile(document))) as { code: string; responseObject: string };
   assert.equal(reply.code, "200");
   const cms = Buffer.from(reply.responseObject, "base64");
-  writeFileSync(pki.path("contract.p7s"), cms);
-  pki.openssl([
-    "cms",
-    "-verify",
-    "-binary",
-    "-inform",
-    "DER",
-    "-in",
-    "contract.p7s",
-    "-content",
-    document,
-    "-CAfile",
-    pki.caPath,
-    "-purpose",
-    "any",
-    "-out",
-    "/dev/null",
-  ]);
+  pki.verifyCms(cms, { content: { file: document }, options: ["-out", "/dev/null"] });
   const digest = createHash("sha256").update(content).digest();
   assert.equal(verifySignedData(cms, { detachedDigest: digest }).signers[0]!.valid, true);
   // Another connection has chosen nothing: the same path is refused there.

@@ -20,11 +20,8 @@ test("generateCsr makes AUTH and SIGN keys in keyDir; importCertificate turns th
     pki.dispose();
   });
   const client = await connect(agent, { origin: PORTAL });
-  const basics = (method: string, args: unknown) =>
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies are walked by the assertions
-    client.request({ module: "kz.gov.pki.knca.basics", method, args }) as Promise<Record<string, any>>;
 
-  const generated = await basics("generateCsr", { storage: "PKCS12", applicationId: "APP-2026-0001" });
+  const generated = await client.basics("generateCsr", { storage: "PKCS12", applicationId: "APP-2026-0001" });
   assert.equal(generated.status, true, generated.details);
   const csrs = generated.body.result.csrs as Record<"AUTH" | "SIGN", string>;
   assert.deepEqual(Object.keys(csrs).sort(), ["AUTH", "SIGN"]);
@@ -60,7 +57,7 @@ test("generateCsr makes AUTH and SIGN keys in keyDir; importCertificate turns th
   }
 
   const stranger = pki.issue("stranger", "/CN=STRANGER", SIGN_EXTENSIONS, "Stranger1");
-  const refused = await basics("importCertificate", {
+  const refused = await client.basics("importCertificate", {
     storage: "PKCS12",
     applicationId: "APP-2026-0001",
     certificates: [stranger.certificatePem],
@@ -69,14 +66,14 @@ test("generateCsr makes AUTH and SIGN keys in keyDir; importCertificate turns th
     [refused.status, refused.code, refused.details],
     [false, "INVALID_IMPORTING_CERTIFICATE", "certificate_matches_no_key"],
   );
-  const garbage = await basics("importCertificate", {
+  const garbage = await client.basics("importCertificate", {
     storage: "PKCS12",
     applicationId: "APP-2026-0001",
     certificates: ["bm90IGEgY2VydGlmaWNhdGU="],
   });
   assert.deepEqual([garbage.status, garbage.code], [false, "INVALID_IMPORTING_CERTIFICATE"]);
 
-  const imported = await basics("importCertificate", {
+  const imported = await client.basics("importCertificate", {
     storage: "PKCS12",
     applicationId: "APP-2026-0001",
     certificates,
@@ -108,7 +105,7 @@ test("generateCsr makes AUTH and SIGN keys in keyDir; importCertificate turns th
   assert.deepEqual(remembered.applications, { [`${PORTAL} APP-2026-0001`]: keyDir });
 
   // The new keys sign at once (unattended mode reads keyDir with keyPassword).
-  const signed = await basics("sign", {
+  const signed = await client.basics("sign", {
     allowedStorages: ["PKCS12"],
     format: "cms",
     data: "MTEK",
@@ -120,7 +117,7 @@ test("generateCsr makes AUTH and SIGN keys in keyDir; importCertificate turns th
   assert.equal(signer.valid, true);
   assert.deepEqual(signer.certificate, fromPemOrDer(certificates[1]!, ["CERTIFICATE"], "SIGN"));
 
-  const badArgs = await basics("generateCsr", { storage: "PKCS12", applicationId: "../../etc" });
+  const badArgs = await client.basics("generateCsr", { storage: "PKCS12", applicationId: "../../etc" });
   assert.deepEqual([badArgs.status, badArgs.code], [false, "INVALID_SIGNING_PARAMS"]);
   client.close();
 });
@@ -134,16 +131,13 @@ test("importCertificate with changeFolder: the person points the agent at the fo
     pki.dispose();
   });
   const client = await connect(agent, { origin: PORTAL });
-  const basics = (method: string, args: unknown) =>
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies are walked by the assertions
-    client.request({ module: "kz.gov.pki.knca.basics", method, args }) as Promise<Record<string, any>>;
   const first = join(pki.dir, "first");
   const moved = join(pki.dir, "moved");
   mkdirSync(first);
   mkdirSync(moved);
   dialogs.folder = first;
   dialogs.newPasswords = [KEY_PASSWORD];
-  const generated = await basics("generateCsr", {
+  const generated = await client.basics("generateCsr", {
     storage: "PKCS12",
     applicationId: "APP-MOVED",
     keys: ["SIGN"],
@@ -159,14 +153,14 @@ test("importCertificate with changeFolder: the person points the agent at the fo
   );
   const args = { storage: "PKCS12", applicationId: "APP-MOVED", certificates: [certificate] };
 
-  const remembered = await basics("importCertificate", args);
+  const remembered = await client.basics("importCertificate", args);
   assert.deepEqual([remembered.status, remembered.details], [false, "certificate_matches_no_key"]);
-  const badFlag = await basics("importCertificate", { ...args, changeFolder: "yes" });
+  const badFlag = await client.basics("importCertificate", { ...args, changeFolder: "yes" });
   assert.deepEqual([badFlag.status, badFlag.code], [false, "INVALID_SIGNING_PARAMS"]);
 
   dialogs.folder = moved;
   dialogs.passwords = [KEY_PASSWORD];
-  const imported = await basics("importCertificate", { ...args, changeFolder: true });
+  const imported = await client.basics("importCertificate", { ...args, changeFolder: true });
   assert.equal(imported.status, true, imported.details);
   assert.deepEqual(readdirSync(moved), [imported.body.result.imported[0].fileName]);
   const memory = JSON.parse(readFileSync(join(agent.home, "key-storage.json"), "utf8"));

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { type AgentOptions, startAgent } from "../agent.ts";
+import { MODULES } from "../protocol/messages.ts";
 import type { AgentServer } from "../server/agentServer.ts";
 import { parseUnattendedSettings, type UnattendedSettings } from "../settings/unattended.ts";
 import { makeTestTls, type TestTls } from "./testTls.ts";
@@ -44,9 +45,15 @@ export async function startTestAgent(
   };
 }
 
+/** A reply of the agent, as the tests walk it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies are walked by the assertions
+export type AgentReply = Record<string, any>;
+
 export interface ProtocolClient {
   greeting: unknown;
   request(message: unknown): Promise<unknown>;
+  /** A request to the basics module (generateCsr, importCertificate, sign …). */
+  basics(method: string, args: unknown): Promise<AgentReply>;
   /** Sends raw text (or bytes) and waits for the next message. */
   sendRaw(data: string | Buffer): Promise<string>;
   socket: WebSocket;
@@ -91,10 +98,13 @@ export async function connect(
     );
   });
   const greeting = JSON.parse(await next());
+  const request = async (message: unknown) =>
+    JSON.parse(await (socket.send(JSON.stringify(message)), next()));
   return {
     greeting,
     socket,
-    request: async (message) => JSON.parse(await (socket.send(JSON.stringify(message)), next())),
+    request,
+    basics: async (method, args) => (await request({ module: MODULES.basics, method, args })) as AgentReply,
     sendRaw: async (data) => (socket.send(data), next()),
     close: () => socket.close(),
   };

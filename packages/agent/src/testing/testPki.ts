@@ -1,9 +1,7 @@
-// Test-only: a CA made by the openssl CLI that issues NCA-style RSA certificates (AUTH and SIGN
-// profiles, IIN in SERIALNUMBER, BIN in OU) and packs them with their keys into .p12 files.
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// Test-only: a CA made by the openssl CLI (pki's OpensslCa) that issues NCA-style RSA certificates
+// (AUTH and SIGN profiles, IIN in SERIALNUMBER, BIN in OU) and packs them with their keys into .p12 files.
+import { readFileSync } from "node:fs";
+import { type CmsCheck, OpensslCa, RSA_2048 } from "../../../pki/src/test-support/openssl-ca.ts";
 
 export const AUTH_EXTENSIONS = [
   "basicConstraints=CA:FALSE",
@@ -28,32 +26,23 @@ export interface IssuedKey {
 }
 
 export class TestPki {
-  readonly dir = mkdtempSync(join(tmpdir(), "qoltanba-agent-pki-"));
-  readonly caPath = join(this.dir, "ca.pem");
+  readonly ca: OpensslCa;
+  readonly dir: string;
+  readonly caPath: string;
   private serial = 0x2000;
 
   constructor(subject = "/C=KZ/CN=Qoltanba agent test issuing CA") {
-    this.openssl([
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.pem",
-      "-subj",
+    this.ca = new OpensslCa({
       subject,
-      "-days",
-      "30",
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign,cRLSign",
-      "-addext",
-      "subjectKeyIdentifier=hash",
-    ]);
+      extensions: [
+        "basicConstraints=critical,CA:TRUE",
+        "keyUsage=critical,keyCertSign,cRLSign",
+        "subjectKeyIdentifier=hash",
+      ],
+      prefix: "qoltanba-agent-pki-",
+    });
+    this.dir = this.ca.dir;
+    this.caPath = this.ca.certPath;
   }
 
   get caPem(): string {
@@ -62,107 +51,44 @@ export class TestPki {
 
   /** Issues an RSA-2048 certificate for `subject` (openssl -subj form) and writes KEY.p12 under `password`. */
   issue(name: string, subject: string, extensions: string[], password: string, days = 10): IssuedKey {
-    this.openssl([
-      "req",
-      "-new",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-      "-subj",
-      subject,
-      "-utf8",
-    ]);
-    writeFileSync(join(this.dir, `${name}.ext`), extensions.join("\n") + "\n");
-    this.openssl([
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-set_serial",
-      String(this.serial++),
-      "-days",
-      String(days),
-      "-extfile",
-      `${name}.ext`,
-      "-out",
-      `${name}.pem`,
-    ]);
-    writeFileSync(join(this.dir, `${name}.pass`), password);
-    this.openssl([
-      "pkcs12",
-      "-export",
-      "-inkey",
-      `${name}.key`,
-      "-in",
-      `${name}.pem`,
-      "-certfile",
-      "ca.pem",
-      "-out",
-      `${name}.p12`,
-      "-passout",
-      `file:${name}.pass`,
-    ]);
+    this.ca.request(name, subject, RSA_2048, ["-utf8"]);
+    const certificatePath = this.ca.certify(name, { days, serial: String(this.serial++), extensions });
+    const p12 = this.ca.exportPkcs12(`${name}.key`, `${name}.pem`, password, ["-certfile", "ca.pem"]);
     return {
-      p12Path: join(this.dir, `${name}.p12`),
-      certificatePath: join(this.dir, `${name}.pem`),
-      certificatePem: readFileSync(join(this.dir, `${name}.pem`), "utf8"),
-      keyPath: join(this.dir, `${name}.key`),
+      p12Path: this.ca.write(`${name}.p12`, p12),
+      certificatePath,
+      certificatePem: readFileSync(certificatePath, "utf8"),
+      keyPath: this.path(`${name}.key`),
     };
   }
 
   /** Certifies a CSR (PEM) made elsewhere, with `subject` (openssl -subj form) instead of the CSR's. */
   certify(name: string, csrPem: string, subject: string, extensions: string[], serial: number): string {
-    writeFileSync(this.path(`${name}.csr`), csrPem);
-    writeFileSync(this.path(`${name}.ext`), extensions.join("\n") + "\n");
-    this.openssl([
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-set_serial",
-      String(serial),
-      "-days",
-      "5",
-      "-extfile",
-      `${name}.ext`,
-      "-out",
-      `${name}.pem`,
-      "-subj",
-      subject,
-    ]);
-    return readFileSync(this.path(`${name}.pem`), "utf8");
+    this.ca.write(`${name}.csr`, csrPem);
+    return readFileSync(
+      this.ca.certify(name, { days: 5, serial: String(serial), extensions, subject }),
+      "utf8",
+    );
+  }
+
+  /** openssl cms -verify against this CA, for any purpose; the content it verified. */
+  verifyCms(cms: Buffer, { content, options = [] }: CmsCheck = {}): Buffer {
+    return this.ca.verifyCms(cms, { content, options: ["-purpose", "any", ...options] });
   }
 
   path(file: string): string {
-    return join(this.dir, file);
+    return this.ca.path(file);
   }
 
   openssl(args: string[], input?: Buffer | string): Buffer {
-    return execFileSync("openssl", args, {
-      cwd: this.dir,
-      input: input ?? "",
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    return this.ca.opensslBytes(args, input);
   }
 
   tryOpenssl(args: string[], input?: Buffer | string): { status: number; output: string } {
-    const result = spawnSync("openssl", args, { cwd: this.dir, input: input ?? "", encoding: "latin1" });
-    return { status: result.status ?? -1, output: result.stdout + result.stderr };
+    return this.ca.tryOpenssl(args, input, "latin1");
   }
 
   dispose(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    this.ca.dispose();
   }
 }

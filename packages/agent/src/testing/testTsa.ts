@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { RSA_2048 } from "../../../pki/src/test-support/openssl-ca.ts";
 import type { TestPki } from "./testPki.ts";
 
 export interface TestTsa {
@@ -13,41 +14,16 @@ export interface TestTsa {
 }
 
 export async function startTestTsa(pki: TestPki): Promise<TestTsa> {
-  pki.openssl([
-    "req",
-    "-new",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "tsa.key",
-    "-out",
-    "tsa.csr",
-    "-subj",
-    "/C=KZ/CN=Test TSA",
-  ]);
-  writeFileSync(
-    pki.path("tsa.ext"),
-    "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n",
-  );
-  pki.openssl([
-    "x509",
-    "-req",
-    "-in",
-    "tsa.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-set_serial",
-    "77",
-    "-days",
-    "10",
-    "-extfile",
-    "tsa.ext",
-    "-out",
-    "tsa.pem",
-  ]);
+  pki.ca.request("tsa", "/C=KZ/CN=Test TSA", RSA_2048);
+  pki.ca.certify("tsa", {
+    days: 10,
+    serial: "77",
+    extensions: [
+      "basicConstraints=CA:FALSE",
+      "keyUsage=critical,digitalSignature",
+      "extendedKeyUsage=critical,timeStamping",
+    ],
+  });
   writeFileSync(pki.path("tsaserial"), "01\n");
   writeFileSync(
     pki.path("tsa.cnf"),

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { InputError } from "@qoltanba/pki";
 import { agentTlsPaths, ensureAgentTls, readAgentCaCertificate } from "./agentTls.ts";
 import { DAY_MS } from "./keys.ts";
+import { rogueServerCertificate } from "../trust/testSupport.ts";
 
 function temporaryHome(): string {
   return mkdtempSync(join(tmpdir(), "qoltanba-agent-tls-"));
@@ -71,39 +72,12 @@ test("first run makes a name-constrained local CA and a server certificate that 
 test("a certificate for any other name, signed with the local CA's own key, fails the name constraints", async () => {
   const home = temporaryHome();
   await ensureAgentTls(home);
-  const paths = agentTlsPaths(home);
-  const work = temporaryHome();
-  const rogueKey = join(work, "rogue.key");
-  const extensions = join(work, "ext.cnf");
-  writeFileSync(
-    extensions,
-    "subjectAltName=DNS:bank.example\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
-  );
-  const csr = spawnSync(
-    "openssl",
-    [
-      "req",
-      "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      rogueKey,
-      "-subj",
-      "/CN=bank.example",
-    ],
-    { encoding: "utf8" },
-  );
-  assert.equal(csr.status, 0, csr.stderr);
-  const rogue = spawnSync(
-    "openssl",
-    ["x509", "-req", "-CA", paths.ca, "-CAkey", paths.ca, "-days", "30", "-extfile", extensions],
-    { input: csr.stdout, encoding: "utf8" },
-  );
-  assert.equal(rogue.status, 0, rogue.stderr);
-  const result = verifyServer(home, rogue.stdout);
+  const rogue = rogueServerCertificate(home, [
+    "subjectAltName=DNS:bank.example",
+    "extendedKeyUsage=serverAuth",
+    "basicConstraints=CA:FALSE",
+  ]);
+  const result = verifyServer(home, rogue);
   assert.notEqual(result.status, 0);
   assert.match(result.output, /permitted subtree violation/);
 });

@@ -4,7 +4,14 @@
 // slot list at C_Initialize: that is how a token plugged in or pulled out is noticed without a
 // restart. No session outlives an operation: a session is opened, logged in, used and closed.
 import pkcs11js, { type Handle, type PKCS11 } from "pkcs11js";
-import { InputError, pinStateOf, pkcs11ErrorName, type PinState } from "@qoltanba/pki";
+import {
+  InputError,
+  pinStateOf,
+  pkcs11ErrorName,
+  PKCS11_DEVICE_GONE,
+  PKCS11_PIN_REFUSED,
+  type PinState,
+} from "@qoltanba/pki";
 
 /** A token present in a slot, as CK_TOKEN_INFO describes it (fields trimmed). */
 export interface TokenSlot {
@@ -26,28 +33,6 @@ export class PinRefusedError extends InputError {
     super("wrong_pin", message);
   }
 }
-
-/** Return codes that mean the token went away or stopped answering mid-operation. */
-const DEVICE_GONE = new Set([
-  "CKR_DEVICE_ERROR",
-  "CKR_DEVICE_REMOVED",
-  "CKR_TOKEN_NOT_PRESENT",
-  "CKR_TOKEN_NOT_RECOGNIZED",
-  "CKR_SESSION_HANDLE_INVALID",
-  "CKR_SESSION_CLOSED",
-  "CKR_OBJECT_HANDLE_INVALID",
-  "CKR_KEY_HANDLE_INVALID",
-  "CKR_SLOT_ID_INVALID",
-  "CKR_GENERAL_ERROR",
-  "CKR_FUNCTION_FAILED",
-]);
-const PIN_REFUSALS = new Set([
-  "CKR_PIN_INCORRECT",
-  "CKR_PIN_LOCKED",
-  "CKR_PIN_LEN_RANGE",
-  "CKR_PIN_INVALID",
-  "CKR_PIN_EXPIRED",
-]);
 
 export const tokenGone = (label: string, detail: string) =>
   new InputError(
@@ -109,7 +94,7 @@ export class Pkcs11Library {
         return await operation(this.lib, session);
       } catch (error) {
         const name = pkcs11ErrorName(error);
-        if (name && DEVICE_GONE.has(name)) {
+        if (name && PKCS11_DEVICE_GONE.has(name)) {
           this.stale = true;
           throw tokenGone(token.label, name);
         }
@@ -140,7 +125,7 @@ export class Pkcs11Library {
     } catch (error) {
       const name = pkcs11ErrorName(error);
       if (name === "CKR_USER_ALREADY_LOGGED_IN") return;
-      if (name && PIN_REFUSALS.has(name)) {
+      if (name && PKCS11_PIN_REFUSED.has(name)) {
         const state = name === "CKR_PIN_LOCKED" ? "locked" : pinStateOf(this.lib.C_GetTokenInfo(slot).flags);
         throw new PinRefusedError(name, state, `the token "${label}" refused the PIN (${name})`);
       }

@@ -14,9 +14,6 @@ import { softHsmForEveryStore } from "../testing/testTokens.ts";
 const PORTAL = "https://portal.example.kz";
 const KEY_FILE_PASSWORD = "File1234";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies are walked by the assertions
-type Reply = Record<string, any>;
-
 /** Scripted answers, and something that happens while the person types the PIN (the token is pulled out). */
 class PinDialogs extends ScriptedDialogs {
   whileAskingPin: (() => void) | undefined;
@@ -30,21 +27,18 @@ class PinDialogs extends ScriptedDialogs {
 }
 
 const signCms = (client: ProtocolClient, storage: string) =>
-  client.request({
-    module: "kz.gov.pki.knca.basics",
-    method: "sign",
-    args: {
-      allowedStorages: [storage],
-      format: "cms",
-      data: "MTEK",
-      signingParams: { encapsulate: true },
-      signerParams: { extKeyUsageOids: [] },
-    },
-  }) as Promise<Reply>;
+  client.basics("sign", {
+    allowedStorages: [storage],
+    format: "cms",
+    data: "MTEK",
+    signingParams: { encapsulate: true },
+    signerParams: { extKeyUsageOids: [] },
+  });
 
-const activeTokens = async (client: ProtocolClient) =>
-  ((await client.request({ module: "kz.gov.pki.knca.commonUtils", method: "getActiveTokens" })) as Reply)
-    .responseObject as string[];
+const activeTokens = async (client: ProtocolClient) => {
+  const reply = await client.request({ module: "kz.gov.pki.knca.commonUtils", method: "getActiveTokens" });
+  return (reply as { responseObject: string[] }).responseObject;
+};
 
 describe("a person's token: PIN dialog, wrong PINs, pulled out mid-signature, plugged in later", () => {
   let pki: TestPki;
@@ -64,11 +58,11 @@ describe("a person's token: PIN dialog, wrong PINs, pulled out mid-signature, pl
     client = await connect(agent, { origin: PORTAL });
     // Enrollment through the dialogs: the PIN is asked for generateCsr and again for importCertificate.
     dialogs.passwords = [TEST_PIN];
-    const generated = (await client.request({
-      module: "kz.gov.pki.knca.basics",
-      method: "generateCsr",
-      args: { storage: "AKKaztokenStore", applicationId: "APP-PIN", keys: ["SIGN"] },
-    })) as Reply;
+    const generated = await client.basics("generateCsr", {
+      storage: "AKKaztokenStore",
+      applicationId: "APP-PIN",
+      keys: ["SIGN"],
+    });
     assert.equal(generated.status, true, generated.details);
     const certificate = pki.certify(
       "sign",
@@ -78,16 +72,12 @@ describe("a person's token: PIN dialog, wrong PINs, pulled out mid-signature, pl
       0x9001,
     );
     dialogs.passwords = [TEST_PIN];
-    const imported = (await client.request({
-      module: "kz.gov.pki.knca.basics",
-      method: "importCertificate",
-      args: {
-        storage: "AKKaztokenStore",
-        applicationId: "APP-PIN",
-        certificates: [certificate],
-        chain: [pki.caPem],
-      },
-    })) as Reply;
+    const imported = await client.basics("importCertificate", {
+      storage: "AKKaztokenStore",
+      applicationId: "APP-PIN",
+      certificates: [certificate],
+      chain: [pki.caPem],
+    });
     assert.equal(imported.status, true, imported.details);
   });
   after(async () => {
@@ -164,11 +154,7 @@ describe("unattended mode: a PIN from the file that the token refuses is not sen
       await agent.dispose();
     });
     const generate = () =>
-      client.request({
-        module: "kz.gov.pki.knca.basics",
-        method: "generateCsr",
-        args: { storage: "AKAKEYStore", applicationId: "APP-UNATTENDED" },
-      }) as Promise<Reply>;
+      client.basics("generateCsr", { storage: "AKAKEYStore", applicationId: "APP-UNATTENDED" });
     const first = await generate();
     assert.deepEqual(
       [first.status, first.code, first.details],

@@ -2,7 +2,16 @@
 // extractable), certificates beside them under the same CKA_ID and CKA_LABEL, and signatures made
 // there. The calls take an open session from Pkcs11Library.withSession.
 import pkcs11js, { type Handle, type PKCS11 } from "pkcs11js";
-import { keyIdentifier, parseCertificate, rsaPublicKeyInfo, tlv, Tag } from "@qoltanba/pki";
+import {
+  keyIdTemplate,
+  parseCertificate,
+  rsaKeyOf,
+  rsaKeyPairGeneration,
+  rsaPublicKeyAttributes,
+  rsaPublicKeyInfo,
+  tlv,
+  Tag,
+} from "@qoltanba/pki";
 
 export interface TokenCertificate {
   readonly id: Buffer;
@@ -79,8 +88,8 @@ export function findPrivateKey(lib: PKCS11, session: Handle, id: Buffer): Handle
 }
 
 /**
- * Generates an RSA key pair on the token; CKA_ID is the key identifier (SHA-1 of the public key,
- * as the certificate's SubjectKeyIdentifier will be). Returns the SubjectPublicKeyInfo and the id.
+ * Generates an RSA key pair on the token (pki's rsaKeyPairGeneration); CKA_ID is the key
+ * identifier, as the certificate's SubjectKeyIdentifier will be. Returns the SubjectPublicKeyInfo and the id.
  */
 export async function generateKeyPair(
   lib: PKCS11,
@@ -88,38 +97,13 @@ export async function generateKeyPair(
   label: (keyId: Buffer) => string,
   bits = 2048,
 ): Promise<{ publicKeyInfo: Buffer; id: Buffer; label: string }> {
-  const common = [{ type: pkcs11js.CKA_TOKEN, value: true }];
-  const pair = await lib.C_GenerateKeyPairAsync(
-    session,
-    { mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN },
-    [
-      ...common,
-      { type: pkcs11js.CKA_MODULUS_BITS, value: bits },
-      { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from([1, 0, 1]) },
-      { type: pkcs11js.CKA_VERIFY, value: true },
-    ],
-    [
-      ...common,
-      { type: pkcs11js.CKA_PRIVATE, value: true },
-      { type: pkcs11js.CKA_SENSITIVE, value: true },
-      { type: pkcs11js.CKA_EXTRACTABLE, value: false },
-      { type: pkcs11js.CKA_SIGN, value: true },
-      { type: pkcs11js.CKA_DECRYPT, value: false },
-      { type: pkcs11js.CKA_UNWRAP, value: false },
-    ],
+  const pair = await lib.C_GenerateKeyPairAsync(session, ...rsaKeyPairGeneration(bits));
+  const { publicKeyInfo, id } = rsaKeyOf(
+    lib.C_GetAttributeValue(session, pair.publicKey, rsaPublicKeyAttributes()),
   );
-  const [modulus, exponent] = lib.C_GetAttributeValue(session, pair.publicKey, [
-    { type: pkcs11js.CKA_MODULUS },
-    { type: pkcs11js.CKA_PUBLIC_EXPONENT },
-  ]);
-  const publicKeyInfo = rsaPublicKeyInfo(bytes(modulus?.value), bytes(exponent?.value));
-  const id = keyIdentifier(publicKeyInfo);
-  const attributes = [
-    { type: pkcs11js.CKA_ID, value: id },
-    { type: pkcs11js.CKA_LABEL, value: label(id) },
-  ];
-  lib.C_SetAttributeValue(session, pair.privateKey, attributes);
-  lib.C_SetAttributeValue(session, pair.publicKey, attributes);
+  const names = keyIdTemplate(id, label(id));
+  lib.C_SetAttributeValue(session, pair.privateKey, names);
+  lib.C_SetAttributeValue(session, pair.publicKey, names);
   return { publicKeyInfo, id, label: label(id) };
 }
 

@@ -1,44 +1,27 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { OpensslCa, P256 } from "../../../pki/src/test-support/openssl-ca.ts";
+import { agentTlsPaths } from "../tls/agentTls.ts";
 
 export function temporaryFolder(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** A root CA certificate made by openssl, written as DER like a CA's published root.cer. */
-export function opensslRootCa(folder: string, commonName: string): string {
-  const certificate = join(folder, `${commonName.replace(/\W/g, "_")}.cer`);
-  const result = spawnSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      join(folder, "root.key"),
-      "-subj",
-      `/CN=${commonName}`,
-      "-days",
-      "30",
-      "-outform",
-      "DER",
-      "-out",
-      certificate,
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign,cRLSign",
-    ],
-    { encoding: "utf8" },
-  );
-  if (result.status !== 0) throw new Error(result.stderr);
-  return certificate;
+/**
+ * A server certificate for bank.example, a name outside the local CA's name constraints, signed by
+ * openssl with the agent's own CA key (from `agentHome`): PEM.
+ */
+export function rogueServerCertificate(agentHome: string, extensions: readonly string[]): string {
+  const { ca } = agentTlsPaths(agentHome);
+  const agentCa = new OpensslCa({ existing: { certificate: ca, key: ca } });
+  try {
+    agentCa.request("rogue", "/CN=bank.example", P256);
+    return readFileSync(agentCa.certify("rogue", { days: 30, extensions }), "utf8");
+  } finally {
+    agentCa.dispose();
+  }
 }
 
 /** A Firefox-like profile folder with its own empty NSS database, as Firefox creates on first start. */

@@ -15,7 +15,14 @@ import {
   removeCommands,
   removeTrust,
 } from "./trust.ts";
-import { firefoxProfile, nssListing, opensslRootCa, temporaryFolder, vfychain } from "./testSupport.ts";
+import { opensslRootCa } from "../../../pki/src/test-support/openssl-ca.ts";
+import {
+  firefoxProfile,
+  nssListing,
+  rogueServerCertificate,
+  temporaryFolder,
+  vfychain,
+} from "./testSupport.ts";
 
 test("Linux: trust goes into ~/.pki/nssdb (created) and every Firefox profile; NSS then validates the agent's certificate and still refuses other names", async () => {
   const homeDirectory = temporaryFolder("qoltanba-trust-home-");
@@ -52,44 +59,11 @@ test("Linux: trust goes into ~/.pki/nssdb (created) and every Firefox profile; N
     assert.equal(valid.status, 0, valid.output);
   }
 
-  const rogueKey = join(work, "rogue.key");
-  const extensions = join(work, "rogue.cnf");
-  writeFileSync(extensions, "subjectAltName=DNS:bank.example\nextendedKeyUsage=serverAuth\n");
-  const request = spawnSync(
-    "openssl",
-    [
-      "req",
-      "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      rogueKey,
-      "-subj",
-      "/CN=bank.example",
-    ],
-    { encoding: "utf8" },
-  );
-  const rogue = spawnSync(
-    "openssl",
-    [
-      "x509",
-      "-req",
-      "-CA",
-      agentTlsPaths(agentHome).ca,
-      "-CAkey",
-      agentTlsPaths(agentHome).ca,
-      "-days",
-      "30",
-      "-extfile",
-      extensions,
-    ],
-    { input: request.stdout, encoding: "utf8" },
-  );
-  assert.equal(rogue.status, 0, rogue.stderr);
-  const refused = vfychain(join(homeDirectory, ".pki/nssdb"), rogue.stdout, work);
+  const rogue = rogueServerCertificate(agentHome, [
+    "subjectAltName=DNS:bank.example",
+    "extendedKeyUsage=serverAuth",
+  ]);
+  const refused = vfychain(join(homeDirectory, ".pki/nssdb"), rogue, work);
   assert.notEqual(refused.status, 0);
   assert.match(
     refused.output,

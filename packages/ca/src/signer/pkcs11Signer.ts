@@ -3,9 +3,11 @@ import {
   digest,
   digestInfoPrefix,
   InputError,
-  keyIdentifier,
+  keyIdTemplate,
   OID,
-  rsaPublicKeyInfo,
+  rsaKeyOf,
+  rsaKeyPairGeneration,
+  rsaPublicKeyAttributes,
   signatureAlgorithmByOid,
   type SigningKey,
 } from "@qoltanba/pki";
@@ -79,9 +81,9 @@ export async function openPkcs11Signer(
 }
 
 /**
- * Generates an RSA key pair on the token: the private key sensitive, never extractable, usable
- * only to sign; CKA_ID set to the key identifier (SHA-1 of the public key, as in the certificate's
- * SubjectKeyIdentifier). Returns the SubjectPublicKeyInfo.
+ * Generates an RSA key pair on the token labelled `label` (pki's rsaKeyPairGeneration: the private
+ * key sensitive, never extractable, usable only to sign); CKA_ID set to the key identifier (as in
+ * the certificate's SubjectKeyIdentifier). Returns the SubjectPublicKeyInfo.
  */
 export async function generateTokenRsaKey(token: Pkcs11Token, label: string, bits: number): Promise<Buffer> {
   return token.withSession(async (lib, session) => {
@@ -91,37 +93,15 @@ export async function generateTokenRsaKey(token: Pkcs11Token, label: string, bit
         `the HSM token "${token.label}" already holds a key labelled "${label}"`,
       );
     }
-    const common = [
-      { type: pkcs11js.CKA_TOKEN, value: true },
-      { type: pkcs11js.CKA_LABEL, value: label },
-    ];
     const pair = await lib.C_GenerateKeyPairAsync(
       session,
-      { mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN },
-      [
-        ...common,
-        { type: pkcs11js.CKA_MODULUS_BITS, value: bits },
-        { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from([1, 0, 1]) },
-        { type: pkcs11js.CKA_VERIFY, value: true },
-      ],
-      [
-        ...common,
-        { type: pkcs11js.CKA_PRIVATE, value: true },
-        { type: pkcs11js.CKA_SENSITIVE, value: true },
-        { type: pkcs11js.CKA_EXTRACTABLE, value: false },
-        { type: pkcs11js.CKA_SIGN, value: true },
-        { type: pkcs11js.CKA_DECRYPT, value: false },
-        { type: pkcs11js.CKA_UNWRAP, value: false },
-      ],
+      ...rsaKeyPairGeneration(bits, [{ type: pkcs11js.CKA_LABEL, value: label }]),
     );
-    const [modulus, exponent] = lib.C_GetAttributeValue(session, pair.publicKey, [
-      { type: pkcs11js.CKA_MODULUS },
-      { type: pkcs11js.CKA_PUBLIC_EXPONENT },
-    ]);
-    const publicKeyInfo = rsaPublicKeyInfo(modulus!.value as Buffer, exponent!.value as Buffer);
-    const id = [{ type: pkcs11js.CKA_ID, value: keyIdentifier(publicKeyInfo) }];
-    lib.C_SetAttributeValue(session, pair.privateKey, id);
-    lib.C_SetAttributeValue(session, pair.publicKey, id);
+    const { publicKeyInfo, id } = rsaKeyOf(
+      lib.C_GetAttributeValue(session, pair.publicKey, rsaPublicKeyAttributes()),
+    );
+    lib.C_SetAttributeValue(session, pair.privateKey, keyIdTemplate(id));
+    lib.C_SetAttributeValue(session, pair.publicKey, keyIdTemplate(id));
     return publicKeyInfo;
   });
 }

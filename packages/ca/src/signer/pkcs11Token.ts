@@ -1,5 +1,12 @@
 import pkcs11js, { type Handle, type PKCS11 } from "pkcs11js";
-import { InputError, pinStateOf, pinStateText, pkcs11ErrorName } from "@qoltanba/pki";
+import {
+  InputError,
+  pinStateOf,
+  pinStateText,
+  pkcs11ErrorName,
+  PKCS11_DEVICE_GONE,
+  PKCS11_PIN_REFUSED,
+} from "@qoltanba/pki";
 import { hsmUnavailable, Pkcs11Module } from "./pkcs11Module.ts";
 
 export interface Pkcs11TokenOptions {
@@ -14,29 +21,16 @@ export interface Pkcs11TokenOptions {
   readonly retryIntervalMs?: number;
 }
 
-/** Return codes after which the sessions (or the whole library state) cannot be trusted any more. */
-const DEVICE_FAILURES = new Set([
-  "CKR_DEVICE_ERROR",
-  "CKR_DEVICE_REMOVED",
+/**
+ * Return codes after which the sessions (or the whole library state) cannot be trusted any more:
+ * the token gone, and for a pool of long-lived sessions also a session logged out, a library that
+ * lost its state or an HSM out of memory, all cured by reconnecting.
+ */
+const DEVICE_FAILURES: ReadonlySet<string> = new Set([
+  ...PKCS11_DEVICE_GONE,
   "CKR_DEVICE_MEMORY",
-  "CKR_TOKEN_NOT_PRESENT",
-  "CKR_TOKEN_NOT_RECOGNIZED",
-  "CKR_SESSION_HANDLE_INVALID",
-  "CKR_SESSION_CLOSED",
-  "CKR_OBJECT_HANDLE_INVALID",
-  "CKR_KEY_HANDLE_INVALID",
   "CKR_USER_NOT_LOGGED_IN",
-  "CKR_SLOT_ID_INVALID",
   "CKR_CRYPTOKI_NOT_INITIALIZED",
-  "CKR_GENERAL_ERROR",
-  "CKR_FUNCTION_FAILED",
-]);
-const PIN_REFUSALS = new Set([
-  "CKR_PIN_INCORRECT",
-  "CKR_PIN_LOCKED",
-  "CKR_PIN_LEN_RANGE",
-  "CKR_PIN_EXPIRED",
-  "CKR_PIN_INVALID",
 ]);
 
 interface Connection {
@@ -184,7 +178,7 @@ export class Pkcs11Token {
       const name = pkcs11ErrorName(error);
       if (name !== "CKR_USER_ALREADY_LOGGED_IN") {
         lib.C_CloseAllSessions(slot);
-        if (name && PIN_REFUSALS.has(name)) {
+        if (name && PKCS11_PIN_REFUSED.has(name)) {
           this.pinRefused = new InputError(
             "hsm_pin",
             `the HSM token "${this.label}" refused the PIN (${name}${this.triesLeft(lib, slot)}); it will not be tried again`,

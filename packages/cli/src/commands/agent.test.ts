@@ -2,60 +2,25 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { readAgentCaCertificate } from "@qoltanba/agent";
+import { OpensslCa } from "../../../pki/src/test-support/openssl-ca.ts";
 import { BIN } from "../testSupport.ts";
 
 const PASSWORD = "Cli12345";
 
-function openssl(args: string[], cwd: string) {
-  const result = spawnSync("openssl", args, { cwd, encoding: "latin1" });
-  assert.equal(result.status, 0, result.stderr);
-  return result.stdout;
-}
-
 test("qoltanba agent --unattended serves wss:// with its own TLS; a second one on the same port is refused", async (t) => {
-  const work = mkdtempSync(join(tmpdir(), "qoltanba-cli-agent-"));
-  t.after(() => rmSync(work, { recursive: true, force: true }));
-  openssl(
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "key.pem",
-      "-out",
-      "cert.pem",
-      "-subj",
-      "/CN=CLI SIGNER",
-      "-days",
-      "2",
-      "-addext",
-      "keyUsage=critical,digitalSignature,nonRepudiation",
-    ],
-    work,
-  );
-  writeFileSync(join(work, "pass"), PASSWORD);
-  openssl(
-    [
-      "pkcs12",
-      "-export",
-      "-inkey",
-      "key.pem",
-      "-in",
-      "cert.pem",
-      "-out",
-      "signer.p12",
-      "-passout",
-      "file:pass",
-    ],
-    work,
-  );
+  const signer = new OpensslCa({
+    subject: "/CN=CLI SIGNER",
+    extensions: ["keyUsage=critical,digitalSignature,nonRepudiation"],
+    days: 2,
+    prefix: "qoltanba-cli-agent-",
+  });
+  t.after(() => signer.dispose());
+  const work = signer.dir;
+  signer.write("signer.p12", signer.exportPkcs12("ca.key", "ca.pem", PASSWORD));
   writeFileSync(
     join(work, "unattended.json"),
     JSON.stringify({ origins: ["local"], pkcs12: [{ path: "signer.p12", password: PASSWORD }] }),
@@ -98,25 +63,9 @@ test("qoltanba agent --unattended serves wss:// with its own TLS; a second one o
   );
   const signed = JSON.parse(await reply) as { code: string; responseObject: string };
   assert.equal(signed.code, "200");
-  writeFileSync(join(work, "signed.der"), Buffer.from(signed.responseObject, "base64"));
-  assert.equal(
-    openssl(
-      [
-        "cms",
-        "-verify",
-        "-binary",
-        "-inform",
-        "DER",
-        "-in",
-        "signed.der",
-        "-CAfile",
-        "cert.pem",
-        "-purpose",
-        "any",
-      ],
-      work,
-    ),
-    data.toString("latin1"),
+  assert.deepEqual(
+    signer.verifyCms(Buffer.from(signed.responseObject, "base64"), { options: ["-purpose", "any"] }),
+    data,
   );
   socket.close();
 

@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureAgentTls } from "@qoltanba/agent";
+import { opensslRootCa } from "../../../pki/src/test-support/openssl-ca.ts";
 import { BIN } from "../testSupport.ts";
 
 const PROXY_VARIABLES = [
@@ -56,29 +57,7 @@ function nssListing(directory: string): string {
 test("agent trust asks first, then trusts the local CA and a CA root file in ~/.pki/nssdb; --remove takes them out", async () => {
   const { homeDirectory, env, agentHome } = account();
   const nssdb = join(homeDirectory, ".pki/nssdb");
-  const root = join(homeDirectory, "root.cer");
-  const made = spawnSync("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    join(homeDirectory, "root.key"),
-    "-subj",
-    "/CN=Qoltanba Test National Root",
-    "-days",
-    "30",
-    "-outform",
-    "DER",
-    "-out",
-    root,
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-  ]);
-  assert.equal(made.status, 0);
+  const root = opensslRootCa(homeDirectory, "Qoltanba Test National Root");
 
   const declined = await qoltanba(["agent", "trust", "--home", agentHome, "--ca-cert", root], env, "n\n");
   assert.equal(declined.status, 1);

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { localSigningKey } from "../algorithms.ts";
 import { fromPemOrDer } from "../pem.ts";
 import type { XmlSigner } from "../xmldsig.ts";
-import { OpensslCa } from "./openssl-ca.ts";
+import { OpensslCa, P256, RSA_2048 } from "./openssl-ca.ts";
 
 export interface TestSigner extends XmlSigner {
   name: string;
@@ -22,40 +22,14 @@ export interface Xmlsec1Result {
 }
 
 export class Xmlsec1Lab {
-  readonly ca = new OpensslCa("/C=KZ/CN=Qoltanba XML Test CA");
-  readonly rsa = this.signer("rsa", ["-newkey", "rsa:2048"]);
-  readonly ec = this.signer("ec", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]);
+  readonly ca = new OpensslCa({ subject: "/C=KZ/CN=Qoltanba XML Test CA" });
+  readonly rsa = this.signer("rsa", RSA_2048);
+  readonly ec = this.signer("ec", P256);
   private files = 0;
 
-  private signer(name: string, keyOptions: string[]): TestSigner {
-    this.ca.openssl([
-      "req",
-      "-new",
-      ...keyOptions,
-      "-nodes",
-      "-keyout",
-      `${name}.key`,
-      "-subj",
-      `/C=KZ/CN=${name} signer`,
-      "-out",
-      `${name}.csr`,
-    ]);
-    this.ca.openssl([
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-days",
-      "10",
-      "-set_serial",
-      `0x${name === "rsa" ? 10 : 11}`,
-      "-out",
-      `${name}.pem`,
-    ]);
+  private signer(name: string, keyOptions: readonly string[]): TestSigner {
+    this.ca.request(name, `/C=KZ/CN=${name} signer`, keyOptions);
+    this.ca.certify(name, { days: 10, serial: `0x${name === "rsa" ? 10 : 11}` });
     return {
       name,
       certificate: fromPemOrDer(readFileSync(this.ca.path(`${name}.pem`)), ["CERTIFICATE"], name),
