@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
+import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -9,6 +8,7 @@ import { createSoftHsmToken, SOFTHSM_MODULE, TEST_PIN } from "../../../pki/src/t
 import { connect, type TestAgent } from "../testing/testAgent.ts";
 import { SIGN_EXTENSIONS, TestPki } from "../testing/testPki.ts";
 import { readAgentCaCertificate } from "../tls/agentTls.ts";
+import { startUnattendedAgentProcess } from "../testing/unattendedAgentProcess.ts";
 
 const ROOT = resolve(import.meta.dirname, "../../../..");
 
@@ -85,23 +85,17 @@ test("the single executable and the npm tarball run the agent commands with no n
     pki.path("unattended.json"),
     JSON.stringify({ origins: ["local"], tokens: { AKKaztokenStore: TEST_PIN } }),
   );
-  const agent = spawn(
+  const agent = await startUnattendedAgentProcess(
+    t,
     executable,
     ["agent", "--home", agentHome, "--port", "0", "--unattended", pki.path("unattended.json")],
-    { cwd: folder, env, stdio: ["ignore", "ignore", "pipe"] },
+    { cwd: folder, env },
   );
-  t.after(() => agent.kill("SIGKILL"));
-  let stderr = "";
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    agent.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (wss:\/\/127\.0\.0\.1:\d+\/) \(unattended\)/.exec(stderr);
-      if (match) resolveUrl(match[1]!);
-    });
-    agent.once("exit", () => reject(new Error(stderr)));
-  });
   const caCertificate = (await readAgentCaCertificate(agentHome))!;
-  const client = await connect({ server: { url }, tls: { caCertificate } } as unknown as TestAgent);
+  const client = await connect({
+    server: { url: agent.url },
+    tls: { caCertificate },
+  } as unknown as TestAgent);
   const active = (await client.request({
     module: "kz.gov.pki.knca.commonUtils",
     method: "getActiveTokens",
@@ -132,9 +126,8 @@ test("the single executable and the npm tarball run the agent commands with no n
   assert.equal(signed.code, "200", JSON.stringify(signed));
   assert.deepEqual(pki.verifyCms(Buffer.from(signed.responseObject, "base64")), data);
   client.close();
-  agent.kill("SIGTERM");
-  await once(agent, "exit");
-  assert.ok(!stderr.includes(TEST_PIN));
+  assert.equal(await agent.stop(), 0);
+  assert.ok(!agent.stderr().includes(TEST_PIN));
 
   const prefix = mkdtempSync(join(tmpdir(), "qoltanba-npm-global-"));
   const tarball = join(
