@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
 import { performance } from "node:perf_hooks";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
 import { fromPemOrDer, verifySignedData, verifyXmlSignature } from "@qoltanba/pki";
@@ -58,6 +59,18 @@ await build({
   banner: {
     js: "import { createRequire as qoltanbaRequire } from 'node:module'; const require = qoltanbaRequire(import.meta.url);",
   },
+  // pkcs11js requires its native binding by a relative path; the bundle, written elsewhere, loads it where npm put it.
+  plugins: [
+    {
+      name: "native-bindings-in-place",
+      setup(esbuild) {
+        esbuild.onResolve({ filter: /\.node$/ }, (args) => ({
+          path: join(args.resolveDir, args.path),
+          external: true,
+        }));
+      },
+    },
+  ],
   logLevel: "warning",
 });
 async function startAgentProcess() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the qoltanba CLI (with the local signing agent) for people without a source tree:
-//   OUT/qoltanba.cjs             one JavaScript file (esbuild) for any Node.js 20+
+//   OUT/qoltanba.cjs             one JavaScript file (esbuild) for any Node.js 20+, with pkcs11.node beside it
 //   OUT/qoltanba-VERSION.tgz     that file as an npm package:  npm install -g ./qoltanba-VERSION.tgz
 //   OUT/qoltanba (.exe)          a Node.js single executable application: Node.js not needed
 // The executable is this platform's: run the script on Linux, macOS and Windows for all three.
@@ -15,7 +15,8 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { join, resolve } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
 import postject from "postject";
@@ -35,28 +36,51 @@ function run(command, args, options = {}) {
     );
 }
 
-// Native modules cannot travel in one file: better-sqlite3 (the CA's SQLite storage) and pkcs11js
-// (the CA's HSM signer) become stand-ins that say so when used; everything else (the agent,
-// PostgreSQL storage) is in the bundle.
-const NATIVE_STANDINS = {
-  "better-sqlite3": `export default class Database {
+// better-sqlite3 (the CA's SQLite storage) stays out: a stand-in says so when used. pkcs11js (token
+// stores, the CA's HSM signer) comes along: its native binding, an N-API addon, is an asset of the
+// executable and a file beside the bundle, loaded by packages/cli/src/bundle/nativeAddon.ts.
+const SQLITE_STANDIN = `import { InputError } from "@qoltanba/pki";
+export default class Database {
   constructor() {
     throw new InputError("sqlite_unavailable", "this single-file build of qoltanba has no SQLite: use --db postgres://HOST/DB, or run the CA from the source tree");
   }
-}`,
-  pkcs11js: `const unavailable = () => {
-  throw new InputError("pkcs11_unavailable", "this single-file build of qoltanba has no PKCS#11 support: run the CA from the source tree");
-};
-export default new Proxy({}, { get: (_target, name) => (name === "__esModule" ? undefined : unavailable()) });`,
-};
-const withoutNativeModules = {
-  name: "without-native-modules",
+}`;
+const withoutSqlite = {
+  name: "without-sqlite",
   setup(esbuild) {
-    esbuild.onResolve({ filter: /^(better-sqlite3|pkcs11js)$/ }, (args) => ({ path: args.path, namespace: "native-standin" }));
-    esbuild.onLoad({ filter: /.*/, namespace: "native-standin" }, (args) => ({
+    esbuild.onResolve({ filter: /^better-sqlite3$/ }, () => ({
+      path: "better-sqlite3",
+      namespace: "sqlite-standin",
+    }));
+    esbuild.onLoad({ filter: /.*/, namespace: "sqlite-standin" }, () => ({
       resolveDir: ROOT,
       loader: "js",
-      contents: `import { InputError } from "@qoltanba/pki";\n${NATIVE_STANDINS[args.path]}`,
+      contents: SQLITE_STANDIN,
+    }));
+  },
+};
+const PKCS11_BINDING = "pkcs11.node";
+const pkcs11jsIndex = createRequire(import.meta.url).resolve("pkcs11js");
+const pkcs11jsBinding = join(dirname(pkcs11jsIndex), "build/Release", PKCS11_BINDING);
+const pkcs11jsModules = {
+  // pkcs11js loads its binding when first evaluated: only a command that uses PKCS#11 unpacks and loads it.
+  facade: `let loaded;
+const pkcs11js = () => (loaded ??= require(${JSON.stringify(pkcs11jsIndex)}));
+export default new Proxy({}, { get: (_target, name) => pkcs11js()[name] });`,
+  binding: `module.exports = require(${JSON.stringify(join(ROOT, "packages/cli/src/bundle/nativeAddon.ts"))}).loadNativeAddon(${JSON.stringify(PKCS11_BINDING)}, __dirname);`,
+};
+const withPkcs11js = {
+  name: "with-pkcs11js",
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^pkcs11js$/ }, () => ({ path: "facade", namespace: "pkcs11js" }));
+    esbuild.onResolve({ filter: /^\.\/build\/Release\/pkcs11\.node$/ }, () => ({
+      path: "binding",
+      namespace: "pkcs11js",
+    }));
+    esbuild.onLoad({ filter: /.*/, namespace: "pkcs11js" }, (args) => ({
+      resolveDir: ROOT,
+      loader: "js",
+      contents: pkcs11jsModules[args.path],
     }));
   },
 };
@@ -78,16 +102,18 @@ await build({
   outfile: bundle,
   banner: { js: "#!/usr/bin/env node" },
   external: ["pg-native"],
-  plugins: [withoutNativeModules],
+  plugins: [withoutSqlite, withPkcs11js],
   logLevel: "warning",
 });
 chmodSync(bundle, 0o755);
+copyFileSync(pkcs11jsBinding, join(out, PKCS11_BINDING));
 
 const work = mkdtempSync(join(out, ".work-"));
 try {
   const npmPackage = join(work, "npm");
   mkdirSync(npmPackage);
   copyFileSync(bundle, join(npmPackage, "qoltanba.cjs"));
+  copyFileSync(pkcs11jsBinding, join(npmPackage, PKCS11_BINDING));
   const manifest = {
     name: "qoltanba",
     version,
@@ -105,7 +131,15 @@ try {
 
   const blob = join(work, "qoltanba.blob");
   const config = join(work, "sea-config.json");
-  writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      main: bundle,
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      assets: { [PKCS11_BINDING]: pkcs11jsBinding },
+    }),
+  );
   run(process.execPath, ["--experimental-sea-config", config]);
   rmSync(executable, { force: true });
   copyFileSync(process.execPath, executable);

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SOFTHSM_MODULE } from "../../../pki/src/test-support/softhsm.ts";
+import { createSoftHsmToken, SOFTHSM_MODULE } from "../../../pki/src/test-support/softhsm.ts";
 import { softHsmForEveryStore } from "../testing/testTokens.ts";
 import { effectiveProfiles } from "../tokens/tokenSettings.ts";
 import { runCommand } from "../trust/run.ts";
@@ -49,12 +49,19 @@ test("the CCID driver's real Info.plist: three parallel lists; Kaztoken missing 
   assert.equal(fixed.length, devices.length + 1);
 });
 
-test("pcscd stopped, then running without readers, as pcsc_scan reports them; Kaztoken and libraries with their fixes", async (t) => {
+test("pcscd stopped, then running without readers, as pcsc_scan reports them; Kaztoken, libraries and the tokens they see, with their fixes", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "qoltanba-doctor-tokens-"));
   const fixedPlist = join(dir, "Info.plist");
   writeFileSync(fixedPlist, withKaztoken(readFileSync(CCID_INFO_PLIST, "utf8")));
+  const notALibrary = join(dir, "libjcPKCS11-2.so");
+  writeFileSync(notALibrary, "not a shared library");
+  const kaztoken = createSoftHsmToken("KAZTOKEN");
   const profiles = effectiveProfiles(
-    { ...softHsmForEveryStore(), AKAKEYStore: { libraries: [join(dir, "missing.so")] } },
+    {
+      ...softHsmForEveryStore(),
+      AKJaCartaStore: { libraries: [notALibrary] },
+      AKAKEYStore: { libraries: [join(dir, "missing.so")] },
+    },
     "linux",
   );
   const check = (ccidInfoPlist = CCID_INFO_PLIST) =>
@@ -90,22 +97,34 @@ test("pcscd stopped, then running without readers, as pcsc_scan reports them; Ka
     title: "pcscd sees no reader or token",
     fix: "plug the token in (another USB port, without a hub); for a Kaztoken see the CCID check below; then sudo systemctl restart pcscd and check with pcsc_scan",
   });
-  const kaztoken = byTitle(/Kaztoken/)!;
-  assert.equal(kaztoken.status, "problem");
+  const kaztokenInCcid = byTitle(/Kaztoken/)!;
+  assert.equal(kaztokenInCcid.status, "problem");
   assert.match(
-    kaztoken.fix!,
+    kaztokenInCcid.fix!,
     /add 0x0A89 at the end of ifdVendorID, 0x0035 at the end of ifdProductID and "DigiFlow LLP\. KAZTOKEN"/,
   );
   assert.equal(byTitle(/libpcsclite/)?.status, "ok");
   assert.match(byTitle(/libpcsclite/)!.title, /^libpcsclite\.so\.1 is at \/usr\/lib\/.*libpcsclite\.so\.1$/);
   assert.deepEqual(
     findings.filter((finding) => finding.title.includes("PKCS#11 library")).map((finding) => finding.status),
-    ["ok", "ok", "ok", "ok", "ok", "hint"],
+    ["ok", "hint", "hint", "hint", "problem", "hint"],
+  );
+  assert.match(
+    byTitle(/^Kaztoken \(AKKaztokenStore\): PKCS#11 library/)!.title,
+    new RegExp(
+      `^Kaztoken \\(AKKaztokenStore\\): PKCS#11 library ${SOFTHSM_MODULE}, token present: "${kaztoken.label}" \\(SoftHSM v2, serial [0-9a-f]{16}\\)$`,
+    ),
   );
   assert.equal(
-    byTitle(/^Kaztoken \(AKKaztokenStore\): PKCS#11 library/)?.title,
-    `Kaztoken (AKKaztokenStore): PKCS#11 library ${SOFTHSM_MODULE}`,
+    byTitle(/^KZ ID card/)?.title,
+    `KZ ID card (AKKZIDCardStore): PKCS#11 library ${SOFTHSM_MODULE}, no KZ ID card plugged in`,
   );
+  const jaCarta = byTitle(/^JaCarta/)!;
+  assert.match(
+    jaCarta.title,
+    new RegExp(`^JaCarta \\(AKJaCartaStore\\): cannot load the PKCS#11 library ${notALibrary}: `),
+  );
+  assert.match(jaCarta.fix!, /reinstall the JaCarta driver from the vendor/);
   const akey = byTitle(/^AKey/)!;
   assert.equal(akey.status, "hint");
   assert.match(

@@ -4,6 +4,8 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import type { RunCommand } from "../trust/run.ts";
+import { Pkcs11Library, type TokenSlot } from "../tokens/pkcs11Library.ts";
+import { profileOf } from "../tokens/tokenProfiles.ts";
 import type { EffectiveProfile } from "../tokens/tokenSettings.ts";
 import type { Finding } from "./finding.ts";
 import { ccidDevices, parsePcscScan } from "./pcscTools.ts";
@@ -37,7 +39,7 @@ export interface TokenCheckOptions {
 /** PC/SC matters on Linux; Windows and macOS bring their own smart-card service. */
 export async function checkTokens(platform: NodeJS.Platform, options: TokenCheckOptions): Promise<Finding[]> {
   const pcsc = platform === "linux" ? await checkPcsc(options) : [];
-  return [...pcsc, ...checkLibraries(options)];
+  return [...pcsc, ...(await checkLibraries(options))];
 }
 
 async function checkPcsc(options: TokenCheckOptions): Promise<Finding[]> {
@@ -117,20 +119,67 @@ async function checkKaztokenInCcid(plistPath: string): Promise<Finding> {
       };
 }
 
-function checkLibraries(options: TokenCheckOptions): Finding[] {
-  return options.profiles.map((profile) => {
-    // Windows names are found through the DLL search path, where vendors install into System32.
-    const found = profile.libraries
-      .map((path) =>
-        isAbsolute(path) ? path : join(process.env.SystemRoot ?? "C:\\Windows", "System32", path),
-      )
-      .find((path) => existsSync(path));
-    return found
-      ? { status: "ok" as const, title: `${profile.title} (${profile.store}): PKCS#11 library ${found}` }
-      : {
-          status: "hint" as const,
-          title: `${profile.title} (${profile.store}): no PKCS#11 library found (looked for ${profile.libraries.join(", ")})`,
-          fix: `only needed if you use a ${profile.title}: install its driver from the vendor, or give its library's path in ${options.tokenSettingsPath} as {"${profile.store}": {"libraries": ["/path/to/library"]}}`,
-        };
-  });
+/** Each store's library: installed where, whether it loads, and the tokens it sees that the store recognises. */
+async function checkLibraries(options: TokenCheckOptions): Promise<Finding[]> {
+  const installed = options.profiles.map((profile) => ({ profile, path: installedLibrary(profile) }));
+  const listings = new Map<string, Promise<TokenSlot[] | Error>>();
+  const findings: Finding[] = [];
+  for (const { profile, path } of installed) {
+    const where = `${profile.title} (${profile.store})`;
+    if (path === undefined) {
+      findings.push({
+        status: "hint",
+        title: `${where}: no PKCS#11 library found (looked for ${profile.libraries.join(", ")})`,
+        fix: `only needed if you use a ${profile.title}: install its driver from the vendor, or give its library's path in ${options.tokenSettingsPath} as {"${profile.store}": {"libraries": ["/path/to/library"]}}`,
+      });
+      continue;
+    }
+    if (!listings.has(path)) listings.set(path, tokensIn(path));
+    const listing = await listings.get(path)!;
+    if (listing instanceof Error) {
+      findings.push({
+        status: "problem",
+        title: `${where}: ${listing.message}`,
+        fix: `reinstall the ${profile.title} driver from the vendor (for this computer's processor), or correct its path in ${options.tokenSettingsPath}`,
+      });
+      continue;
+    }
+    // As the agent does: a token goes to the first store, among those sharing the library, that recognises it.
+    const sharing = installed.filter((entry) => entry.path === path).map((entry) => entry.profile);
+    const present = listing.filter((slot) => profileOf(slot, sharing) === profile);
+    findings.push(
+      present.length > 0
+        ? {
+            status: "ok",
+            title: `${where}: PKCS#11 library ${path}, token present: ${present.map((slot) => `"${slot.label}" (${slot.model}, serial ${slot.serial})`).join(", ")}`,
+          }
+        : {
+            status: "hint",
+            title: `${where}: PKCS#11 library ${path}, no ${profile.title} plugged in`,
+            fix: `only needed if you use a ${profile.title}: plug it in; if it is plugged in, see the reader checks above`,
+          },
+    );
+  }
+  return findings;
+}
+
+/** Windows names are found through the DLL search path, where vendors install into System32. */
+function installedLibrary(profile: EffectiveProfile): string | undefined {
+  return profile.libraries
+    .map((path) =>
+      isAbsolute(path) ? path : join(process.env.SystemRoot ?? "C:\\Windows", "System32", path),
+    )
+    .find((path) => existsSync(path));
+}
+
+async function tokensIn(path: string): Promise<TokenSlot[] | Error> {
+  let library: Pkcs11Library | undefined;
+  try {
+    library = new Pkcs11Library(path);
+    return await library.tokens();
+  } catch (error) {
+    return error as Error;
+  } finally {
+    await library?.close().catch(() => undefined);
+  }
 }

@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { readAgentCaCertificate } from "@qoltanba/agent";
 import { OpensslCa } from "../../../pki/src/test-support/openssl-ca.ts";
+import { startUnattendedAgentProcess } from "../../../agent/src/testing/unattendedAgentProcess.ts";
 import { BIN } from "../testSupport.ts";
 
 const PASSWORD = "Cli12345";
@@ -27,22 +27,18 @@ test("qoltanba agent --unattended serves wss:// with its own TLS; a second one o
   );
   const home = join(work, "home");
 
-  const agent = spawn(
-    process.execPath,
-    [BIN, "agent", "--home", home, "--port", "0", "--unattended", join(work, "unattended.json")],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  t.after(() => agent.kill("SIGKILL"));
-  let stderr = "";
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    agent.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (wss:\/\/127\.0\.0\.1:\d+\/) \(unattended\)/.exec(stderr);
-      if (match) resolveUrl(match[1]!);
-    });
-    agent.once("exit", () => reject(new Error(stderr)));
-  });
-  assert.ok(!stderr.includes(PASSWORD));
+  const agent = await startUnattendedAgentProcess(t, process.execPath, [
+    BIN,
+    "agent",
+    "--home",
+    home,
+    "--port",
+    "0",
+    "--unattended",
+    join(work, "unattended.json"),
+  ]);
+  const { url } = agent;
+  assert.ok(!agent.stderr().includes(PASSWORD));
 
   const ca = await readAgentCaCertificate(home);
   assert.ok(ca, "the agent made its TLS material in its home");
@@ -78,8 +74,6 @@ test("qoltanba agent --unattended serves wss:// with its own TLS; a second one o
   assert.equal(second.status, 2);
   assert.match(second.stderr, new RegExp(`port ${port} is taken`));
 
-  agent.kill("SIGTERM");
-  const [code] = await once(agent, "exit");
-  assert.equal(code, 0);
+  assert.equal(await agent.stop(), 0);
   assert.match(readFileSync(join(home, "tls", "ca-certificate.pem"), "utf8"), /BEGIN CERTIFICATE/);
 });

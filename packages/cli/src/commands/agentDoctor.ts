@@ -24,7 +24,8 @@ export const agentDoctor: Command = {
   --home DIR   the agent's folder (default ${defaultAgentHome()})
   --tokens     also check hardware tokens: pcscd installed and running, readers seen by
                pcsc_scan, Kaztoken in the CCID driver's list, libpcsclite.so.1, and each token
-               store's PKCS#11 library (tokens.json in the agent's folder overrides their paths)`,
+               store's PKCS#11 library and the tokens it sees (tokens.json in the agent's folder
+               overrides their paths)`,
   options: { home: { type: "string" }, port: { type: "string" }, tokens: { type: "boolean" } },
   async run(values) {
     const port = parsePort(values.port as string | undefined);
