@@ -102,6 +102,9 @@ await build({
   outfile: bundle,
   banner: { js: "#!/usr/bin/env node" },
   external: ["pg-native"],
+  // ws tries to require its optional native helpers when loaded; in a single executable any such
+  // require prints a warning on every run. Its own switches skip them (it falls back to JavaScript).
+  define: { "process.env.WS_NO_BUFFER_UTIL": '"1"', "process.env.WS_NO_UTF_8_VALIDATE": '"1"' },
   plugins: [withoutSqlite, withPkcs11js],
   logLevel: "warning",
 });

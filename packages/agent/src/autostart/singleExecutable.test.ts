@@ -70,6 +70,7 @@ test("the single executable and the npm tarball run the agent commands with no n
   );
   const doctor = run(["agent", "doctor", "--tokens", "--home", agentHome]);
   assert.match(doctor.stdout, tokenPresent, doctor.stderr);
+  assert.doesNotMatch(doctor.stderr, /Warning/, "the single executable prints no Node.js warning");
   const cache = join(folder, ".cache/qoltanba");
   const [binding, ...others] = readdirSync(cache);
   assert.deepEqual(others, []);
