@@ -1,8 +1,7 @@
 // Streams a CRL of 1,000,000 random 16-byte serials to a file with writeCrl, prints its time and
 // peak RSS, verifies it with openssl, then has `openssl ca -gencrl` sign the same list for comparison.
 // Run: node --import tsx bench/crl.bench.ts [entry count]
-import { spawnSync } from "node:child_process";
-import { createWriteStream, statSync, writeFileSync } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { performance } from "node:perf_hooks";
 import {
@@ -14,6 +13,7 @@ import {
   writeCrl,
 } from "@qoltanba/pki";
 import { OpensslCa } from "../packages/pki/src/test-support/openssl-ca.ts";
+import { opensslGencrl, revokedIndexLine, timedCommand } from "./opensslGencrl.ts";
 
 const count = Number(process.argv[2] ?? 1_000_000);
 const REASONS: RevocationReason[] = [
@@ -58,25 +58,17 @@ function* revokedList(): Generator<RevokedEntry> {
   }
 }
 
-async function* revokedListAsync(): AsyncGenerator<RevokedEntry> {
-  yield* revokedList();
-}
-
-function run(
-  command: string,
-  args: string[],
-  cwd: string,
-): { seconds: number; maxRssMiB: number; output: string } {
-  const started = performance.now();
-  const result = spawnSync("/usr/bin/time", ["-f", "maxrss_kb=%M", command, ...args], {
-    cwd,
-    encoding: "utf8",
-  });
-  const seconds = (performance.now() - started) / 1000;
-  const output = result.stdout + result.stderr;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed:\n${output}`);
-  const maxRssKb = Number(/maxrss_kb=(\d+)/.exec(output)?.[1]);
-  return { seconds, maxRssMiB: maxRssKb / 1024, output };
+/** The list in pages of 10,000, as the database hands them over. */
+async function* revokedListAsync(): AsyncGenerator<RevokedEntry[]> {
+  let page: RevokedEntry[] = [];
+  for (const entry of revokedList()) {
+    page.push(entry);
+    if (page.length === 10_000) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) yield page;
 }
 
 const mib = (kb: number) => (kb / 1024).toFixed(0);
@@ -110,13 +102,13 @@ try {
       `peak RSS ${mib(rss)} MiB (${mib(rssBefore)} MiB before writing)`,
   );
   const sourceStarted = performance.now();
-  for (let pass = 0; pass < 2; pass++) for await (const entry of revokedListAsync()) void entry;
+  for (let pass = 0; pass < 2; pass++) for await (const page of revokedListAsync()) void page;
   const sourceSeconds = (performance.now() - sourceStarted) / 1000;
   console.log(
     `  (generating the list twice, as the two passes do, takes ${sourceSeconds.toFixed(2)} s of that when timed alone)`,
   );
 
-  const verify = run(
+  const verify = timedCommand(
     "openssl",
     ["crl", "-inform", "DER", "-in", crlPath, "-CAfile", "ca.pem", "-noout", "-verify"],
     ca.dir,
@@ -128,20 +120,9 @@ try {
 
   const indexStarted = performance.now();
   const index = createWriteStream(ca.path("index.txt"));
-  const expiry = "351231235959Z";
   let lines: string[] = [];
   for (const entry of revokedList()) {
-    const revoked = entry.revokedAt.toISOString();
-    const utcTime =
-      revoked.slice(2, 4) +
-      revoked.slice(5, 7) +
-      revoked.slice(8, 10) +
-      revoked.slice(11, 13) +
-      revoked.slice(14, 16) +
-      revoked.slice(17, 19) +
-      "Z";
-    const serial = entry.serial.toString("hex").toUpperCase();
-    lines.push(`R\t${expiry}\t${utcTime},${entry.reason}\t${serial}\tunknown\t/CN=${serial}\n`);
+    lines.push(revokedIndexLine(entry.serial.toString("hex"), entry.revokedAt, entry.reason!));
     if (lines.length === 10_000) {
       if (!index.write(lines.join(""))) await once(index, "drain");
       lines = [];
@@ -152,40 +133,11 @@ try {
   console.log(
     `index.txt with ${count} revoked lines written in ${((performance.now() - indexStarted) / 1000).toFixed(2)} s`,
   );
-  writeFileSync(ca.path("index.txt.attr"), "unique_subject = no\n");
-  writeFileSync(ca.path("crlnumber"), "01\n");
-  writeFileSync(
-    ca.path("ca.cnf"),
-    [
-      "[ca]",
-      "default_ca = bench",
-      "[bench]",
-      "database = index.txt",
-      "crlnumber = crlnumber",
-      "certificate = ca.pem",
-      "private_key = ca.key",
-      "default_md = sha256",
-      "default_crl_days = 7",
-      "unique_subject = no",
-      "crl_extensions = crl_ext",
-      "[crl_ext]",
-      "authorityKeyIdentifier = keyid:always",
-      "",
-    ].join("\n"),
-  );
-  const gencrl = run("openssl", ["ca", "-config", "ca.cnf", "-gencrl", "-out", "openssl.crl"], ca.dir);
+  const gencrl = opensslGencrl(ca.dir, ca.certPath, "ca.key");
   console.log(
-    `openssl ca -gencrl: ${gencrl.seconds.toFixed(2)} s, peak RSS ${gencrl.maxRssMiB.toFixed(0)} MiB`,
+    `openssl ca -gencrl: ${gencrl.seconds.toFixed(2)} s, peak RSS ${gencrl.maxRssMiB.toFixed(0)} MiB; ` +
+      `its CRL: ${(gencrl.derBytes / 1e6).toFixed(1)} MB DER, verify OK`,
   );
-  const verifyOpenssl = run(
-    "openssl",
-    ["crl", "-in", "openssl.crl", "-CAfile", "ca.pem", "-noout", "-verify"],
-    ca.dir,
-  );
-  if (!/verify OK/.test(verifyOpenssl.output))
-    throw new Error(`openssl's own CRL did not verify:\n${verifyOpenssl.output}`);
-  run("openssl", ["crl", "-in", "openssl.crl", "-outform", "DER", "-out", "openssl.der"], ca.dir);
-  console.log(`openssl's CRL: ${(statSync(ca.path("openssl.der")).size / 1e6).toFixed(1)} MB DER, verify OK`);
 } finally {
   ca.dispose();
 }

@@ -4,6 +4,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { localSigningKey } from "./algorithms.ts";
 import { parseCertificate, subjectKeyIdentifierOf } from "./certificateInfo.ts";
 import {
+  type CrlEntrySpool,
   type CrlParameters,
   type RevokedEntry,
   buildCrl,
@@ -47,8 +48,20 @@ function parameters(overrides: Partial<CrlParameters> = {}): CrlParameters {
   };
 }
 
-async function* fromArray(entries: RevokedEntry[]): AsyncGenerator<RevokedEntry> {
-  yield* entries;
+/** The entries in pages of two, as a database hands them over. */
+async function* fromArray(entries: RevokedEntry[]): AsyncGenerator<RevokedEntry[]> {
+  for (let start = 0; start < entries.length; start += 2) yield entries.slice(start, start + 2);
+}
+
+/** Keeps the encoded entries in memory (the CA keeps them in a temporary file). */
+function memorySpool(): CrlEntrySpool {
+  const chunks: Buffer[] = [];
+  return {
+    write: async (chunk) => void chunks.push(chunk),
+    async *replay() {
+      yield* chunks;
+    },
+  };
 }
 
 async function streamedCrl(params: CrlParameters, entries: RevokedEntry[]): Promise<Buffer> {
@@ -168,6 +181,15 @@ test("writeCrl and buildCrl produce the same bytes, and parseCrl reads back ever
   const streamed = await streamedCrl(params, entries);
   const built = await buildCrl(params, localSigningKey(ca.key), entries);
   assert.deepEqual(streamed, built);
+  let reads = 0;
+  const readOnce = () => {
+    reads++;
+    return fromArray(entries);
+  };
+  const spooledChunks: Buffer[] = [];
+  await writeCrl(params, localSigningKey(ca.key), readOnce, (chunk) => void spooledChunks.push(chunk), memorySpool());
+  assert.deepEqual(Buffer.concat(spooledChunks), built, "through a spool: the same bytes");
+  assert.equal(reads, 1, "through a spool the entries are read once");
 
   const crl = parseCrl(streamed);
   assert.equal(crl.crlNumber, params.crlNumber);
@@ -288,6 +310,15 @@ test("bad CRL input is refused with InputErrors that name the problem", async ()
   await assert.rejects(
     writeCrl(parameters(), key, changing, () => {}),
     { code: "crl_entries_changed" },
+  );
+  const losing = memorySpool();
+  const replay = losing.replay.bind(losing);
+  losing.replay = async function* () {
+    for await (const chunk of replay()) yield chunk.subarray(1);
+  };
+  await assert.rejects(
+    writeCrl(parameters(), key, () => fromArray([entry]), () => {}, losing),
+    /the spool gave back 19 bytes of entries where 20 were written/,
   );
 
   assert.throws(() => parseCrl(Buffer.from("3003020101", "hex")), { code: "malformed_crl" });

@@ -159,11 +159,6 @@ function writeEntry(entry: RevokedEntry, shape: EntryShape, target: Buffer, offs
 }
 
 /** One revokedCertificates element (RFC 5280 5.1.2.6) with its reasonCode and invalidityDate extensions. */
-/** The encoded length of an entry, without encoding it. */
-export function revokedEntryLength(entry: RevokedEntry): number {
-  return entryShape(entry).length;
-}
-
 export function encodeRevokedEntry(entry: RevokedEntry): Buffer {
   const shape = entryShape(entry);
   const encoded = Buffer.allocUnsafe(shape.length);
@@ -299,32 +294,84 @@ const bitStringHeader = (valueLength: number) =>
 const CHUNK_SIZE = 64 * 1024;
 const MAX_ENTRY_LENGTH = 128;
 
+/** Revoked entries a page at a time (as a database hands them over): one await per page, not per entry. */
+export type RevokedEntryPages = () => AsyncIterable<readonly RevokedEntry[]>;
+
 /**
- * Streams a signed CRL to `sink`. `entries()` is iterated twice and must yield the same entries both
- * times: once to learn the length for the DER headers, once to write and hash — unless `known`
- * gives the count and length (computed from a database aggregate with `revokedEntryLength`), which
- * skips the first pass; a mismatch is still caught. Signs with `signDigest`, so the key must be RSA.
+ * Where `writeCrl` keeps the encoded entries while it counts them, so it reads its source once:
+ * the caller's storage (a temporary file), as pki does no I/O.
+ */
+export interface CrlEntrySpool {
+  write(chunk: Buffer): Promise<void>;
+  /** Every chunk written, in order; asked once, after the last write. */
+  replay(): AsyncIterable<Buffer>;
+}
+
+/** Encodes the entries into 64 KiB chunks handed to `out` (not reused afterwards); returns their count and length. */
+async function encodeEntries(
+  pages: AsyncIterable<readonly RevokedEntry[]>,
+  params: CrlParameters,
+  out: (chunk: Buffer) => Promise<void>,
+): Promise<{ count: number; length: number }> {
+  let chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+  let used = 0;
+  let count = 0;
+  let length = 0;
+  const flush = async () => {
+    const full = chunk.subarray(0, used);
+    length += used;
+    chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+    used = 0;
+    await out(full);
+  };
+  for await (const page of pages) {
+    for (const entry of page) {
+      if (used + MAX_ENTRY_LENGTH > CHUNK_SIZE) await flush();
+      used = writeEntry(entry, checkEntryFits(entry, params), chunk, used);
+      count++;
+    }
+  }
+  if (used > 0) await flush();
+  return { count, length };
+}
+
+/** The entries' count and encoded length, without encoding them. */
+async function measureEntries(
+  pages: AsyncIterable<readonly RevokedEntry[]>,
+  params: CrlParameters,
+): Promise<{ count: number; length: number }> {
+  let count = 0;
+  let length = 0;
+  for await (const page of pages) {
+    for (const entry of page) {
+      length += checkEntryFits(entry, params).length;
+      count++;
+    }
+  }
+  return { count, length };
+}
+
+/**
+ * Streams a signed CRL to `sink`. The DER headers before the entries need their length, so the
+ * entries are gone through twice: with a `spool`, read once from `entries()`, encoded into the
+ * spool and replayed from it; without one, `entries()` is iterated twice and must yield the same
+ * entries both times (a difference is caught). Signs with `signDigest`, so the key must be RSA.
  * Chunks handed to `sink` are not reused.
  */
 export async function writeCrl(
   params: CrlParameters,
   signingKey: SigningKey,
-  entries: () => AsyncIterable<RevokedEntry>,
+  entries: RevokedEntryPages,
   sink: (chunk: Buffer) => void | Promise<void>,
-  known?: { entryCount: number; entriesLength: number },
+  spool?: CrlEntrySpool,
 ): Promise<{ entryCount: number; byteLength: number }> {
   checkParameters(params);
   const signatureSize = await signatureLength(signingKey); // first: a key that cannot signDigest fails fast
-  let entryCount = known?.entryCount ?? 0;
-  let entriesLength = known?.entriesLength ?? 0;
-  if (!known) {
-    for await (const entry of entries()) {
-      entriesLength += checkEntryFits(entry, params).length;
-      entryCount++;
-    }
-  }
+  const counted = spool
+    ? await encodeEntries(entries(), params, (chunk) => spool.write(chunk))
+    : await measureEntries(entries(), params);
   const { algorithm } = signingKey;
-  const frame = crlFrame(params, algorithm.identifier, entriesLength);
+  const frame = crlFrame(params, algorithm.identifier, counted.length);
   const signatureHeader = bitStringHeader(signatureSize);
   const outerLength = frame.tbsLength + algorithm.identifier.length + signatureHeader.length + signatureSize;
   const outerHeader = Buffer.concat([Buffer.from([Tag.Sequence]), encodeLength(outerLength)]);
@@ -332,33 +379,31 @@ export async function writeCrl(
   const hash = createHash(algorithm.hash);
   hash.update(frame.head);
   await sink(Buffer.concat([outerHeader, frame.head]));
-  let chunk = Buffer.allocUnsafe(CHUNK_SIZE);
-  let used = 0;
-  let writtenCount = 0;
-  let writtenLength = 0;
-  const flush = async () => {
-    const full = chunk.subarray(0, used);
-    hash.update(full);
-    writtenLength += used;
-    chunk = Buffer.allocUnsafe(CHUNK_SIZE);
-    used = 0;
-    await sink(full);
+  const forward = async (chunk: Buffer) => {
+    hash.update(chunk);
+    await sink(chunk);
   };
-  for await (const entry of entries()) {
-    if (used + MAX_ENTRY_LENGTH > CHUNK_SIZE) await flush();
-    used = writeEntry(entry, checkEntryFits(entry, params), chunk, used);
-    writtenCount++;
-  }
-  if (used > 0) await flush();
-  if (writtenCount !== entryCount || writtenLength !== entriesLength) {
-    throw new InputError("crl_entries_changed", "the CRL entries changed between the two passes");
+  if (spool) {
+    let replayed = 0;
+    for await (const chunk of spool.replay()) {
+      replayed += chunk.length;
+      await forward(chunk);
+    }
+    if (replayed !== counted.length) {
+      throw new Error(`the spool gave back ${replayed} bytes of entries where ${counted.length} were written`);
+    }
+  } else {
+    const written = await encodeEntries(entries(), params, forward);
+    if (written.count !== counted.count || written.length !== counted.length) {
+      throw new InputError("crl_entries_changed", "the CRL entries changed between the two passes");
+    }
   }
   hash.update(frame.tail);
   const signature = await signingKey.signDigest(hash.digest());
   if (signature.length !== signatureSize)
     throw new Error("the signer returned a signature of an unexpected length");
   await sink(Buffer.concat([frame.tail, algorithm.identifier, signatureHeader, signature]));
-  return { entryCount, byteLength: outerHeader.length + outerLength };
+  return { entryCount: counted.count, byteLength: outerHeader.length + outerLength };
 }
 
 /** A whole CRL in memory, for small lists; signs the TBS with `sign`, so any key type works. */

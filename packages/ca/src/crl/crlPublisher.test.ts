@@ -1,12 +1,13 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeIin, toPem } from "@qoltanba/pki";
 import { openCertificateAuthority, type CertificateAuthority } from "../authority.ts";
 import { certificatePath } from "../caFolder.ts";
 import { createCaServer, type CaServer } from "../http/server.ts";
-import { CrlPublisher } from "./crlPublisher.ts";
+import { CrlPublisher, crlFilePath } from "./crlPublisher.ts";
 import { PublishedCrls } from "./publishedCrls.ts";
 import { initCertificateAuthority } from "../init.ts";
 import { CertificateIssuer } from "../issuance.ts";
@@ -99,6 +100,32 @@ for (const makeDatabase of testDatabases()) {
       const audit = [];
       for await (const entry of ca.store.auditEntries()) audit.push(entry.action);
       assert.ok(audit.filter((action) => action === "crl").length >= 4);
+    });
+
+    test("a full CRL of more entries than one database page lists exactly the revoked serials, checked by openssl, and leaves no temporary file", async () => {
+      const now = new Date().toISOString();
+      const mark = await ca.store.currentRevocationMark();
+      const reasons = ["keyCompromise", "superseded", "unspecified"] as const;
+      const rows = Array.from({ length: 12_000 }, (_, index) => {
+        const serial = randomBytes(16);
+        serial[0] = (serial[0]! % 0x7f) + 1; // positive, 16 octets: the length every issued serial has
+        const hex = serial.toString("hex");
+        return { serial: hex, profile: "individual-auth", owner: `iin:${index}`, spki_sha256: hex, not_before: now, not_after: now, issued_at: now, der: Buffer.alloc(1), revoked_at: now, revocation_reason: reasons[index % 3]!, invalidity_date: null, revocation_seq: mark };
+      });
+      // Set-up only: 12,000 revocations straight into the table (what revokeCertificate writes), more than two pages' worth.
+      for (let start = 0; start < rows.length; start += 400) await ca.store.db.insertInto("certificates").values(rows.slice(start, start + 400)).execute();
+      const record = await server.crlPublisher!.generate("full");
+      const file = crlFilePath(dir, "full");
+      assert.equal(opensslResult(["crl", "-inform", "DER", "-in", file, "-noout", "-CAfile", chainFile()]).status, 0);
+      const textFile = join(work, "many.txt"); // past what a pipe's buffer takes
+      openssl(["crl", "-inform", "DER", "-in", file, "-noout", "-text", "-out", textFile]);
+      const text = readFileSync(textFile, "utf8");
+      const listed = [...text.matchAll(/Serial Number: ([0-9A-F]+)/g)].map((match) => match[1]!.toLowerCase());
+      const revoked = [...rows.map((row) => row.serial), leaves[1]!.serial].sort();
+      assert.deepEqual(listed, revoked);
+      assert.equal(record.entryCount, revoked.length);
+      assert.equal((text.match(/Superseded/g) ?? []).length, 4000);
+      assert.deepEqual(readdirSync(join(dir, "crl")).sort(), ["issuing-delta.crl", "issuing.crl", "root.crl"]);
     });
   });
 }

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { finished } from "node:stream/promises";
-import { describeIssuer, revokedEntryLength, writeCrl, type RevokedEntry, type SigningKey } from "@qoltanba/pki";
+import { describeIssuer, writeCrl, type RevokedEntry, type SigningKey } from "@qoltanba/pki";
 import type { CertificateAuthority } from "../authority.ts";
-import type { CrlRecord, RevokedEntryShape } from "../storage/certificateStore.ts";
+import type { CrlRecord, RevokedCertificate } from "../storage/certificateStore.ts";
+import { fileParts, fileSpool, writeBounded } from "./fileSpool.ts";
 
 export type CrlKind = "full" | "delta" | "root";
 
@@ -51,7 +52,7 @@ export async function writeCrlFile(
     const { entryCount } = await write(async (chunk) => {
       digest.update(chunk);
       byteLength += chunk.length;
-      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
+      await writeBounded(out, chunk);
     });
     out.end();
     await finished(out);
@@ -82,37 +83,11 @@ export async function writeRootCrl(dir: string, rootCertificate: Buffer, rootKey
   );
 }
 
-const toEntry = (revoked: { serial: string; revokedAt: Date; reason: RevokedEntry["reason"]; invalidityDate?: Date }): RevokedEntry => ({
-  serial: Buffer.from(revoked.serial, "hex"),
-  revokedAt: revoked.revokedAt,
-  ...(revoked.reason && revoked.reason !== "unspecified" ? { reason: revoked.reason } : {}),
-  ...(revoked.invalidityDate ? { invalidityDate: revoked.invalidityDate } : {}),
-});
-
-/** The CRL's entry count and encoded length from the database's shape counts: one read of the entries, not two. */
-function entriesLength(shapes: readonly RevokedEntryShape[]): { entryCount: number; entriesLength: number } {
-  let entryCount = 0;
-  let total = 0;
-  for (const shape of shapes) {
-    const serial = Buffer.alloc(shape.serialOctets, 1);
-    serial[0] = shape.topBit ? 0x80 : 0x01;
-    const sample: RevokedEntry = {
-      serial,
-      revokedAt: new Date(Date.UTC(shape.generalizedTime ? 2050 : 2000, 0, 1)),
-      ...(shape.hasReason ? { reason: "keyCompromise" as const } : {}),
-      ...(shape.hasInvalidityDate ? { invalidityDate: new Date(Date.UTC(2000, 0, 1)) } : {}),
-    };
-    entryCount += shape.count;
-    total += shape.count * revokedEntryLength(sample);
-  }
-  return { entryCount, entriesLength: total };
-}
-
-/** Largest part of a CRL's bytes kept in one database row. */
-const CRL_PART_BYTES = 1024 * 1024;
-
-async function* fileParts(path: string): AsyncIterable<Buffer> {
-  for await (const chunk of createReadStream(path, { highWaterMark: CRL_PART_BYTES })) yield chunk as Buffer;
+function toEntry(revoked: RevokedCertificate): RevokedEntry {
+  const entry: RevokedEntry = { serial: Buffer.from(revoked.serial, "hex"), revokedAt: revoked.revokedAt };
+  if (revoked.reason !== "unspecified") entry.reason = revoked.reason;
+  if (revoked.invalidityDate) entry.invalidityDate = revoked.invalidityDate;
+  return entry;
 }
 
 /**
@@ -178,11 +153,12 @@ export class CrlPublisher {
     const nextUpdate = new Date(thisUpdate.getTime() + validity * 60_000);
     const selection = kind === "full" ? { upToSeq: revocationMark } : { changedAfterSeq: base!.revocationMark, upToSeq: revocationMark };
     const entries = async function* () {
-      for await (const page of store.revokedCertificatePages(selection)) yield* page.map(toEntry);
+      for await (const page of store.revokedCertificatePages(selection)) yield page.map(toEntry);
     };
-    const known = entriesLength(await store.revokedEntryShapes(selection));
-    // Signed into a file of this process's own, published under the CRL's name once recorded.
+    // Signed into a file of this process's own, published under the CRL's name once recorded; the
+    // encoded entries wait in another while their length is counted, so the database is read once.
     const signed = join(this.ca.dir, "crl", `${kind}.${process.pid}.signed`);
+    const spool = fileSpool(join(this.ca.dir, "crl", `${kind}.${process.pid}.entries`));
     try {
       const written = await writeCrlFile(signed, (sink) =>
         writeCrl(
@@ -197,7 +173,7 @@ export class CrlPublisher {
           signer.key("issuing"),
           entries,
           sink,
-          known,
+          spool,
         ),
       );
       const record: CrlRecord = {
@@ -213,6 +189,7 @@ export class CrlPublisher {
       await rename(signed, crlFilePath(this.ca.dir, kind));
       return record;
     } finally {
+      await spool.remove();
       await rm(signed, { force: true });
     }
   }

@@ -1,8 +1,8 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import { sql, type CompiledQuery, type Kysely, type Transaction } from "kysely";
 import { InputError, type RevocationReason } from "@qoltanba/pki";
 import { chainAuditEvents, GENESIS_HASH, type AuditEntry, type AuditEvent } from "../audit.ts";
 import type { OpenedDatabase } from "./database.ts";
-import type { CertificatesTable, CrlsTable, Database } from "./schema.ts";
+import type { CrlsTable, Database } from "./schema.ts";
 import { SqliteIssuance } from "./sqliteIssuance.ts";
 
 export interface IssuedCertificate {
@@ -53,15 +53,6 @@ export interface RevokedCertificate extends RevocationChange {
   readonly serial: string;
 }
 
-export interface RevokedEntryShape {
-  readonly serialOctets: number;
-  readonly topBit: boolean;
-  readonly hasReason: boolean;
-  readonly hasInvalidityDate: boolean;
-  readonly generalizedTime: boolean;
-  readonly count: number;
-}
-
 export interface CrlRecord {
   readonly number: number;
   readonly kind: "full" | "delta";
@@ -86,6 +77,14 @@ function crlRecordOf(row: CrlsTable): CrlRecord {
     byteLength: Number(row.byte_length),
     sha256: row.sha256,
   };
+}
+
+/** A revoked certificate as selected for a CRL: serial, revoked_at, revocation_reason, invalidity_date. */
+type RevokedRow = [string, string, string, string | null];
+
+function revokedCertificateOf([serial, revokedAt, reason, invalidityDate]: RevokedRow): RevokedCertificate {
+  const revoked = { serial, revokedAt: new Date(revokedAt), reason: reason as RevocationReason };
+  return invalidityDate ? { ...revoked, invalidityDate: new Date(invalidityDate) } : revoked;
 }
 
 function stateOf(row: { revoked_at: string | null; revocation_reason: string | null }): RevocationState {
@@ -249,65 +248,39 @@ export class CertificateStore {
    * Revoked certificates in serial order, a page at a time (keyset pagination) so memory stays flat
    * for a CRL of millions. With `changedAfterSeq`, only changes after that audit sequence (delta CRL),
    * including hold releases (removeFromCRL); without it, only certificates revoked now (full CRL).
-   * `upToSeq` pins the result to one moment, so two reads agree.
+   * `upToSeq` pins the result to one moment, so two reads agree. Pages are small enough that their
+   * rows die young: at 20,000 a page outlived the garbage collector's young generation, and the old
+   * one grew by 100 MB over a CRL of a million entries.
    */
   async *revokedCertificatePages(
     options: { changedAfterSeq?: number; upToSeq?: number; pageSize?: number } = {},
   ): AsyncIterable<RevokedCertificate[]> {
-    const pageSize = options.pageSize ?? 20_000;
-    for (let after = ""; ; ) {
+    const pageSize = options.pageSize ?? 5000;
+    const page = (after: string) => {
       const query = this.revokedSelection(options)
         .select(["serial", "revoked_at", "revocation_reason", "invalidity_date"])
         .where("serial", ">", after)
         .orderBy("serial")
         .limit(pageSize);
-      let rows: Array<Pick<CertificatesTable, "serial" | "revoked_at" | "revocation_reason" | "invalidity_date">>;
-      if (this.sqlite) {
-        // Kysely's per-row promise chain costs more than the read itself at a million rows.
-        const { sql, parameters } = query.compile();
-        rows = this.sqlite.prepare(sql).all(...parameters) as typeof rows;
-        await new Promise((resolve) => setImmediate(resolve));
-      } else {
-        rows = await query.execute();
-      }
-      if (rows.length > 0) {
-        yield rows.map((row) => ({
-          serial: row.serial,
-          revokedAt: new Date(row.revoked_at!),
-          reason: row.revocation_reason as RevocationReason,
-          ...(row.invalidity_date ? { invalidityDate: new Date(row.invalidity_date) } : {}),
-        }));
-      }
+      const read = this.sqlite
+        ? this.sqliteRows(query.compile()).then((rows) => rows.map(revokedCertificateOf))
+        : query.execute().then((rows) => rows.map((row) => revokedCertificateOf([row.serial, row.revoked_at!, row.revocation_reason!, row.invalidity_date])));
+      read.catch(() => undefined); // heard where it is awaited; unheard when the reader stopped early
+      return read;
+    };
+    for (let next = page(""); ; ) {
+      const rows = await next;
+      // The next page is asked for now: PostgreSQL reads it while this one is being used.
+      if (rows.length === pageSize) next = page(rows[rows.length - 1]!.serial);
+      if (rows.length > 0) yield rows;
       if (rows.length < pageSize) return;
-      after = rows[rows.length - 1]!.serial;
     }
   }
 
-  /**
-   * How many entries of each encoded shape `revokedCertificatePages` would yield (serial length and
-   * top bit, reason, invalidity date, time type): one aggregate query, so a CRL's length is known
-   * before its entries are read.
-   */
-  async revokedEntryShapes(options: { changedAfterSeq?: number; upToSeq?: number } = {}): Promise<RevokedEntryShape[]> {
-    const rows = await this.revokedSelection(options)
-      .select([
-        sql<number>`length(serial)`.as("hex_length"),
-        sql<number>`case when substr(serial, 1, 1) >= '8' then 1 else 0 end`.as("top_bit"),
-        sql<number>`case when revocation_reason <> 'unspecified' then 1 else 0 end`.as("has_reason"),
-        sql<number>`case when invalidity_date is not null then 1 else 0 end`.as("has_invalidity_date"),
-        sql<number>`case when revoked_at >= '2050' then 1 else 0 end`.as("generalized_time"),
-        sql<number>`count(*)`.as("count"),
-      ])
-      .groupBy(sql`1, 2, 3, 4, 5`)
-      .execute();
-    return rows.map((row) => ({
-      serialOctets: Number(row.hex_length) / 2,
-      topBit: Number(row.top_bit) === 1,
-      hasReason: Number(row.has_reason) === 1,
-      hasInvalidityDate: Number(row.has_invalidity_date) === 1,
-      generalizedTime: Number(row.generalized_time) === 1,
-      count: Number(row.count),
-    }));
+  /** Rows as arrays, straight from better-sqlite3: Kysely's per-row promise chain, and even named columns, cost more than the read. */
+  private async sqliteRows(query: CompiledQuery): Promise<RevokedRow[]> {
+    await new Promise((resolve) => setImmediate(resolve)); // one page per event-loop turn: other work goes on
+    return this.sqlite!.prepare(query.sql).raw(true).all(...query.parameters) as RevokedRow[];
   }
 
   /** The revoked certificates a full CRL (or a delta, with changedAfterSeq) lists. */
