@@ -127,6 +127,26 @@ for (const makeDatabase of testDatabases()) {
       assert.equal((text.match(/Superseded/g) ?? []).length, 4000);
       assert.deepEqual(readdirSync(join(dir, "crl")).sort(), ["issuing-delta.crl", "issuing.crl", "root.crl"]);
     });
+
+    test("only the newest two CRLs of each kind keep their bytes in the database; the newest is still served whole", async () => {
+      for (let round = 0; round < 3; round++) {
+        await server.crlPublisher!.generate("full");
+        await server.crlPublisher!.generate("delta");
+      }
+      const crls = await ca.store.db.selectFrom("crls").select(["number", "kind"]).orderBy("number", "desc").execute();
+      const newestTwo = (kind: string) => crls.filter((crl) => crl.kind === kind).slice(0, 2).map((crl) => Number(crl.number));
+      const kept = await ca.store.db.selectFrom("crl_parts").select("number").distinct().orderBy("number", "desc").execute();
+      assert.ok(crls.length > 4, "older CRLs remain listed");
+      assert.deepEqual(kept.map((row) => Number(row.number)), [...newestTwo("full"), ...newestTwo("delta")].sort((a, b) => b - a));
+      const served = join(work, "served-after-pruning.crl");
+      const full = await ca.store.latestCrl("full");
+      const parts = [];
+      for await (const part of ca.store.crlBytes(full!.number)) parts.push(part);
+      writeFileSync(served, Buffer.concat(parts));
+      const verified = opensslResult(["crl", "-inform", "DER", "-in", served, "-noout", "-crlnumber", "-CAfile", chainFile()]);
+      assert.equal(verified.status, 0, verified.output);
+      assert.match(verified.output, new RegExp(`crlNumber=0x0*${full!.number.toString(16).toUpperCase()}\\b`));
+    });
   });
 }
 

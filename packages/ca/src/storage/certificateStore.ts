@@ -325,9 +325,16 @@ export class CertificateStore {
   /**
    * Records a signed CRL, its bytes (in parts) and its audit entry in one transaction: the CRL is
    * recorded whole or not at all. A clash on the number means another process made it first.
+   * Only the newest two CRLs of a kind keep their bytes (the previous one for nodes still sending
+   * it); older ones stay listed with their digest here and in the audit log.
    */
   async recordCrl(record: CrlRecord, parts: AsyncIterable<Buffer>): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      const previous = trx.selectFrom("crls").select("number").where("kind", "=", record.kind).orderBy("number", "desc").limit(1);
+      await trx
+        .deleteFrom("crl_parts")
+        .where("number", "in", trx.selectFrom("crls").select("number").where("kind", "=", record.kind).where("number", "<", previous))
+        .execute();
       let part = 0;
       for await (const bytes of parts) await trx.insertInto("crl_parts").values({ number: record.number, part: part++, bytes }).execute();
       await trx
