@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
 
+const START_TIMEOUT_MILLISECONDS = 180_000;
 export const QOLTANBA_BIN = resolve(import.meta.dirname, "../packages/cli/bin/qoltanba.js");
 
 export function freePort(): Promise<number> {
@@ -93,13 +94,21 @@ export async function startServe(
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
-  await new Promise<void>((resolveReady, reject) => {
-    let seen = "";
+  let seen = "";
+  const ready = new Promise<void>((resolveReady, reject) => {
     serve.stderr!.on("data", (chunk: Buffer) => {
       if (seen.length < 10_000) seen += chunk.toString();
       if (seen.includes("serving on")) resolveReady();
     });
     serve.once("exit", () => reject(new Error(`serve exited: ${seen}`)));
   });
+  const timeout = setTimeout(() => void kill(serve), START_TIMEOUT_MILLISECONDS);
+  try {
+    await ready;
+  } catch (error) {
+    throw serve.signalCode === "SIGKILL" ? new Error(`serve did not start within ${START_TIMEOUT_MILLISECONDS / 1000} s: ${seen}`) : error;
+  } finally {
+    clearTimeout(timeout);
+  }
   return serve;
 }
