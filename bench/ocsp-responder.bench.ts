@@ -7,12 +7,12 @@ import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
-import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { initCertificateAuthority, keyFilePath, openCertificateAuthority, readKeyFile, revokeCertificate, type IssuedCertificate } from "@qoltanba/ca";
 import { certIdFor, encodeCertId, issuerHashes, parseOcspResponse, sequence, serialHex, toPem } from "@qoltanba/pki";
+import { cpuSeconds, freePort, kill, residentMebibytes, running, startServe, stop } from "./serveProcess.ts";
 import { runWrk, wrkVersion, type WrkResult } from "./wrk.ts";
 
 const CERTIFICATES = Number(process.env.OCSP_BENCH_CERTIFICATES ?? 200_000);
@@ -24,19 +24,9 @@ const WORKERS = 2;
 const REVOKED_EVERY = 100;
 const BATCH = 10_000;
 const PASSWORD = "ocsp bench password";
-const BIN = resolve(import.meta.dirname, "../packages/cli/bin/qoltanba.js");
 const SCRIPT = resolve(import.meta.dirname, "ocsp-wrk.lua");
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 /**
  * Waits for a listening socket on the port (or for it to go), read from /proc/net: a probe connection would not do,
@@ -50,59 +40,6 @@ async function listensOn(port: number, listening = true): Promise<void> {
     await sleep(100);
   }
   throw new Error(`port ${port} is ${listening ? "not listened on" : "still listened on"}`);
-}
-
-const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
-
-/** CPU seconds (user + system) used so far by a process and its living children. */
-function cpuSeconds(pid: number): number {
-  const ticks = (id: number) => {
-    try {
-      const fields = readFileSync(`/proc/${id}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
-      return Number(fields[11]) + Number(fields[12]);
-    } catch {
-      return 0;
-    }
-  };
-  return [pid, ...childrenOf(pid)].reduce((sum, id) => sum + ticks(id), 0) / TICKS_PER_SECOND;
-}
-
-/** Resident memory of a process and its children (the cluster workers, openssl's -multi children). */
-function residentMebibytes(pid: number): number[] {
-  const rss = (id: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${id}/status`, "utf8"))?.[1] ?? 0) / 1024;
-  return [pid, ...childrenOf(pid)].map((id) => Math.round(rss(id)));
-}
-
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
-const exitOf = (child: ChildProcess) => (running(child) ? new Promise<void>((resolveExit) => child.once("exit", () => resolveExit())) : Promise.resolve());
-
-function stop(child: ChildProcess): Promise<void> {
-  const exited = exitOf(child);
-  child.kill("SIGTERM");
-  return exited;
-}
-
-/** SIGKILL for a process and its children: the parent first, or it would replace them. */
-async function kill(child: ChildProcess): Promise<void> {
-  const kids = childrenOf(child.pid!);
-  const exited = exitOf(child);
-  child.kill("SIGKILL");
-  for (const pid of kids) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-  await exited;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
@@ -244,19 +181,8 @@ try {
   writeFileSync(getFile, requests.map((request) => `/ocsp/${encodeURIComponent(request.toString("base64"))}`).join("\n") + "\n");
 
   log(`qoltanba serve --workers ${WORKERS} on port ${port}`);
-  const serve = spawn(process.execPath, [BIN, "serve", "--dir", dir, "--listen", `127.0.0.1:${port}`, "--workers", String(WORKERS)], {
-    env: { ...process.env, QOLTANBA_KEY_PASSWORD: PASSWORD },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const serve = await startServe(["--dir", dir, "--listen", `127.0.0.1:${port}`, "--workers", String(WORKERS)], { QOLTANBA_KEY_PASSWORD: PASSWORD });
   children.push(serve);
-  await new Promise<void>((resolveReady, reject) => {
-    let seen = "";
-    serve.stderr!.on("data", (chunk: Buffer) => {
-      if (seen.length < 10_000) seen += chunk.toString();
-      if (seen.includes("serving on")) resolveReady();
-    });
-    serve.once("exit", () => reject(new Error(`serve exited: ${seen}`)));
-  });
   began = performance.now();
   await warmUp(port, requests);
   log(`caches warm in ${((performance.now() - began) / 1000).toFixed(0)} s; resident MiB (primary, workers): ${residentMebibytes(serve.pid!).join(", ")}`);

@@ -30,7 +30,8 @@ export const FILL_OPTIONS = {
 /** The engines `--engine both|sqlite|postgres` names. */
 export const enginesOf = (engine: string): readonly Engine[] =>
   engine === "both" ? ["sqlite", "postgres"] : [engine as Engine];
-const PASSWORD = "benchmark password for CA keys";
+/** The CA keys' password (a `qoltanba serve` of the filled folder gets it in its environment). */
+export const PASSWORD = "benchmark password for CA keys";
 /** Submissions spread evenly over the three years before the fill, application i older than i + 1. */
 const SPAN_MILLISECONDS = 3 * 365 * 86_400_000;
 
@@ -301,6 +302,13 @@ export async function filledPortal(engine: Engine, count: number, csr: string): 
     rateLimits: { identity: unlimited, submit: unlimited, status: unlimited },
   });
   await fill(portal, engine, join(dir, "portal.sqlite"), count, csr);
+  // As in a running portal, the expiry reminders have seen every issuance so far: a `qoltanba serve`
+  // started on the fill must not begin by asking the CA about millions of certificates (whose
+  // serials, made up here, it does not hold).
+  await portal.store.db
+    .insertInto("reminder_progress")
+    .values({ name: "issued", issued_at: new Date().toISOString() })
+    .execute();
   return {
     portal,
     ca,

@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import Fastify, { type FastifyInstance, type FastifyServerFactory } from "fastify";
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from "fastify";
 import { InputError } from "@qoltanba/pki";
 import type { CertificateAuthority } from "../authority.ts";
 import { CrlPublisher, DEFAULT_CRL_SCHEDULE, type CrlSchedule } from "../crl/crlPublisher.ts";
@@ -25,6 +25,19 @@ export interface CaServerOptions {
    * client: per-client limits and logs then see the person, not the proxy.
    */
   readonly trustedProxies?: readonly string[];
+}
+
+/**
+ * One access-log line per request, the request and its outcome together, instead of Fastify's two
+ * (one on arrival, one on completion): at thousands of portal requests a second, each line costs.
+ */
+class AccessLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, "request errored");
+    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, "request completed");
+  }
 }
 
 /** A running set of CA services behind one HTTP server. */
@@ -59,6 +72,7 @@ export async function createCaServer(ca: CertificateAuthority, options: CaServer
     createServer({ keepAliveTimeout: 72_000 }, (request, response) => ocsp?.(request, response) || handler(request, response));
   const app = Fastify({
     logger: options.logger ? { level: "info", redact: ["req.headers.authorization", "req.headers.cookie"] } : false,
+    logController: new AccessLog(),
     bodyLimit: 64 * 1024,
     serverFactory,
     ...(options.trustedProxies?.length ? { trustProxy: [...options.trustedProxies] } : {}),

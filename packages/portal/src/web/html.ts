@@ -14,8 +14,11 @@ const ESCAPES: Record<string, string> = {
   "'": "&#39;",
 };
 
+const SPECIAL = /[&<>"']/;
+
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
+  // Most values have nothing to escape: testing first is several times faster than a replace that finds nothing.
+  return SPECIAL.test(value) ? value.replace(/[&<>"']/g, (char) => ESCAPES[char]!) : value;
 }
 
 type Value = Html | string | number | boolean | null | undefined | readonly Value[];

@@ -21,29 +21,54 @@ export function layout(
   options: { script?: boolean } = {},
 ): Html {
   const { t, language } = context;
-  return html`<!doctype html>
-<html lang="${language}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="csrf-token" content="${context.csrfToken}">
+  const frame = frameOf(language);
+  return html`${frame.top}<meta name="csrf-token" content="${context.csrfToken}">
 <meta name="agent-url" content="${context.agentUrl}">
 <title>${title === t.siteName ? title : `${title} — Qoltanba`}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/portal.css">
 ${options.script ? html`<script type="module" src="/static/portal.js"></script>` : ""}
 </head>
-<body>
+${frame.header}
+    ${LANGUAGES.map((code) =>
+      code === language
+        ? frame.currentLanguage
+        : html`<a href="/lang/${code}?back=${encodeURIComponent(context.path)}" lang="${code}" hreflang="${code}">${messages(code).lang}</a>`,
+    )}
+${frame.menu}${title}</h1>
+${body}
+${frame.bottom}`;
+}
+
+/** The parts of every page that depend on nothing but its language. */
+interface Frame {
+  readonly top: Html;
+  readonly header: Html;
+  readonly currentLanguage: Html;
+  readonly menu: Html;
+  readonly bottom: Html;
+}
+
+/** Rendered once per language: each page then escapes only what is its own. */
+const frames = new Map<Language, Frame>(
+  LANGUAGES.map((language) => {
+    const t = messages(language);
+    return [
+      language,
+      {
+        top: html`<!doctype html>
+<html lang="${language}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+`,
+        header: html`<body>
 <a class="skip" href="#main">${t.skipToContent}</a>
 <header class="top">
   <div class="brand"><a href="/">${t.siteName}</a></div>
-  <nav aria-label="${t.languageLabel}" class="languages">
-    ${LANGUAGES.map((code) =>
-      code === language
-        ? html`<span aria-current="true" lang="${code}">${messages(code).lang}</span>`
-        : html`<a href="/lang/${code}?back=${encodeURIComponent(context.path)}" lang="${code}" hreflang="${code}">${messages(code).lang}</a>`,
-    )}
-  </nav>
+  <nav aria-label="${t.languageLabel}" class="languages">`,
+        currentLanguage: html`<span aria-current="true" lang="${language}">${t.lang}</span>`,
+        menu: html`  </nav>
   <nav aria-label="${t.menuServices}" class="tabs">
     <a href="/">${t.menuServices}</a>
     <a href="/cabinet">${t.menuCabinet}</a>
@@ -58,14 +83,17 @@ ${options.script ? html`<script type="module" src="/static/portal.js"></script>`
   </ul>
 </nav>
 <main id="main">
-<h1>${title}</h1>
-${body}
-</main>
+<h1>`,
+        bottom: html`</main>
 </div>
 <footer>${t.support}</footer>
 </body>
-</html>`;
-}
+</html>`,
+      },
+    ];
+  }),
+);
+const frameOf = (language: Language) => frames.get(language)!;
 
 export function errorBox(message: string | undefined): Html {
   return message ? html`<div class="error" role="alert">${message}</div>` : html``;

@@ -62,10 +62,11 @@ export class Site {
   }
 
   send(reply: FastifyReply, context: PageContext, title: string, body: Html, status = 200, script = false) {
+    // As bytes: a string would be scanned for its UTF-8 length, then encoded again when written.
     return reply
       .code(status)
       .type("text/html; charset=utf-8")
-      .send(layout(context, title, body, { script }).text);
+      .send(Buffer.from(layout(context, title, body, { script }).text));
   }
 
   /** An error page (or JSON for the page script) with the message for `code`. */
