@@ -133,5 +133,31 @@ for (const makeDatabase of testDatabases()) {
       );
       assert.deepEqual(await reminders(env.portal, renewedFirst.application.number), []);
     });
+
+    // A hang would be the bug (the sweep once re-read the same full batch for ever): the limit stops it.
+    test("issued applications whose certificates the CA does not hold, more than a batch of them, do not stall the sweep", { timeout: 120_000 }, async () => {
+      const template = await env.portal.store.db
+        .selectFrom("applications")
+        .selectAll()
+        .where("status", "=", "issued")
+        .orderBy("issued_at", "desc")
+        .limit(1)
+        .executeTakeFirstOrThrow();
+      // Set-up only: applications recorded as issued whose serials the CA never issued (a CA restored from an older backup).
+      const unknown = Array.from({ length: 1_001 }, (_, index) => ({
+        ...template,
+        number: `UNKNOWN-${String(index).padStart(4, "0")}`,
+        auth_serial: `7f${String(index).padStart(30, "0")}`,
+        sign_serial: `7e${String(index).padStart(30, "0")}`,
+        auth_spki_sha256: `a${String(index).padStart(63, "0")}`,
+        sign_spki_sha256: `b${String(index).padStart(63, "0")}`,
+      }));
+      for (let start = 0; start < unknown.length; start += 100)
+        await env.portal.store.db.insertInto("applications").values(unknown.slice(start, start + 100)).execute();
+      const later = await issued("580819300616");
+      const at = new Date(later.notAfter.getTime() - 20 * DAY);
+      assert.equal((await env.portal.reminders.run(at)).copied, 2);
+      assert.deepEqual(await reminders(env.portal, later.application.number), ["expiry30:waiting", "expiry30:waiting"]);
+    });
   });
 }

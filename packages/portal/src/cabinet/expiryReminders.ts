@@ -30,10 +30,14 @@ export class ExpiryReminders {
 
   private async copyNewExpiries(): Promise<number> {
     const progress = await this.store.reminderProgress();
-    const from = progress ? new Date(Date.parse(progress) - OVERLAP).toISOString() : "";
+    // The cursor moves past every application read, so one whose certificates the CA does not
+    // hold (nothing to copy) is not read again and again.
+    let after: { issuedAt: string; number?: string } = {
+      issuedAt: progress ? new Date(Date.parse(progress) - OVERLAP).toISOString() : "",
+    };
     let copied = 0;
     for (;;) {
-      const batch = await this.store.issuedWithoutExpiry(from, BATCH);
+      const batch = await this.store.issuedWithoutExpiry(after, BATCH);
       if (batch.length === 0) return copied;
       const expiries = [];
       for (const application of batch)
@@ -42,7 +46,9 @@ export class ExpiryReminders {
           if (record)
             expiries.push({ serial, applicationNumber: application.number, notAfter: record.notAfter });
         }
-      await this.store.saveExpiries(expiries, batch[batch.length - 1]!.issuedAt);
+      const last = batch[batch.length - 1]!;
+      await this.store.saveExpiries(expiries, last.issuedAt);
+      after = { issuedAt: last.issuedAt, number: last.number };
       copied += expiries.length;
       if (batch.length < BATCH) return copied;
     }

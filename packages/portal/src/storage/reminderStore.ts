@@ -48,12 +48,23 @@ export class ReminderStore {
     return row?.issued_at;
   }
 
-  /** Issued applications since `issuedAfter` whose certificates are not copied yet, oldest first. */
-  async issuedWithoutExpiry(issuedAfter: string, limit: number): Promise<IssuedCertificates[]> {
+  /**
+   * Issued applications after `after` (issued later, or at the same instant with a greater number)
+   * whose certificates are not copied yet, oldest first.
+   */
+  async issuedWithoutExpiry(
+    after: { issuedAt: string; number?: string },
+    limit: number,
+  ): Promise<IssuedCertificates[]> {
     const rows = await this.db
       .selectFrom("applications")
       .select(["number", "auth_serial", "sign_serial", "issued_at"])
-      .where("issued_at", ">", issuedAfter)
+      .where((eb) =>
+        eb.or([
+          eb("issued_at", ">", after.issuedAt),
+          eb.and([eb("issued_at", "=", after.issuedAt), eb("number", ">", after.number ?? "")]),
+        ]),
+      )
       .where("status", "in", ["issued", "installed"])
       .where(({ not, exists, selectFrom }) =>
         not(
