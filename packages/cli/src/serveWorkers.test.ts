@@ -2,7 +2,7 @@
 // stops every process within a bounded time, killing a worker that does not stop by itself.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { initCertificateAuthority } from "@qoltanba/ca";
@@ -77,6 +77,21 @@ describe("qoltanba serve --workers", () => {
     const exited = new Promise((resolveExit) => server.once("exit", (code) => resolveExit(code)));
     server.kill("SIGTERM");
     assert.equal(await exited, 0);
+  });
+
+  test("a worker that cannot start ends the server with its reason and a failure exit code, instead of leaving it waiting", () => {
+    const run = spawnSync(process.execPath, [BIN, "serve", "--dir", dir, "--listen", "127.0.0.1:0", "--workers", "2"], {
+      // Only the workers open the portal's database: the primary starts, its workers fail.
+      env: { ...process.env, QOLTANBA_KEY_PASSWORD: TEST_PASSWORD, QOLTANBA_PORTAL_DATABASE: "mysql://127.0.0.1/portal" },
+      encoding: "utf8",
+      timeout: 120_000, // a hang is the failure this test is about: it is killed, and the check below says so
+      killSignal: "SIGKILL",
+    });
+    assert.equal(run.signal, null, `serve did not end by itself: ${run.stderr}`);
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, /database URL must start with sqlite: or postgres:\/\/, got mysql:/);
+    assert.match(run.stderr, /qoltanba: a worker could not start: its reason is above\n/);
+    assert.doesNotMatch(run.stderr, /internal error/);
   });
 
   test("SIGTERM stops every process; a worker that does not stop is killed after the grace period", async () => {

@@ -120,8 +120,13 @@ ${SECRET_FILES_USAGE}
     else if (cluster.isPrimary) await serveWorkers(dir, listen, secrets, workers, announce);
     else {
       const ready = (address: string) => process.send?.({ ready: address } satisfies WorkerReady);
-      await serveCa(dir, listen, secrets, ready, { publishCrls: false, trustedProxies: proxies }, caApi);
-      if (process.connected) process.disconnect(); // the channel to the primary would keep this worker alive
+      try {
+        await serveCa(dir, listen, secrets, ready, { publishCrls: false, trustedProxies: proxies }, caApi);
+      } finally {
+        // The channel to the primary would keep this worker alive, also after a failed start; a
+        // worker's own disconnect lets it end with its exit code (process.disconnect would exit 0).
+        if (process.connected) cluster.worker?.disconnect();
+      }
     }
     return EXIT.ok;
   },

@@ -1,5 +1,7 @@
 import cluster from "node:cluster";
+import { InputError } from "@qoltanba/pki";
 import { openCertificateAuthority, parseListen, readUnlockOptions, startCrlService, type SecretFiles } from "@qoltanba/ca";
+import { EXIT } from "../command.ts";
 
 export const MAX_WORKERS = 64;
 const RESTART_DELAY_MILLISECONDS = 1000;
@@ -63,7 +65,11 @@ export async function serveWorkers(
           if (Object.keys(cluster.workers ?? {}).length === 0) resolve();
         } else if (!ready) {
           stopAll();
-          reject(new Error(`a worker exited (${signal ?? code}) before all were listening`));
+          reject(
+            code === EXIT.usage
+              ? new InputError("worker_start", "a worker could not start: its reason is above")
+              : new Error(`a worker exited (${signal ?? code}) before all were listening`),
+          );
         } else {
           process.stderr.write(`worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`);
           setTimeout(() => !stopping && fork(), RESTART_DELAY_MILLISECONDS);
