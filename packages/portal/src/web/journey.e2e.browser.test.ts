@@ -22,6 +22,7 @@ import type { Page } from "playwright-core";
 import { fromPemOrDer, toPem } from "@qoltanba/pki";
 import { verifyAuditChain } from "@qoltanba/ca";
 import { createSoftHsmToken, deleteSoftHsmToken, TEST_PIN } from "../../../pki/src/test-support/softhsm.ts";
+import { opensslVerifyCms } from "../../../pki/src/test-support/openssl-ca.ts";
 import { messages } from "../i18n/index.ts";
 import {
   captchaAnswer,
@@ -344,27 +345,12 @@ function journey(storage: PersonStorage, database: TestDatabase): void {
       await page.waitForFunction('document.title !== "Келісімшарт"', undefined, { timeout: 30_000 });
       assert.equal(await page.title(), "signed");
       await shot(page, "10-other-site-signed");
-      const cms = join(work, "document.p7s");
-      writeFileSync(cms, fromPemOrDer((await page.locator("#result").textContent())!, ["CMS"], "CMS"));
+      const cms = fromPemOrDer((await page.locator("#result").textContent())!, ["CMS"], "CMS");
       const chain = join(work, "chain.pem");
       writeFileSync(chain, toPem("CERTIFICATE", env.ca.certificates.root));
-      const { stdout: content } = await run("openssl", [
-        "cms",
-        "-verify",
-        "-binary",
-        "-inform",
-        "DER",
-        "-in",
-        cms,
-        "-CAfile",
-        chain,
-        "-certfile",
-        pem("issuing.pem", env.ca.certificates.issuing),
-        "-purpose",
-        "any",
-        "-signer",
-        join(work, "signer.pem"),
-      ]);
+      const content = opensslVerifyCms(cms, chain, {
+        options: ["-certfile", pem("issuing.pem", env.ca.certificates.issuing), "-purpose", "any", "-signer", join(work, "signer.pem")],
+      }).toString("utf8");
       assert.equal(content, DOCUMENT);
       assert.equal(
         readFileSync(join(work, "signer.pem"), "utf8").trim(),
