@@ -2,20 +2,12 @@
 // start it and wait until it listens, read its CPU (the primary and its cluster workers), stop it.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 
 const START_TIMEOUT_MILLISECONDS = 180_000;
-export const QOLTANBA_BIN = resolve(import.meta.dirname, "../packages/cli/bin/qoltanba.js");
+export { freePort } from "../packages/pki/src/test-support/localhost.ts";
 
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
+export const QOLTANBA_BIN = resolve(import.meta.dirname, "../packages/cli/bin/qoltanba.js");
 
 const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
 

@@ -4,11 +4,11 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { CertificateIssuer, initCertificateAuthority, openCertificateAuthority, revokeCertificate, type CertificateAuthority } from "@qoltanba/ca";
 import { makeIin, parseOcspResponse, toPem } from "@qoltanba/pki";
+import { freePort } from "../../pki/src/test-support/localhost.ts";
 
 const BIN = resolve(import.meta.dirname, "../bin/qoltanba.js");
 const PASSWORD = "ocsp serve test password";
@@ -17,16 +17,6 @@ const POLL_MILLISECONDS = 1000; // the revocation watcher's default
 function run(command: string, args: string[]): { status: number | null; output: string } {
   const result = spawnSync(command, args, { encoding: "utf8" });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 function waitForServing(server: ChildProcess): Promise<string> {

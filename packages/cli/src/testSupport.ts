@@ -2,8 +2,9 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
+
+export { freePort } from "../../pki/src/test-support/localhost.ts";
 
 export const BIN = resolve(import.meta.dirname, "../bin/qoltanba.js");
 
@@ -11,16 +12,6 @@ export const BIN = resolve(import.meta.dirname, "../bin/qoltanba.js");
 export function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): { status: number | null; output: string } {
   const result = spawnSync(command, args, { encoding: "utf8", env });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 /**

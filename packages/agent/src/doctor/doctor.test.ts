@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer as createHttpsServer } from "node:https";
-import { createServer, type Server } from "node:net";
+import type { Server } from "node:net";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { ensureAgentTls } from "../tls/agentTls.ts";
@@ -14,6 +14,7 @@ import { checkAgentPort } from "./agentPort.ts";
 import { runDoctor } from "./doctor.ts";
 import { checkProxy } from "./proxy.ts";
 import { lsofCommand, netstatCommand, parseLsof, parseNetstat, tasklistCommand } from "./portListener.ts";
+import { freePort } from "../../../pki/src/test-support/localhost.ts";
 
 const COMMANDS = { startCommand: "qoltanba agent", trustCommand: "qoltanba agent trust" };
 
@@ -21,13 +22,6 @@ function listen(server: Server): Promise<number> {
   return new Promise((done) =>
     server.listen(0, "127.0.0.1", () => done((server.address() as AddressInfo).port)),
   );
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  const port = await listen(server);
-  await new Promise((done) => server.close(done));
-  return port;
 }
 
 /** Another program holding a port: a separate process, with `label` in its command line. */

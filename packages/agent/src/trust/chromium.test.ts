@@ -12,18 +12,9 @@ import { trustedCertificate } from "./certificates.ts";
 import { discoverTrustStores } from "./stores.ts";
 import { installTrust } from "./trust.ts";
 import { temporaryFolder } from "./testSupport.ts";
+import { CHROMIUM } from "../../../pki/src/test-support/localhost.ts";
 
 const ARTIFACTS = resolve(import.meta.dirname, "../../../../test-artifacts");
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 function listen(server: Server): Promise<number> {
   return new Promise((done) =>
     server.listen(0, "127.0.0.1", () => done((server.address() as AddressInfo).port)),
@@ -68,8 +59,7 @@ socket.onerror = () => { log("connection failed"); document.title = "failed"; };
 
 async function openInChromium(homeDirectory: string, url: string, screenshot: string): Promise<string> {
   const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: CHROMIUM_ARGS,
+    ...CHROMIUM,
     env: { ...process.env, HOME: homeDirectory },
   });
   try {

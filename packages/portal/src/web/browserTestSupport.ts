@@ -2,10 +2,8 @@
 // Chromium profile of its own (no certificate errors ignored), Chromium, the unattended agents on
 // the port the portal names, the keys on a SoftHSM token, and screenshots.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
-import { chromium, type Browser as Chromium, type Page } from "playwright-core";
+import { chromium, type Browser as Chromium, type BrowserContext, type Page } from "playwright-core";
 import {
   type AgentServer,
   discoverTrustStores,
@@ -18,27 +16,10 @@ import {
 import { toPem } from "@qoltanba/pki";
 import { softHsmForEveryStore } from "../../../agent/src/testing/testTokens.ts";
 import { pkcs11Tool } from "../../../pki/src/test-support/softhsm.ts";
+import { CHROMIUM, freePort } from "../../../pki/src/test-support/localhost.ts";
 import { type Inbox, startTestPortal, type TestDatabase, type TestPortal } from "../testSupport.ts";
 
 export const ARTIFACTS = resolve(import.meta.dirname, "../../../../test-artifacts");
-
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 /** One computer's agent: its unattended file, and what else that computer has. */
 export interface AgentComputer {
@@ -94,8 +75,7 @@ export async function portalInChromium(
     },
   });
   const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: CHROMIUM_ARGS,
+    ...CHROMIUM,
     env: { ...process.env, HOME: browserHome },
   });
   let running: AgentServer | undefined;
@@ -154,6 +134,18 @@ export function tokenKeys(label: string, dir: string): TokenKey[] {
 }
 
 /** Saves full-page screenshots as test-artifacts/FOLDER/PREFIX-NAME.png. */
+/** A desktop-sized page in a new context; `problems` collects the page's uncaught script errors. */
+export async function desktopPage(
+  browser: Chromium,
+  options: { acceptDownloads?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, ...options });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  return { context, page, problems };
+}
+
 export function screenshots(folder: string, prefix: string): (page: Page, name: string) => Promise<Buffer> {
   const dir = join(ARTIFACTS, folder);
   mkdirSync(dir, { recursive: true });

@@ -21,7 +21,7 @@ import {
   type TestPortal,
   opensslOcsp,
 } from "../testSupport.ts";
-import { portalInChromium, type PortalInChromium, screenshots } from "./browserTestSupport.ts";
+import { portalInChromium, type PortalInChromium, desktopPage, screenshots } from "./browserTestSupport.ts";
 
 const run = promisify(execFile);
 const KEY_PASSWORD = "Cabinet2026";
@@ -57,10 +57,7 @@ for (const makeDatabase of testDatabases()) {
     };
 
     test("log in with the AUTH key, see and download, renew by a signed application, revoke → OCSP revoked", async () => {
-      const context = await portal.browser.newContext({ viewport: { width: 1200, height: 900 } });
-      const page = await context.newPage();
-      const problems: string[] = [];
-      page.on("pageerror", (error) => problems.push(error.message));
+      const { context, page, problems } = await desktopPage(portal.browser);
 
       // The person's first certificates: applied with agent-made keys, confirmed, installed.
       await page.goto(`${env.url}/apply`);

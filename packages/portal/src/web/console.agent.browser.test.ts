@@ -17,7 +17,7 @@ import {
   Inbox,
   opensslOcsp,
 } from "../testSupport.ts";
-import { portalInChromium, type PortalInChromium, screenshots } from "./browserTestSupport.ts";
+import { portalInChromium, type PortalInChromium, desktopPage, screenshots } from "./browserTestSupport.ts";
 
 const KEY_PASSWORD = "Console2026";
 const OPERATOR_IIN = "781123301050";
@@ -50,10 +50,7 @@ for (const makeDatabase of testDatabases()) {
     const shot = screenshots("portal", `console-${database.engine}`);
 
     test("enrol, sign in, search, confirm → issued → e-mail, reject, revoke → OCSP revoked", async () => {
-      const context = await portal.browser.newContext({ viewport: { width: 1200, height: 900 } });
-      const page = await context.newPage();
-      const problems: string[] = [];
-      page.on("pageerror", (error) => problems.push(error.message));
+      const { context, page, problems } = await desktopPage(portal.browser);
 
       // The operator's enrolment: the link, the portal's application with agent-made keys, installed.
       const { link } = await env.portal.console.operators.add({

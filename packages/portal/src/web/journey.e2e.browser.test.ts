@@ -34,7 +34,7 @@ import {
   type TestPortal,
   Inbox,
 } from "../testSupport.ts";
-import { portalInChromium, type PortalInChromium, screenshots, tokenKeys } from "./browserTestSupport.ts";
+import { portalInChromium, type PortalInChromium, desktopPage, screenshots, tokenKeys } from "./browserTestSupport.ts";
 
 const run = promisify(execFile);
 const t = messages("kk");
@@ -250,13 +250,7 @@ function journey(storage: PersonStorage, database: TestDatabase): void {
     };
 
     test("enrol an operator, apply, confirm in the console, install, check, sign elsewhere, revoke in the cabinet", async () => {
-      const context = await portal.browser.newContext({
-        viewport: { width: 1200, height: 900 },
-        acceptDownloads: true,
-      });
-      const page = await context.newPage();
-      const problems: string[] = [];
-      page.on("pageerror", (error) => problems.push(error.message));
+      const { context, page, problems } = await desktopPage(portal.browser, { acceptDownloads: true });
 
       // The operator enrols through the one-time link, with keys from their agent.
       await agentOf("operator");

@@ -22,7 +22,7 @@ import {
   ARTIFACTS,
   portalInChromium,
   type PortalInChromium,
-  screenshots,
+  desktopPage, screenshots,
   tokenKeys,
 } from "./browserTestSupport.ts";
 
@@ -108,13 +108,7 @@ for (const makeDatabase of testDatabases()) {
       const shot = screenshots("portal", `agent-${database.engine}-${journey.language}-${journey.storage}`);
 
       test(`in ${t.lang}, keys ${journey.storage === "file" ? "in a folder" : "on a JaCarta token"}: apply, get the form and the e-mail, be confirmed, install the certificates`, async () => {
-        const context = await portal.browser.newContext({
-          viewport: { width: 1200, height: 900 },
-          acceptDownloads: true,
-        });
-        const page = await context.newPage();
-        const problems: string[] = [];
-        page.on("pageerror", (error) => problems.push(error.message));
+        const { context, page, problems } = await desktopPage(portal.browser, { acceptDownloads: true });
         const urls: string[] = [];
         page.on("request", (request) => urls.push(request.url()));
 

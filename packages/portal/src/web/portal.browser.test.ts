@@ -3,39 +3,21 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { chromium, type Browser as Chromium, type Page } from "playwright-core";
 import { captchaAnswer, PERSON, startTestPortal, testDatabases, type TestPortal } from "../testSupport.ts";
+import { CHROMIUM, freePort } from "../../../pki/src/test-support/localhost.ts";
 
 const ARTIFACTS = resolve(import.meta.dirname, "../../../../test-artifacts/portal");
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-/** A loopback port nobody listens on: the agent is "not running". */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
-
 describe("the portal in Chromium without a running agent", () => {
   const database = testDatabases()[0]!();
   let env: TestPortal;
   let chromiumBrowser: Chromium;
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    env = await startTestPortal(database, { agentOrigin: `wss://127.0.0.1:${await closedPort()}` });
-    chromiumBrowser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    // A loopback port nobody listens on: the agent is "not running".
+    env = await startTestPortal(database, { agentOrigin: `wss://127.0.0.1:${await freePort()}` });
+    chromiumBrowser = await chromium.launch(CHROMIUM);
   });
   after(async () => {
     await chromiumBrowser.close();
