@@ -1,6 +1,6 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createPublicKey, generateKeyPair, type KeyObject } from "node:crypto";
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -160,23 +160,14 @@ describe("qoltanba with the CA's keys in SoftHSM2 (its own token and SOFTHSM2_CO
     const issued = qoltanba(["ca", "issue", "--dir", dir, "--pin-file", file("pin"), "--csr", file("leaf.csr"), "--profile", "individual-auth", "--subject", file("person.json"), "--out", file("leaf.pem")]);
     assert.equal(issued.status, 0, issued.stderr);
 
-    const server = spawn(process.execPath, [BIN, "serve", "--dir", dir, "--listen", "127.0.0.1:0", "--pin-file", file("pin")], {
-      env: { ...process.env, QOLTANBA_KEY_PASSWORD: "", QOLTANBA_HSM_PIN: "" },
-      stdio: ["ignore", "ignore", "pipe"],
+    const { server, url: address } = await startServe(["--dir", dir, "--listen", "127.0.0.1:0", "--pin-file", file("pin")], {
+      ...process.env,
+      QOLTANBA_KEY_PASSWORD: "",
+      QOLTANBA_HSM_PIN: "",
     });
     const exited = new Promise<number | null>((resolveExit) => server.on("exit", resolveExit));
     const ca = await openCertificateAuthority(dir, await readUnlockOptions(dir, { pinFile: file("pin") }, true));
     try {
-      const address = await new Promise<string>((resolveAddress, reject) => {
-        let seen = "";
-        server.stderr.on("data", (chunk: Buffer) => {
-          seen += chunk.toString();
-          const match = /serving on (http:\/\/\S+)/.exec(seen);
-          if (match) resolveAddress(match[1]!);
-        });
-        void exited.then(() => reject(new Error(`serve exited: ${seen}`)));
-      });
-
       const csrs = await Promise.all(Array.from({ length: CONCURRENT_ISSUANCES }, () => newCsr()));
       const issuer = new CertificateIssuer(ca);
       const results = await Promise.allSettled(csrs.map((csr, index) => issuer.issueCertificate({ csr, profile: "individual-sign", subject: person(index + 1) })));

@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BIN } from "./testSupport.ts";
+import { BIN, startServe } from "./testSupport.ts";
 
 const PASSWORD = "cli tsa test password 123";
 const POLICY = "1.3.6.1.4.1.99999.3161";
@@ -44,21 +44,12 @@ test("qoltanba serve: openssl ts -query → /tsp → openssl ts -verify, under t
   const data = join(work, "document.txt");
   writeFileSync(data, "signed and time-stamped\n");
 
-  const server = spawn(process.execPath, [BIN, "serve", "--dir", dir, "--listen", "127.0.0.1:0"], {
-    env: { ...process.env, QOLTANBA_KEY_PASSWORD: PASSWORD },
-    stdio: ["ignore", "ignore", "pipe"],
+  const { server, url: address } = await startServe(["--dir", dir, "--listen", "127.0.0.1:0"], {
+    ...process.env,
+    QOLTANBA_KEY_PASSWORD: PASSWORD,
   });
   const exited = new Promise<number | null>((resolveExit) => server.on("exit", resolveExit));
   try {
-    const address = await new Promise<string>((resolveAddress, reject) => {
-      let seen = "";
-      server.stderr.on("data", (chunk: Buffer) => {
-        seen += chunk.toString();
-        const match = /serving on (http:\/\/\S+)/.exec(seen);
-        if (match) resolveAddress(match[1]!);
-      });
-      void exited.then(() => reject(new Error(`serve exited: ${seen}`)));
-    });
     const queries = [
       ["-sha256", "-cert", "-tspolicy", POLICY],
       ["-sha512", "-no_nonce"],
