@@ -39,13 +39,14 @@ export class ExpiryReminders {
     for (;;) {
       const batch = await this.store.issuedWithoutExpiry(after, BATCH);
       if (batch.length === 0) return copied;
-      const expiries = [];
-      for (const application of batch)
-        for (const serial of [application.authSerial, application.signSerial]) {
+      // Asked together: with a CA on another machine, one round trip at a time would be a batch's slowest part.
+      const certificates = batch.flatMap((application) =>
+        [application.authSerial, application.signSerial].map(async (serial) => {
           const record = await this.ca.certificate(serial);
-          if (record)
-            expiries.push({ serial, applicationNumber: application.number, notAfter: record.notAfter });
-        }
+          return record && { serial, applicationNumber: application.number, notAfter: record.notAfter };
+        }),
+      );
+      const expiries = (await Promise.all(certificates)).filter((expiry) => expiry !== undefined);
       const last = batch[batch.length - 1]!;
       await this.store.saveExpiries(expiries, last.issuedAt);
       after = { issuedAt: last.issuedAt, number: last.number };
