@@ -210,6 +210,15 @@ for (const makeDatabase of testDatabases()) {
       assert.match((await check()).map((problem) => problem.problem).join(), /log ends at/);
       await restore();
       assert.deepEqual(await check(), []);
+      // A head rewritten to another entry's place is caught; entries appended after the head was read
+      // (a running CA writes while a verifier reads) are not a problem.
+      const head = (await ca.store.auditHead())!;
+      await ca.store.appendAudit([{ action: "crl", details: { key: "issuing", kind: "delta", number: 999 } }]);
+      assert.deepEqual((await verifyAuditChain(ca.store.auditEntries(), head)).problems, []);
+      assert.match(
+        (await verifyAuditChain(ca.store.auditEntries(), { seq: head.seq, hash: "00".repeat(32) })).problems.map((problem) => problem.problem).join(),
+        /the log head does not match entry/,
+      );
     });
   });
 }
