@@ -40,17 +40,45 @@ export async function openMigratedDatabase<DB>(
 ): Promise<OpenedDatabase<DB>> {
   const opened = url.startsWith("postgres://") || url.startsWith("postgresql://") ? await openPostgres<DB>(url) : openSqlite<DB>(url, baseDir);
   // Kysely looks for its migration tables in every schema unless told which one is ours.
-  const { error } = await new Migrator({
+  const migrator = new Migrator({
     db: opened.db,
     provider: provider(opened.engine),
     ...(opened.schema ? { migrationTableSchema: opened.schema } : {}),
     ...(migrationTableName ? { migrationTableName, migrationLockTableName: `${migrationTableName}_lock` } : {}),
-  }).migrateToLatest();
+  });
+  const { error } = opened.sqlite
+    ? await migrateInOneWriteTransaction(opened.sqlite, () => migrator.migrateToLatest())
+    : await migrator.migrateToLatest();
   if (error) {
     await opened.db.destroy();
     throw error;
   }
   return opened;
+}
+
+/** How long a query waits for another process's write to finish before it fails with SQLITE_BUSY. */
+const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+/** How long a process waits for another one's migrations (an index over millions of rows takes a while). */
+const SQLITE_MIGRATION_WAIT_MS = 10 * 60_000;
+
+/**
+ * Kysely takes no lock for SQLite's migrations (it assumes one process), so two processes opening
+ * one file at once — `serve --workers`' workers — would both apply the same migration. Run inside
+ * one write transaction, the second waits for the first and then finds nothing to do; and an
+ * upgrade that fails half-way leaves the database as it was.
+ */
+async function migrateInOneWriteTransaction<T extends { error?: unknown }>(database: SQLite.Database, migrate: () => Promise<T>): Promise<T> {
+  database.pragma(`busy_timeout = ${SQLITE_MIGRATION_WAIT_MS}`);
+  database.exec("begin immediate");
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  let result: T | undefined;
+  try {
+    result = await migrate();
+    return result;
+  } finally {
+    // SQLite ends the transaction itself on some errors (a full disk); then there is nothing to undo.
+    if (database.inTransaction) database.exec(result && !result.error ? "commit" : "rollback");
+  }
 }
 
 function openSqlite<DB>(url: string, baseDir: string): OpenedDatabase<DB> {
@@ -59,7 +87,7 @@ function openSqlite<DB>(url: string, baseDir: string): OpenedDatabase<DB> {
   const database = new SQLite(isAbsolute(path) ? path : resolve(baseDir, path));
   database.pragma("journal_mode = WAL");
   database.pragma("synchronous = NORMAL");
-  database.pragma("busy_timeout = 5000");
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database }) }), engine: "sqlite", sqlite: database };
 }
 

@@ -93,11 +93,8 @@ export function sessionsAndSignedActions(engine: Engine): Migration {
       await db.schema.dropTable(table).execute();
   };
   return {
-    // PostgreSQL runs each migration in a transaction; SQLite's migrations do not, so this one opens
-    // its own: an upgrade that fails half-way leaves the old tables as they were.
-    up: (db: Kysely<unknown>) => {
-      const portal = db as Kysely<PortalDatabase>;
-      return portal.isTransaction ? move(portal) : portal.transaction().execute(move);
-    },
+    // Migrations run in one transaction on both engines (see openMigratedDatabase): an upgrade
+    // that fails half-way leaves the old tables as they were.
+    up: (db: Kysely<unknown>) => move(db as Kysely<PortalDatabase>),
   };
 }
