@@ -10,6 +10,7 @@ export * from "./signer/signer.ts";
 export * from "./storage/certificateStore.ts";
 export * from "./storage/database.ts";
 export * from "./http/server.ts";
+export * from "./http/trustedProxies.ts";
 export * from "./revocation.ts";
 export * from "./revocationWatcher.ts";
 export * from "./crl/crlPublisher.ts";

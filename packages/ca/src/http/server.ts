@@ -9,6 +9,7 @@ import { TimeStampAuthority, type TimeStampAuthorityOptions } from "../tsa/timeS
 import { crlRoutes } from "./crlRoutes.ts";
 import { ocspRequestListener } from "./ocspRoutes.ts";
 import { publicationRoutes } from "./publication.ts";
+import { trustedProxyCheck } from "./trustedProxies.ts";
 import { tsaRoutes } from "./tsaRoutes.ts";
 
 export interface CaServerOptions {
@@ -75,7 +76,7 @@ export async function createCaServer(ca: CertificateAuthority, options: CaServer
     logController: new AccessLog(),
     bodyLimit: 64 * 1024,
     serverFactory,
-    ...(options.trustedProxies?.length ? { trustProxy: [...options.trustedProxies] } : {}),
+    ...(options.trustedProxies?.length ? { trustProxy: trustedProxyCheck(options.trustedProxies) } : {}),
   });
   const revocationWatcher = new RevocationWatcher(ca.store, options.revocationPollMilliseconds);
   if (ocspResponder) revocationWatcher.onChange((serials) => ocspResponder.revocationsChanged(serials));

@@ -1,5 +1,5 @@
 import cluster from "node:cluster";
-import { createCaServer, openCertificateAuthority, parseListen, readUnlockOptions, type CaServerOptions, type SecretFiles } from "@qoltanba/ca";
+import { createCaServer, openCertificateAuthority, parseListen, readUnlockOptions, trustedProxyCheck, type CaServerOptions, type SecretFiles } from "@qoltanba/ca";
 import { openPortalForCa } from "@qoltanba/portal";
 import { startCaApiServer } from "../caApi/caApiServer.ts";
 import { EXIT, required, UsageError, type Command } from "../command.ts";
@@ -60,8 +60,11 @@ export async function serveCa(
 /** `--trusted-proxies` or QOLTANBA_TRUSTED_PROXIES: comma-separated addresses or CIDRs. */
 function trustedProxies(value: string | undefined): string[] {
   const list = (value ?? process.env.QOLTANBA_TRUSTED_PROXIES ?? "").split(",").map((entry) => entry.trim()).filter(Boolean);
-  for (const entry of list)
-    if (!/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry)) throw new UsageError(`--trusted-proxies: not an address or CIDR: ${entry}`);
+  try {
+    trustedProxyCheck(list);
+  } catch (error) {
+    throw new UsageError(`--trusted-proxies: ${(error as Error).message}`);
+  }
   return list;
 }
 
