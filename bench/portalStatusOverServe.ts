@@ -26,13 +26,30 @@ export interface StatusOverServeOptions {
   readonly compareWith: readonly string[];
 }
 
+/** The script's own timing of the requests it sent (wrk's percentiles add made-up samples: see the script). */
+export interface SentRequests {
+  readonly timed: number;
+  readonly p50Milliseconds: number;
+  readonly p99Milliseconds: number;
+  readonly p999Milliseconds: number;
+  readonly maxMilliseconds: number;
+}
+
 export interface StatusOverServeRun {
   readonly code: string;
   readonly wrk: WrkResult;
+  readonly sent: SentRequests;
   readonly wrongAnswers: number;
   /** CPU seconds of serve's processes (primary and workers) and of the PostgreSQL backends serving them. */
   readonly serveCpu: number;
   readonly databaseCpu: number;
+}
+
+function sentRequestsOf(output: string): SentRequests {
+  const match = /sent requests: (\d+) timed, \d+ not matched; p50 ([\d.]+)ms p90 [\d.]+ms p99 ([\d.]+)ms p99\.9 ([\d.]+)ms max ([\d.]+)ms/.exec(output);
+  if (!match) throw new Error(`the wrk script did not time its requests:\n${output}`);
+  const [timed, p50, p99, p999, max] = match.slice(1).map(Number) as [number, number, number, number, number];
+  return { timed, p50Milliseconds: p50, p99Milliseconds: p99, p999Milliseconds: p999, maxMilliseconds: max };
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
@@ -96,13 +113,14 @@ export async function statusOverServe(options: StatusOverServeOptions): Promise<
         const run: StatusOverServeRun = {
           code,
           wrk: result,
+          sent: sentRequestsOf(result.output),
           wrongAnswers: Number(/wrong answers: (\d+)/.exec(result.output)?.[1] ?? NaN),
           serveCpu: cpuSeconds(serve.pid!) - serveBefore,
           databaseCpu: databaseBefore ? cpuBetween(databaseBefore, await databaseCpu!()) / 1e6 : 0,
         };
         runs.push(run);
         console.log(
-          `${options.label}: serve --workers ${options.workers} (${code}), wrk ${options.connections} connections, round ${round}: ${result.requestsPerSecond.toFixed(0)}/s, latency p50 ${result.p50Milliseconds.toFixed(2)} ms, p99 ${result.p99Milliseconds.toFixed(2)} ms; ${perCpuSecond(run).toFixed(0)} lookups per server CPU second (serve ${((run.serveCpu * 1000) / result.requests).toFixed(3)} ms${portalDatabase ? `, PostgreSQL ${((run.databaseCpu * 1000) / result.requests).toFixed(3)} ms` : ""} per lookup); non-2xx ${result.non2xx}, wrong answers ${run.wrongAnswers}, socket errors ${result.socketErrors}; load ${loadavg()[0]!.toFixed(1)}`,
+          `${options.label}: serve --workers ${options.workers} (${code}), wrk ${options.connections} connections, round ${round}: ${result.requestsPerSecond.toFixed(0)}/s; requests as sent: p50 ${run.sent.p50Milliseconds} ms, p99 ${run.sent.p99Milliseconds} ms, p99.9 ${run.sent.p999Milliseconds} ms, max ${run.sent.maxMilliseconds} ms (${run.sent.timed} timed); wrk's corrected p50 ${result.p50Milliseconds.toFixed(2)} ms, p99 ${result.p99Milliseconds.toFixed(2)} ms; ${perCpuSecond(run).toFixed(0)} lookups per server CPU second (serve ${((run.serveCpu * 1000) / result.requests).toFixed(3)} ms${portalDatabase ? `, PostgreSQL ${((run.databaseCpu * 1000) / result.requests).toFixed(3)} ms` : ""} per lookup); non-2xx ${result.non2xx}, wrong answers ${run.wrongAnswers}, socket errors ${result.socketErrors}; load ${loadavg()[0]!.toFixed(1)}`,
         );
       } finally {
         await stop(serve);
@@ -112,7 +130,7 @@ export async function statusOverServe(options: StatusOverServeOptions): Promise<
   for (const { code } of checkouts) {
     const mine = runs.filter((run) => run.code === code);
     console.log(
-      `${options.label}: serve --workers ${options.workers} (${code}), medians of ${mine.length}: ${median(mine.map((run) => run.wrk.requestsPerSecond)).toFixed(0)}/s, p50 ${median(mine.map((run) => run.wrk.p50Milliseconds)).toFixed(2)} ms, p99 ${median(mine.map((run) => run.wrk.p99Milliseconds)).toFixed(2)} ms, ${median(mine.map(perCpuSecond)).toFixed(0)} per server CPU second`,
+      `${options.label}: serve --workers ${options.workers} (${code}), medians of ${mine.length}: ${median(mine.map((run) => run.wrk.requestsPerSecond)).toFixed(0)}/s; as sent p50 ${median(mine.map((run) => run.sent.p50Milliseconds))} ms, p99 ${median(mine.map((run) => run.sent.p99Milliseconds))} ms; wrk's corrected p99 ${median(mine.map((run) => run.wrk.p99Milliseconds)).toFixed(2)} ms, ${median(mine.map(perCpuSecond)).toFixed(0)} per server CPU second`,
     );
   }
   return runs;
