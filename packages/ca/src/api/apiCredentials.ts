@@ -6,7 +6,7 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { createPrivateKey, randomBytes, webcrypto, type KeyObject } from "node:crypto";
 import { isIP } from "node:net";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError } from "@qoltanba/pki";
 import { readKeyFile, writeKeyFile } from "../signer/keyFiles.ts";
@@ -56,7 +56,7 @@ export interface IssuedApiCredentials {
  * allow-list, so re-issuing locks the old one out.
  */
 export async function issueApiCredentials(dir: string, role: ApiCredentialsRole, out: string, password: string, now = new Date()): Promise<IssuedApiCredentials> {
-  checkRole(role);
+  await checkApiCredentialsRequest(role, out);
   const authority = await internalCa(dir, password, now);
   const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
   const common = role.kind === "server" ? role.hosts[0]! : role.name;
@@ -87,7 +87,7 @@ export async function issueApiCredentials(dir: string, role: ApiCredentialsRole,
   try {
     await writeFile(files.key, key.export({ type: "pkcs8", format: "pem" }), { mode: 0o600, flag: "wx" });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") throw new InputError("credentials_exist", `${out} already holds credentials: choose another --out or remove ${files.key}`);
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") throw credentialsExist(out);
     throw error;
   }
   await writeFile(files.certificate, certificate.toString("pem") + "\n", { mode: 0o644 });
@@ -107,7 +107,11 @@ export async function readApiCredentials(folder: string): Promise<ApiCredentials
   return { certificate: await read(files.certificate), key: await read(files.key), trust: await read(files.trust) };
 }
 
-function checkRole(role: ApiCredentialsRole): void {
+/**
+ * Refuses a bad node name, bad host or an `out` that already holds credentials: what a caller
+ * checks before it asks for the key password.
+ */
+export async function checkApiCredentialsRequest(role: ApiCredentialsRole, out: string): Promise<void> {
   if (role.kind === "client" && !NODE_NAME.test(role.name))
     throw new InputError("bad_node_name", `--client: a node name is 1 to 63 letters, digits, '.', '_' or '-', got ${JSON.stringify(role.name)}`);
   if (role.kind === "server") {
@@ -116,6 +120,12 @@ function checkRole(role: ApiCredentialsRole): void {
       if (!isIP(host) && !/^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host))
         throw new InputError("bad_host", `--server: not a host name or IP address: ${JSON.stringify(host)}`);
   }
+  // Checked again when the key is written (flag wx), should another run write it in between.
+  if (await access(credentialFiles(out).key).then(() => true, () => false)) throw credentialsExist(out);
+}
+
+function credentialsExist(out: string): InputError {
+  return new InputError("credentials_exist", `${out} already holds credentials: choose another --out or remove ${credentialFiles(out).key}`);
 }
 
 /** The internal CA, made on first use; its key decrypted with the key password. */

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from "kysely";
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type MigrationProvider, type SqliteDialectConfig } from "kysely";
 import pg from "pg";
 import { InputError } from "@qoltanba/pki";
 import { migrations } from "./migrations.ts";
@@ -88,7 +88,29 @@ function openSqlite<DB>(url: string, baseDir: string): OpenedDatabase<DB> {
   database.pragma("journal_mode = WAL");
   database.pragma("synchronous = NORMAL");
   database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database }) }), engine: "sqlite", sqlite: database };
+  return { db: new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database }) }), engine: "sqlite", sqlite: database };
+}
+
+/**
+ * Kysely's SQLite transactions, begun IMMEDIATE: each takes the write lock before its first read.
+ * A deferred one that reads (the audit head, a certificate's state), then writes after another
+ * process — a `serve --workers` worker — committed in between fails at once (SQLITE_BUSY_SNAPSHOT,
+ * the busy timeout does not help); an immediate one waits its turn.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
 }
 
 async function openPostgres<DB>(url: string): Promise<OpenedDatabase<DB>> {

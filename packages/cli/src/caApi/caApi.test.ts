@@ -5,7 +5,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync, type ChildProcess } from "node:child_process";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { initCertificateAuthority, openCertificateAuthority, readApiCredentials, type CertificateAuthority } from "@qoltanba/ca";
@@ -81,6 +81,32 @@ describe("the CA API between portal nodes and a signer node", () => {
     assert.match(again.output, /already holds credentials/);
     const listed = run(process.execPath, [BIN, "ca", "api-credentials", "--dir", dir, "--list"], env);
     assert.match(listed.output, /^portal-1\tsha256 [0-9a-f]{64}\tuntil /m);
+  });
+
+  test("ca api-credentials refuses bad input before it reads the key password: none is given, and its file does not exist", () => {
+    const { QOLTANBA_KEY_PASSWORD: _, ...noPassword } = env;
+    const allowList = readFileSync(join(dir, "api", "clients.json"), "utf8");
+    const out = ["--out", path("never")];
+    const refusals: Array<[string[], RegExp]> = [
+      [["--client", "portal 2", ...out], /--client: a node name is 1 to 63 letters, digits, '\.', '_' or '-', got "portal 2"/],
+      [["--client", "../portal-2", ...out], /--client: a node name is .*got "\.\.\/portal-2"/],
+      [["--client", "", ...out], /--client is required/],
+      [["--server", "127.0.0.1,bad host", ...out], /--server: not a host name or IP address: "bad host"/],
+      [["--server", " , ", ...out], /--server needs the host name or address portal nodes connect to/],
+      [["--client", "portal-2", "--out", path("portal-1")], /already holds credentials: choose another --out/],
+      [["--client", "portal-2"], /--out is required/],
+      [["--client", "portal-2", "--server", "127.0.0.1", ...out], /give one of --server, --client, --remove or --list/],
+      [["--list"], /--password-file goes with --server or --client, not --list/],
+      [["--remove", "portal-1", ...out], /--out goes with --server or --client, not --remove/],
+    ];
+    for (const [args, expected] of refusals) {
+      const refused = run(process.execPath, [BIN, "ca", "api-credentials", "--dir", dir, ...args, "--password-file", path("no-such-password")], noPassword);
+      assert.equal(refused.status, 2, `${args.join(" ")}: ${refused.output}`);
+      assert.match(refused.output, expected, args.join(" "));
+      assert.doesNotMatch(refused.output, /cannot read the password file|key password is needed/, args.join(" "));
+    }
+    assert.equal(readFileSync(join(dir, "api", "clients.json"), "utf8"), allowList, "the allow-list is untouched");
+    assert.equal(existsSync(path("never")), false, "no credentials written");
   });
 
   test("openssl s_client: no client certificate and one from another CA are refused; the node's certificate is let in", () => {

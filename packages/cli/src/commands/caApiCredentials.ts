@@ -1,4 +1,4 @@
-import { apiFolder, ApiClientList, issueApiCredentials, PASSWORD_ENV, readCaConfig, readKeyPassword } from "@qoltanba/ca";
+import { apiFolder, ApiClientList, checkApiCredentialsRequest, issueApiCredentials, PASSWORD_ENV, readCaConfig, readKeyPassword } from "@qoltanba/ca";
 import { EXIT, required, UsageError, type Command } from "../command.ts";
 
 export const caApiCredentials: Command = {
@@ -34,6 +34,10 @@ export const caApiCredentials: Command = {
     const chosen = (["server", "client", "remove", "list"] as const).filter((name) => values[name] !== undefined);
     if (chosen.length !== 1) throw new UsageError("give one of --server, --client, --remove or --list");
     const clients = new ApiClientList(apiFolder(dir).clients);
+    if (values.list || typeof values.remove === "string") {
+      const stray = (["out", "password-file"] as const).find((name) => values[name] !== undefined);
+      if (stray) throw new UsageError(`--${stray} goes with --server or --client, not --${chosen[0]}`);
+    }
     if (values.list) {
       for (const [name, entry] of Object.entries(await clients.entries())) process.stdout.write(`${name}\tsha256 ${entry.sha256}\tuntil ${entry.notAfter}\n`);
       return EXIT.ok;
@@ -43,12 +47,13 @@ export const caApiCredentials: Command = {
       process.stderr.write(`portal node ${values.remove} removed: its certificate no longer opens the CA API\n`);
       return EXIT.ok;
     }
-    const out = required(values, "out");
-    const password = await readKeyPassword(values["password-file"] as string | undefined);
     const role =
       typeof values.server === "string"
         ? { kind: "server" as const, hosts: values.server.split(",").map((host) => host.trim()).filter(Boolean) }
         : { kind: "client" as const, name: required(values, "client") };
+    const out = required(values, "out");
+    await checkApiCredentialsRequest(role, out); // all input refused before the password is read
+    const password = await readKeyPassword(values["password-file"] as string | undefined);
     const issued = await issueApiCredentials(dir, role, out, password);
     process.stderr.write(`${role.kind} credentials for ${issued.subject} (SHA-256 ${issued.sha256}, until ${issued.notAfter.toISOString()}) written to ${out}\n`);
     return EXIT.ok;

@@ -27,7 +27,9 @@ export interface WorkerReady {
  * `serve --workers N`, the primary process: N workers (node:cluster) share the listening socket so
  * the services use every core. The primary makes the CRLs, once for all, and replaces a worker
  * that dies. Each worker polls the database for revocations itself, so every OCSP cache hears of
- * them. SIGINT or SIGTERM stops every worker (SIGKILL for one still running after `graceMilliseconds`);
+ * them. With --ca-api-listen each worker serves the CA API too, its port shared the same way: each
+ * signs with the issuing key, and reads the allow-list anew on every request once it has changed,
+ * so a removed portal node is refused by all at once; the primary serves none of it. SIGINT or SIGTERM stops every worker (SIGKILL for one still running after `graceMilliseconds`);
  * resolves when all have exited.
  */
 export async function serveWorkers(
