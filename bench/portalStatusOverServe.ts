@@ -5,10 +5,14 @@ import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { cpuBetween, serverCpuFor } from "./serverCpu.ts";
-import { cpuSeconds, freePort, QOLTANBA_BIN, startServe, stop } from "./serveProcess.ts";
+import type { ChildProcess } from "node:child_process";
+import { cpuSeconds, freePort, QOLTANBA_BIN, startNodeUntilServing, startServe, stop } from "./serveProcess.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
 const SCRIPT = resolve(import.meta.dirname, "portal-status-wrk.lua");
+const FLOOR_SERVER = resolve(import.meta.dirname, "httpFloorServer.ts");
+/** The peer: node:http alone answering the same requests (bench/httpFloorServer.ts). */
+const FLOOR = "node:http floor";
 
 export interface StatusOverServeOptions {
   readonly label: string;
@@ -66,31 +70,32 @@ export async function statusOverServe(options: StatusOverServeOptions): Promise<
   const applicationName = "qoltanba-portal-bench";
   const portalDatabase = options.postgresUrl && `${options.postgresUrl}&application_name=${applicationName}`;
   const databaseCpu = portalDatabase ? serverCpuFor(portalDatabase) : undefined;
-  const checkouts = [
-    { code: "this checkout", bin: QOLTANBA_BIN },
-    ...options.compareWith.map((dir) => ({ code: dir, bin: resolve(dir, "packages/cli/bin/qoltanba.js") })),
-  ];
-  const runs: StatusOverServeRun[] = [];
-  for (let round = 1; round <= options.rounds; round++) {
-    for (const { code, bin } of checkouts) {
-      const port = await freePort();
-      const serve = await startServe(
-        [
-          "--dir",
-          options.dir,
-          "--listen",
-          `127.0.0.1:${port}`,
-          "--workers",
-          String(options.workers),
-          "--trusted-proxies",
-          "127.0.0.1",
-        ],
+  const serveOf =
+    (bin: string) =>
+    (port: number): Promise<ChildProcess> =>
+      startServe(
+        ["--dir", options.dir, "--listen", `127.0.0.1:${port}`, "--workers", String(options.workers), "--trusted-proxies", "127.0.0.1"],
         {
           QOLTANBA_KEY_PASSWORD: options.password,
           ...(portalDatabase ? { QOLTANBA_PORTAL_DATABASE: portalDatabase } : {}),
         },
         bin,
       );
+  const nameOf = (code: string) =>
+    code === FLOOR ? `${FLOOR} (${options.workers} workers)` : `serve --workers ${options.workers} (${code})`;
+  const servers = [
+    { code: "this checkout", start: serveOf(QOLTANBA_BIN) },
+    ...options.compareWith.map((dir) => ({ code: dir, start: serveOf(resolve(dir, "packages/cli/bin/qoltanba.js")) })),
+    {
+      code: FLOOR,
+      start: (port: number) => startNodeUntilServing(["--import", "tsx", FLOOR_SERVER, String(port), String(options.workers)], {}),
+    },
+  ];
+  const runs: StatusOverServeRun[] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const { code, start } of servers) {
+      const port = await freePort();
+      const serve = await start(port);
       try {
         const wrk = (seconds: number) =>
           runWrk({
@@ -120,19 +125,24 @@ export async function statusOverServe(options: StatusOverServeOptions): Promise<
         };
         runs.push(run);
         console.log(
-          `${options.label}: serve --workers ${options.workers} (${code}), wrk ${options.connections} connections, round ${round}: ${result.requestsPerSecond.toFixed(0)}/s; requests as sent: p50 ${run.sent.p50Milliseconds} ms, p99 ${run.sent.p99Milliseconds} ms, p99.9 ${run.sent.p999Milliseconds} ms, max ${run.sent.maxMilliseconds} ms (${run.sent.timed} timed); wrk's corrected p50 ${result.p50Milliseconds.toFixed(2)} ms, p99 ${result.p99Milliseconds.toFixed(2)} ms; ${perCpuSecond(run).toFixed(0)} lookups per server CPU second (serve ${((run.serveCpu * 1000) / result.requests).toFixed(3)} ms${portalDatabase ? `, PostgreSQL ${((run.databaseCpu * 1000) / result.requests).toFixed(3)} ms` : ""} per lookup); non-2xx ${result.non2xx}, wrong answers ${run.wrongAnswers}, socket errors ${result.socketErrors}; load ${loadavg()[0]!.toFixed(1)}`,
+          `${options.label}: ${nameOf(code)}, wrk ${options.connections} connections, round ${round}: ${result.requestsPerSecond.toFixed(0)}/s; requests as sent: p50 ${run.sent.p50Milliseconds} ms, p99 ${run.sent.p99Milliseconds} ms, p99.9 ${run.sent.p999Milliseconds} ms, max ${run.sent.maxMilliseconds} ms (${run.sent.timed} timed); wrk's corrected p50 ${result.p50Milliseconds.toFixed(2)} ms, p99 ${result.p99Milliseconds.toFixed(2)} ms; ${perCpuSecond(run).toFixed(0)} lookups per server CPU second (serve ${((run.serveCpu * 1000) / result.requests).toFixed(3)} ms${portalDatabase ? `, PostgreSQL ${((run.databaseCpu * 1000) / result.requests).toFixed(3)} ms` : ""} per lookup); non-2xx ${result.non2xx}, wrong answers ${run.wrongAnswers}, socket errors ${result.socketErrors}; load ${loadavg()[0]!.toFixed(1)}`,
         );
       } finally {
         await stop(serve);
       }
     }
   }
-  for (const { code } of checkouts) {
+  for (const { code } of servers) {
     const mine = runs.filter((run) => run.code === code);
     console.log(
-      `${options.label}: serve --workers ${options.workers} (${code}), medians of ${mine.length}: ${median(mine.map((run) => run.wrk.requestsPerSecond)).toFixed(0)}/s; as sent p50 ${median(mine.map((run) => run.sent.p50Milliseconds))} ms, p99 ${median(mine.map((run) => run.sent.p99Milliseconds))} ms; wrk's corrected p99 ${median(mine.map((run) => run.wrk.p99Milliseconds)).toFixed(2)} ms, ${median(mine.map(perCpuSecond)).toFixed(0)} per server CPU second`,
+      `${options.label}: ${nameOf(code)}, medians of ${mine.length}: ${median(mine.map((run) => run.wrk.requestsPerSecond)).toFixed(0)}/s; as sent p50 ${median(mine.map((run) => run.sent.p50Milliseconds))} ms, p99 ${median(mine.map((run) => run.sent.p99Milliseconds))} ms; wrk's corrected p99 ${median(mine.map((run) => run.wrk.p99Milliseconds)).toFixed(2)} ms, ${median(mine.map(perCpuSecond)).toFixed(0)} per server CPU second`,
     );
   }
+  const medianOf = (code: string, pick: (run: StatusOverServeRun) => number) =>
+    median(runs.filter((run) => run.code === code).map(pick));
+  console.log(
+    `${options.label}: this checkout against the ${FLOOR} (medians): ${(medianOf("this checkout", (run) => run.wrk.requestsPerSecond) / medianOf(FLOOR, (run) => run.wrk.requestsPerSecond)).toFixed(2)}× its rate, ${(medianOf("this checkout", (run) => run.sent.p99Milliseconds) / medianOf(FLOOR, (run) => run.sent.p99Milliseconds)).toFixed(2)}× its p99 (requests as sent)`,
+  );
   return runs;
 }
 

@@ -77,12 +77,13 @@ export async function kill(child: ChildProcess): Promise<void> {
  * versions on one database) with `args` after `serve`; resolves once it says it is serving.
  * Secrets go in `env`, never in `args`.
  */
-export async function startServe(
-  args: string[],
-  env: Record<string, string>,
-  bin = QOLTANBA_BIN,
-): Promise<ChildProcess> {
-  const serve = spawn(process.execPath, [bin, "serve", ...args], {
+export function startServe(args: string[], env: Record<string, string>, bin = QOLTANBA_BIN): Promise<ChildProcess> {
+  return startNodeUntilServing([bin, "serve", ...args], env);
+}
+
+/** Runs Node with `nodeArgs`; resolves once the process writes "serving on" to its stderr. */
+export async function startNodeUntilServing(nodeArgs: string[], env: Record<string, string>): Promise<ChildProcess> {
+  const serve = spawn(process.execPath, nodeArgs, {
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
