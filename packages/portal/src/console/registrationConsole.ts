@@ -20,7 +20,7 @@ import { Forbidden, inScope, requirePermission, scopeOf } from "./roles.ts";
 
 export const DEFAULT_SESSION_MINUTES = 30;
 export const QUEUE_PAGE = 50;
-const STATUSES: readonly ApplicationStatus[] = [
+export const APPLICATION_STATUSES: readonly ApplicationStatus[] = [
   "submitted",
   "confirmed",
   "issued",
@@ -28,7 +28,8 @@ const STATUSES: readonly ApplicationStatus[] = [
   "rejected",
   "expired",
 ];
-const DOCUMENT_TYPES = ["id-card", "passport", "residence-permit"] as const;
+/** The identity documents an operator may record having seen. */
+export const DOCUMENT_TYPES = ["id-card", "passport", "residence-permit"] as const;
 
 export interface ConsoleSession {
   readonly operator: Operator;
@@ -235,8 +236,8 @@ function queryOf(filter: QueueFilter): Omit<QueueQuery, "scope" | "limit"> {
   const name = text(filter.name).toUpperCase();
   if (name.length > 100) throw new InputError("bad_name", "the name is too long");
   const status = text(filter.status);
-  if (status && !STATUSES.includes(status as ApplicationStatus))
-    throw new InputError("bad_status", `the status must be one of ${STATUSES.join(", ")}`);
+  if (status && !APPLICATION_STATUSES.includes(status as ApplicationStatus))
+    throw new InputError("bad_status", `the status must be one of ${APPLICATION_STATUSES.join(", ")}`);
   const date = (value: string, field: string) => {
     if (!value) return undefined;
     const parsed = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : new Date(NaN);

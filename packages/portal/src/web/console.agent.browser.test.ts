@@ -93,9 +93,11 @@ for (const makeDatabase of testDatabases()) {
       await shot(page, "01-login");
       await page.locator("#console-login").click();
       await page.waitForURL(/\/console\/queue$/);
+      assert.equal(await page.locator("html").getAttribute("lang"), "kk");
+      assert.equal(await page.locator("#signed-in").getAttribute("data-role"), "operator");
       assert.match(
         (await page.locator("#signed-in").textContent())!,
-        new RegExp(`operator\\s+${OPERATOR_IIN}`),
+        new RegExp(`Оператор\\s+${OPERATOR_IIN}`),
       );
 
       // Search by IIN, open, record the identity check, confirm with the SIGN key.
@@ -105,6 +107,11 @@ for (const makeDatabase of testDatabases()) {
       await shot(page, "02-search");
       await page.locator(`#queue tr[data-number="${number}"] button`).click();
       await page.locator(`#application[data-number="${number}"]`).waitFor();
+      // The application was shown by a POST: switching to Russian posts it again (307) and it comes back.
+      await page.locator('.languages button[lang="ru"]').click();
+      await page.locator('html[lang="ru"]').waitFor();
+      await page.locator(`#application[data-number="${number}"]`).waitFor();
+      await page.getByRole("heading", { name: `Заявка ${number}` }).waitFor();
       const fingerprint = (await page.locator("#fingerprint-auth").textContent())!;
       assert.match(fingerprint, /^([0-9A-F]{2}:){15}[0-9A-F]{2}\n([0-9A-F]{2}:){15}[0-9A-F]{2}$/);
       await page.locator("#document-number").fill("043123456");
@@ -149,7 +156,9 @@ for (const makeDatabase of testDatabases()) {
       await page.selectOption("#revoke-reason", "keyCompromise");
       await page.locator("#revoke-request").fill("request 2026/17");
       await page.locator("#revoke").click();
-      await page.locator(".decisions tr", { hasText: "revoke" }).waitFor({ timeout: 30_000 });
+      await page
+        .locator('.decisions tr[data-kind="revoke"]', { hasText: "Отзыв" })
+        .waitFor({ timeout: 30_000 });
       await shot(page, "05-revoked");
       const answerText = await opensslOcsp(env, issued.signSerial!, /: revoked/, work);
       assert.match(answerText, /: revoked/);

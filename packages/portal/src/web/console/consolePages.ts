@@ -1,75 +1,37 @@
-// The console's pages: plain server-rendered HTML in English (operators' working language here),
-// every value escaped by `html`. No personal data goes into a URL: searches and views are POSTs.
+// The console's pages: plain server-rendered HTML in the operator's language (Kazakh, Russian or
+// English), every value escaped by `html`. No personal data goes into a URL: searches and views are POSTs.
 import type { AuditEntry } from "@qoltanba/ca";
-import type { ApplicationView } from "../../console/registrationConsole.ts";
+import {
+  APPLICATION_STATUSES,
+  DOCUMENT_TYPES,
+  type ApplicationView,
+} from "../../console/registrationConsole.ts";
 import type { Reverification } from "../../auth/signedAction.ts";
 import { REVOCATION_REASONS } from "../../console/decisions.ts";
 import { can, ROLES } from "../../console/roles.ts";
-import { REGISTRATION_CENTERS } from "../../locality/regions.ts";
+import { fill, messages } from "../../i18n/index.ts";
+import { formatDateTime, wordFor, type ConsoleMessages } from "../../i18n/console/index.ts";
+import { centerByCode, localityByCode, regionByCode, REGISTRATION_CENTERS } from "../../locality/regions.ts";
+import { storageLabel } from "../../pdf/applicationForm.ts";
 import type { Operator, QueueRow } from "../../storage/consoleStore.ts";
 import type { Decision } from "../../storage/signedActionStore.ts";
 import { html, type Html } from "../html.ts";
+import { csrf, placeName, type ConsoleContext } from "./consoleLayout.ts";
 
-export interface ConsoleContext {
-  readonly csrfToken: string;
-  readonly agentUrl: string;
-  readonly operator?: Operator;
-}
+export const loginPage = ({ t }: ConsoleContext) =>
+  html`<p>${t.loginText}</p>
+    <button type="button" id="console-login">${t.loginButton}</button>`;
 
-const csrf = (context: ConsoleContext) =>
-  html`<input type="hidden" name="_csrf" value="${context.csrfToken}" />`;
+export const enrolPage = ({ t }: ConsoleContext) => html`<p id="enrol-note">${t.enrolNote}</p>`;
 
-export function consoleLayout(context: ConsoleContext, title: string, body: Html, error?: string): Html {
-  const operator = context.operator;
-  return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="csrf-token" content="${context.csrfToken}" />
-        <meta name="agent-url" content="${context.agentUrl}" />
-        <title>${title} — Qoltanba Registration Center</title>
-        <link rel="icon" href="data:," />
-        <link rel="stylesheet" href="/static/portal.css" />
-        <script type="module" src="/static/console.js"></script>
-      </head>
-      <body>
-        <header class="top">
-          <div class="brand"><a href="/console">Qoltanba — Registration Center</a></div>
-          ${
-            operator
-              ? html`<nav class="tabs" aria-label="Console">
-                  ${can(operator, "queue") ? html`<a href="/console/queue">Work queue</a>` : ""}
-                  ${can(operator, "audit") ? html`<a href="/console/audit">Audit</a>` : ""}
-                  ${can(operator, "manage") ? html`<a href="/console/operators">Operators</a>` : ""}
-                  <span id="signed-in"
-                    >${operator.role}
-                    ${operator.iin}${operator.center ? ` · ${operator.center}` : ""}${operator.region && !operator.center ? ` · ${operator.region}` : ""}</span
-                  >
-                  <form method="post" action="/console/logout" class="inline">
-                    ${csrf(context)}<button type="submit" id="logout">Log out</button>
-                  </form>
-                </nav>`
-              : ""
-          }
-        </header>
-        <main id="main">
-          <h1>${title}</h1>
-          ${error ? html`<div class="error" role="alert" id="console-error">${error}</div>` : ""}
-          <div id="agent-status" class="agent-status" role="status" aria-live="polite"></div>
-          ${body}
-        </main>
-      </body>
-    </html>`;
-}
+/** An instant as the operator reads it, with the exact one for machines. */
+const when = (t: ConsoleMessages, date: Date) =>
+  Number.isNaN(date.getTime())
+    ? ""
+    : html`<time datetime="${date.toISOString()}">${formatDateTime(t, date)}</time>`;
 
-export const loginPage = () =>
-  html`<p>Sign in with your operator certificate: the agent signs a one-time challenge with your AUTH key.</p>
-    <button type="button" id="console-login">Sign in with the certificate</button>`;
-
-export const enrolPage = () => html`<p id="enrol-note">Opening your enrolment…</p>`;
-
-const statuses = ["", "submitted", "confirmed", "issued", "installed", "rejected", "expired"];
+const centerName = (context: ConsoleContext, code: string) =>
+  placeName(centerByCode(code), code, context.language);
 
 export function queuePage(
   context: ConsoleContext,
@@ -77,50 +39,52 @@ export function queuePage(
   rows: QueueRow[],
   next?: string,
 ): Html {
+  const { t } = context;
   const field = (name: string, label: string, type = "text") =>
     html`<label
       >${label} <input type="${type}" name="${name}" id="q-${name}" value="${filter[name] ?? ""}"
     /></label>`;
   return html`<form method="post" action="/console/queue" id="queue-search" class="search">
-      ${csrf(context)} ${field("number", "Application number")} ${field("iin", "IIN")}
-      ${field("name", "Surname")}
+      ${csrf(context)} ${field("number", t.applicationNumber)} ${field("iin", t.iin)}
+      ${field("name", t.surname)}
       <label
-        >Status
+        >${t.status}
         <select name="status" id="q-status">
-          ${statuses.map((status) => html`<option value="${status}" ${filter.status === status ? html` selected` : ""}>${status || "any"}</option>`)}
+          <option value="">${t.statusAny}</option>
+          ${APPLICATION_STATUSES.map((status) => html`<option value="${status}" ${filter.status === status ? html` selected` : ""}>${t[`status_${status}`]}</option>`)}
         </select></label
       >
-      ${field("from", "From", "date")} ${field("to", "To", "date")}
-      <button type="submit" id="search">Search</button>
+      ${field("from", t.from, "date")} ${field("to", t.to, "date")}
+      <button type="submit" id="search">${t.search}</button>
     </form>
     <table id="queue">
       <thead>
         <tr>
-          <th>Number</th>
-          <th>Status</th>
-          <th>IIN</th>
-          <th>Name</th>
-          <th>Center</th>
-          <th>Submitted</th>
+          <th>${t.number}</th>
+          <th>${t.status}</th>
+          <th>${t.iin}</th>
+          <th>${t.name}</th>
+          <th>${t.center}</th>
+          <th>${t.submitted}</th>
           <th></th>
         </tr>
       </thead>
       <tbody>
         ${rows.map(
           (row) =>
-            html`<tr data-number="${row.number}">
+            html`<tr data-number="${row.number}" data-status="${row.status}">
               <td>${row.number}</td>
-              <td>${row.status}</td>
+              <td>${t[`status_${row.status}`]}</td>
               <td>${row.iin ?? ""}</td>
               <td>${row.name ?? ""}</td>
-              <td>${row.center}</td>
-              <td>${row.submittedAt.slice(0, 16).replace("T", " ")}</td>
+              <td>${centerName(context, row.center)}</td>
+              <td>${when(t, new Date(row.submittedAt))}</td>
               <td>
                 <form method="post" action="/console/application">
                   ${csrf(context)}<input type="hidden" name="number" value="${row.number}" /><button
                     type="submit"
                   >
-                    Open
+                    ${t.open}
                   </button>
                 </form>
               </td>
@@ -128,7 +92,7 @@ export function queuePage(
         )}
       </tbody>
     </table>
-    ${rows.length === 0 ? html`<p id="queue-empty">No applications match.</p>` : ""}
+    ${rows.length === 0 ? html`<p id="queue-empty">${t.queueEmpty}</p>` : ""}
     ${
       next
         ? html`<form method="post" action="/console/queue">
@@ -136,13 +100,14 @@ export function queuePage(
               type="hidden"
               name="after"
               value="${next}"
-            /><button type="submit" id="next-page">Next page</button>
+            /><button type="submit" id="next-page">${t.nextPage}</button>
           </form>`
         : ""
     }`;
 }
 
 export function applicationPage(context: ConsoleContext, view: ApplicationView): Html {
+  const { t, language } = context;
   const { application, fingerprints, identityCheck, decisions } = view;
   const person = application.person;
   const waiting = application.status === "submitted" || application.status === "confirmed";
@@ -153,73 +118,77 @@ export function applicationPage(context: ConsoleContext, view: ApplicationView):
       <th>${label}</th>
       <td>${value ?? ""}</td>
     </tr>`;
+  const region = placeName(regionByCode(application.region), application.region, language);
+  const locality = placeName(localityByCode(application.locality), application.locality, language);
   return html`<form method="post" action="/console/application" id="reopen">
       ${csrf(context)}<input type="hidden" name="number" value="${application.number}" />
     </form>
     <table id="application" data-number="${application.number}" data-status="${application.status}">
-      ${row("Application number", application.number)} ${row("Status", application.status)}
-      ${row("IIN", person?.iin)}
-      ${row("Surname, name, patronymic", person ? [person.surname, person.givenName, person.patronymic].filter(Boolean).join(" ") : "(purged)")}
-      ${row("E-mail", application.email)}
-      ${row("Region / locality", `${application.region} / ${application.locality}`)}
-      ${row("Registration Center", application.center)} ${row("Key storage", application.storage)}
-      ${row("AUTH key SHA-256", html`<code id="fingerprint-auth">${(fingerprints.auth ?? []).join("\n")}</code>`)}
-      ${row("SIGN key SHA-256", html`<code id="fingerprint-sign">${(fingerprints.sign ?? []).join("\n")}</code>`)}
-      ${row("Submitted", application.submittedAt.toISOString())}
-      ${row("Deadline", application.deadlineAt.toISOString())}
-      ${application.rejectionReason ? row("Rejection reason", application.rejectionReason) : ""}
-      ${application.authSerial ? row("AUTH certificate", application.authSerial) : ""}
-      ${application.signSerial ? row("SIGN certificate", application.signSerial) : ""}
+      ${row(t.applicationNumber, application.number)} ${row(t.status, t[`status_${application.status}`])}
+      ${row(t.iin, person?.iin)}
+      ${row(t.fullName, person ? [person.surname, person.givenName, person.patronymic].filter(Boolean).join(" ") : t.purged)}
+      ${row(t.email, application.email)}
+      ${row(t.regionLocality, `${region} / ${locality}`)}
+      ${row(t.center, centerName(context, application.center))}
+      ${row(t.storage, storageLabel(messages(language), application.storage))}
+      ${row(t.authFingerprint, html`<code id="fingerprint-auth">${(fingerprints.auth ?? []).join("\n")}</code>`)}
+      ${row(t.signFingerprint, html`<code id="fingerprint-sign">${(fingerprints.sign ?? []).join("\n")}</code>`)}
+      ${row(t.submitted, when(t, application.submittedAt))}
+      ${row(t.deadline, when(t, application.deadlineAt))}
+      ${application.rejectionReason ? row(t.rejectionReason, application.rejectionReason) : ""}
+      ${application.authSerial ? row(t.authCertificate, application.authSerial) : ""}
+      ${application.signSerial ? row(t.signCertificate, application.signSerial) : ""}
     </table>
-    <h2>Identity checklist</h2>
+    <h2>${t.identityTitle}</h2>
     ${
       identityCheck
         ? html`<p id="identity-checked">
-            Checked: ${identityCheck.documentType} ${identityCheck.documentNumber}, by operator
-            ${identityCheck.checkedByIin ?? identityCheck.checkedBy} at
-            ${identityCheck.checkedAt.toISOString()}
+            ${fill(t.identityChecked, {
+              document: wordFor(t, "document", identityCheck.documentType),
+              number: identityCheck.documentNumber,
+              operator: identityCheck.checkedByIin ?? String(identityCheck.checkedBy),
+              at: formatDateTime(t, identityCheck.checkedAt),
+            })}
           </p>`
-        : html`<p id="identity-unchecked">The identity document is not checked yet.</p>`
+        : html`<p id="identity-unchecked">${t.identityUnchecked}</p>`
     }
     ${
       waiting && can(operator, "decide")
         ? html`<form method="post" action="/console/application/identity" id="identity-form">
               ${csrf(context)}<input type="hidden" name="number" value="${application.number}" />
               <label
-                >Document
+                >${t.document}
                 <select name="documentType" id="document-type">
-                  <option value="id-card">ID card</option>
-                  <option value="passport">Passport</option>
-                  <option value="residence-permit">Residence permit</option>
+                  ${DOCUMENT_TYPES.map((type) => html`<option value="${type}">${t[`document_${type}`]}</option>`)}
                 </select></label
               >
               <label
-                >Document number <input name="documentNumber" id="document-number" required maxlength="20"
+                >${t.documentNumber} <input name="documentNumber" id="document-number" required maxlength="20"
               /></label>
-              <button type="submit" id="identity-save">Record the check</button>
+              <button type="submit" id="identity-save">${t.identitySave}</button>
             </form>
-            <h2>Decision</h2>
+            <h2>${t.decision}</h2>
             <form class="decision" data-kind="confirm" id="confirm-form">
               <input type="hidden" name="application" value="${application.number}" />
-              <p>The person was seen and the paper form's fingerprints match the ones above.</p>
-              <button type="submit" id="confirm">Confirm and issue (sign with the SIGN key)</button>
+              <p>${t.confirmNote}</p>
+              <button type="submit" id="confirm">${t.confirmButton}</button>
             </form>
             <form class="decision" data-kind="reject" id="reject-form">
               <input type="hidden" name="application" value="${application.number}" />
-              <label>Reason <input name="reason" id="reject-reason" required maxlength="500" /></label>
-              <button type="submit" id="reject">Reject (sign with the SIGN key)</button>
+              <label>${t.reason} <input name="reason" id="reject-reason" required maxlength="500" /></label>
+              <button type="submit" id="reject">${t.rejectButton}</button>
             </form>
             ${
               can(operator, "reassign")
                 ? html`<form method="post" action="/console/application/reassign" id="reassign-form">
                     ${csrf(context)}<input type="hidden" name="number" value="${application.number}" />
                     <label
-                      >Move to
+                      >${t.moveTo}
                       <select name="center">
-                        ${REGISTRATION_CENTERS.filter((center) => center.region === operator.region).map((center) => html`<option value="${center.code}">${center.name.en}</option>`)}
+                        ${REGISTRATION_CENTERS.filter((center) => center.region === operator.region).map((center) => html`<option value="${center.code}">${center.name[language]}</option>`)}
                       </select></label
                     >
-                    <button type="submit">Reassign</button>
+                    <button type="submit">${t.reassignButton}</button>
                   </form>`
                 : ""
             }`
@@ -227,66 +196,74 @@ export function applicationPage(context: ConsoleContext, view: ApplicationView):
     }
     ${
       issued && can(operator, "decide")
-        ? html`<h2>Revocation on the person's written request</h2>
+        ? html`<h2>${t.revokeTitle}</h2>
             <form class="decision" data-kind="revoke" id="revoke-form">
               <input type="hidden" name="application" value="${application.number}" />
               <label
-                >Certificate
+                >${t.certificate}
                 <select name="certificate" id="revoke-certificate">
-                  <option value="${application.authSerial}">AUTH ${application.authSerial}</option>
-                  <option value="${application.signSerial}">SIGN ${application.signSerial}</option>
+                  <option value="${application.authSerial}">${t.authCertificate} ${application.authSerial}</option>
+                  <option value="${application.signSerial}">${t.signCertificate} ${application.signSerial}</option>
                 </select></label
               >
               <label
-                >Reason
+                >${t.reason}
                 <select name="reason" id="revoke-reason">
-                  ${REVOCATION_REASONS.map((reason) => html`<option value="${reason}">${reason}</option>`)}
+                  ${REVOCATION_REASONS.map((reason) => html`<option value="${reason}">${t[`reason_${reason}`]}</option>`)}
                 </select></label
               >
               <label
-                >Written request reference <input name="request" id="revoke-request" required maxlength="100"
+                >${t.writtenRequest} <input name="request" id="revoke-request" required maxlength="100"
               /></label>
-              <button type="submit" id="revoke">Revoke (sign with the SIGN key)</button>
+              <button type="submit" id="revoke">${t.revokeButton}</button>
             </form>`
         : ""
     }
-    <h2>Signed decisions</h2>
-    ${decisionTable(decisions)}`;
+    <h2>${t.decisionsTitle}</h2>
+    ${decisionTable(context, decisions, false)}`;
 }
 
-function decisionTable(decisions: Decision[], context?: ConsoleContext): Html {
+/** "applied", "pending", or "failed: <what the effect threw>" as stored. */
+function outcomeText(t: ConsoleMessages, outcome: string): string {
+  return outcome.startsWith("failed: ")
+    ? fill(t.outcomeFailed, { detail: outcome.slice("failed: ".length) })
+    : wordFor(t, "outcome", outcome);
+}
+
+function decisionTable(context: ConsoleContext, decisions: Decision[], reverify: boolean): Html {
+  const { t } = context;
   return html`<table class="decisions">
     <thead>
       <tr>
         <th>#</th>
-        <th>Decision</th>
-        <th>Application</th>
-        <th>Certificate</th>
-        <th>Signer</th>
-        <th>At</th>
-        <th>Outcome</th>
-        ${context ? html`<th></th>` : ""}
+        <th>${t.decision}</th>
+        <th>${t.application}</th>
+        <th>${t.certificate}</th>
+        <th>${t.signer}</th>
+        <th>${t.at}</th>
+        <th>${t.outcome}</th>
+        ${reverify ? html`<th></th>` : ""}
       </tr>
     </thead>
     <tbody>
       ${decisions.map(
         (decision) =>
-          html`<tr data-decision="${decision.id}">
+          html`<tr data-decision="${decision.id}" data-kind="${decision.kind}">
             <td>${decision.id}</td>
-            <td>${decision.kind}</td>
+            <td>${t[`decision_${decision.kind}`]}</td>
             <td>${decision.applicationNumber ?? ""}</td>
             <td>${decision.certificateSerial ?? ""}</td>
             <td>${decision.signerSerial}</td>
-            <td>${decision.at.toISOString()}</td>
-            <td>${decision.outcome}</td>
+            <td>${when(t, decision.at)}</td>
+            <td>${outcomeText(t, decision.outcome)}</td>
             ${
-              context
+              reverify
                 ? html`<td>
                     <form method="post" action="/console/audit/reverify">
                       ${csrf(context)}<input type="hidden" name="id" value="${decision.id}" /><button
                         type="submit"
                       >
-                        Re-verify
+                        ${t.reverify}
                       </button>
                     </form>
                   </td>`
@@ -305,37 +282,46 @@ export function auditPage(
   chain: { count: number; problems: number },
   reverified?: { decision: Decision; result: Reverification },
 ): Html {
+  const { t } = context;
   return html`${
-      reverified
-        ? html`<div
+    reverified
+      ? html`<div
             id="reverified"
             class="${reverified.result.valid ? "success" : "error"}"
             data-valid="${String(reverified.result.valid)}"
           >
-            Decision ${reverified.decision.id}:
             ${
               reverified.result.valid
-                ? `the signature verifies (${reverified.result.subject ?? ""})`
-                : reverified.result.problems.join("; ")
+                ? fill(t.reverifiedValid, {
+                    id: String(reverified.decision.id),
+                    subject: reverified.result.subject ?? "",
+                  })
+                : html`${fill(t.reverifiedInvalid, { id: String(reverified.decision.id) })}
+                    <ul>
+                      ${reverified.result.problems.map((problem) => html`<li><code>${problem}</code></li>`)}
+                    </ul>`
             }
             <pre>${reverified.decision.document}</pre>
           </div>`
-        : ""
-    }
+      : ""
+  }
     <p id="chain-status">
-      Console log: ${chain.count} entries,
-      ${chain.problems === 0 ? "the hash chain is intact" : `${chain.problems} problem(s)`}.
+      ${
+        chain.problems === 0
+          ? fill(t.chainIntact, { count: String(chain.count) })
+          : fill(t.chainBroken, { count: String(chain.count), problems: String(chain.problems) })
+      }
     </p>
-    <h2>Signed decisions</h2>
-    ${decisionTable(decisions, context)}
-    <h2>Log</h2>
+    <h2>${t.decisionsTitle}</h2>
+    ${decisionTable(context, decisions, true)}
+    <h2>${t.logTitle}</h2>
     <table id="audit-log">
       <thead>
         <tr>
           <th>#</th>
-          <th>At</th>
-          <th>Action</th>
-          <th>Details</th>
+          <th>${t.at}</th>
+          <th>${t.action}</th>
+          <th>${t.details}</th>
         </tr>
       </thead>
       <tbody>
@@ -343,8 +329,8 @@ export function auditPage(
           (entry) =>
             html`<tr>
               <td>${entry.seq}</td>
-              <td>${entry.at}</td>
-              <td>${entry.action}</td>
+              <td>${when(t, new Date(entry.at)) || entry.at}</td>
+              <td><code>${entry.action}</code></td>
               <td><code>${entry.details}</code></td>
             </tr>`,
         )}
@@ -353,44 +339,51 @@ export function auditPage(
 }
 
 export function operatorsPage(context: ConsoleContext, operators: Operator[], link?: string): Html {
-  return html`${link ? html`<div class="success" id="enrolment-link">One-time enrolment link (shown once): <code>${link}</code></div>` : ""}
+  const { t, language } = context;
+  const place = (operator: Operator) =>
+    operator.center
+      ? placeName(centerByCode(operator.center), operator.center, language)
+      : operator.region
+        ? placeName(regionByCode(operator.region), operator.region, language)
+        : "";
+  return html`${link ? html`<div class="success" id="enrolment-link">${t.enrolmentLink} <code>${link}</code></div>` : ""}
     <table id="operators">
       <thead>
         <tr>
           <th>#</th>
-          <th>IIN</th>
-          <th>Role</th>
-          <th>Center / region</th>
-          <th>Status</th>
-          <th>AUTH</th>
+          <th>${t.iin}</th>
+          <th>${t.role}</th>
+          <th>${t.centerOrRegion}</th>
+          <th>${t.status}</th>
+          <th>${t.authCertificate}</th>
         </tr>
       </thead>
       <tbody>
         ${operators.map(
           (operator) =>
-            html`<tr>
+            html`<tr data-role="${operator.role}" data-status="${operator.status}">
               <td>${operator.id}</td>
               <td>${operator.iin}</td>
-              <td>${operator.role}</td>
-              <td>${operator.center ?? operator.region ?? ""}</td>
-              <td>${operator.status}</td>
+              <td>${t[`role_${operator.role}`]}</td>
+              <td>${place(operator)}</td>
+              <td>${t[`operatorStatus_${operator.status}`]}</td>
               <td>${operator.authSerial ?? ""}</td>
             </tr>`,
         )}
       </tbody>
     </table>
-    <h2>Add an operator</h2>
+    <h2>${t.addOperatorTitle}</h2>
     <form method="post" action="/console/operators">
       ${csrf(context)}
-      <label>IIN <input name="iin" required pattern="[0-9]{12}" /></label>
+      <label>${t.iin} <input name="iin" required pattern="[0-9]{12}" /></label>
       <label
-        >Role
+        >${t.role}
         <select name="role">
-          ${ROLES.map((role) => html`<option value="${role}">${role}</option>`)}
+          ${ROLES.map((role) => html`<option value="${role}">${t[`role_${role}`]}</option>`)}
         </select></label
       >
-      <label>Center (operator) <input name="center" /></label>
-      <label>Region (supervisor) <input name="region" /></label>
-      <button type="submit">Add and make the link</button>
+      <label>${t.centerField} <input name="center" /></label>
+      <label>${t.regionField} <input name="region" /></label>
+      <button type="submit">${t.addButton}</button>
     </form>`;
 }

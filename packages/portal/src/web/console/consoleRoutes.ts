@@ -5,19 +5,20 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { InputError } from "@qoltanba/pki";
 import type { ConsoleSession } from "../../console/registrationConsole.ts";
 import { Forbidden } from "../../console/roles.ts";
+import { consoleErrorMessage, consoleMessages } from "../../i18n/console/index.ts";
+import { fill } from "../../i18n/index.ts";
 import { pageScriptRoute } from "../bundle.ts";
 import { readCookie, setCookie } from "../cookies.ts";
 import { html, type Html } from "../html.ts";
 import type { Form, Site } from "../site.ts";
+import { consoleLayout, type ConsoleContext, type Reopen } from "./consoleLayout.ts";
 import {
   applicationPage,
   auditPage,
-  consoleLayout,
   enrolPage,
   loginPage,
   operatorsPage,
   queuePage,
-  type ConsoleContext,
 } from "./consolePages.ts";
 
 export const CONSOLE_COOKIE = "qconsole";
@@ -25,22 +26,37 @@ export const CONSOLE_COOKIE = "qconsole";
 export const ENROL_COOKIE = "qenrol";
 
 const text = (body: Form | undefined, name: string) => (typeof body?.[name] === "string" ? body[name]! : "");
+const pathOf = (request: FastifyRequest) => request.url.split("?")[0]!;
+/** The application's page, whichever of its forms was posted: a check is never recorded twice. */
+const applicationView = (number: string): Reopen => ({ path: "/console/application", fields: { number } });
 
 export function consoleRoutes(app: FastifyInstance, site: Site): void {
   const console = site.portal.console;
 
+  /** A page reached by GET comes back by GET; after an action, the operator's start page. */
+  const reopenOf = (request: FastifyRequest): Reopen => ({
+    path: request.method === "GET" ? pathOf(request) : "/console/home",
+  });
   const contextOf = (
     request: FastifyRequest,
     reply: FastifyReply,
     session?: ConsoleSession,
+    reopen = reopenOf(request),
   ): ConsoleContext => {
-    const page = site.contextOf(request, reply);
+    const { language, csrfToken, agentUrl } = site.contextOf(request, reply);
     return {
-      csrfToken: page.csrfToken,
-      agentUrl: page.agentUrl,
+      language,
+      t: consoleMessages(language),
+      csrfToken,
+      agentUrl,
       ...(session ? { operator: session.operator } : {}),
+      reopen,
     };
   };
+  const refusal = (request: FastifyRequest, code: string) => ({
+    error: code,
+    message: consoleErrorMessage(site.languageOf(request), code),
+  });
   const send = (
     reply: FastifyReply,
     context: ConsoleContext,
@@ -61,29 +77,33 @@ export function consoleRoutes(app: FastifyInstance, site: Site): void {
   ): Promise<ConsoleSession | undefined> => {
     const session = await console.session(readCookie(request, CONSOLE_COOKIE));
     if (session) return session;
-    if (site.wantsJson(request)) void reply.code(401).send({ error: "no_session", message: "sign in again" });
+    if (site.wantsJson(request)) void reply.code(401).send(refusal(request, "no_session"));
     else void reply.redirect("/console", 303);
     return undefined;
   };
 
-  /** Refusals as pages (or JSON): 403 for roles and scope and signatures, 422 for bad input. */
+  /**
+   * Refusals as pages (or JSON) in the operator's language: 403 for roles and scope and signatures,
+   * 422 for bad input. `reopen`: the page the refused request was for.
+   */
   const refuse = (
     request: FastifyRequest,
     reply: FastifyReply,
     session: ConsoleSession | undefined,
     error: unknown,
+    reopen?: Reopen,
   ) => {
     if (!(error instanceof InputError)) throw error;
     const status = error instanceof Forbidden || error.name === "SignatureRefused" ? 403 : 422;
-    if (site.wantsJson(request))
-      return reply.code(status).send({ error: error.code, message: error.message });
+    if (site.wantsJson(request)) return reply.code(status).send(refusal(request, error.code));
+    const context = contextOf(request, reply, session, reopen);
     return send(
       reply,
-      contextOf(request, reply, session),
-      "Refused",
-      consoleLayoutBack(),
+      context,
+      context.t.refusedTitle,
+      html`<p><a href="/console/home">${context.t.back}</a></p>`,
       status,
-      error.message,
+      consoleErrorMessage(context.language, error.code),
     );
   };
 
@@ -92,7 +112,8 @@ export function consoleRoutes(app: FastifyInstance, site: Site): void {
   app.get("/console", async (request, reply) => {
     if (await console.session(readCookie(request, CONSOLE_COOKIE)))
       return reply.redirect("/console/home", 303);
-    return send(reply, contextOf(request, reply), "Operator sign-in", loginPage());
+    const context = contextOf(request, reply);
+    return send(reply, context, context.t.loginTitle, loginPage(context));
   });
 
   app.post("/console/login/challenge", async (_request, reply) => {
@@ -143,19 +164,17 @@ export function consoleRoutes(app: FastifyInstance, site: Site): void {
     const filter: Record<string, string> = {};
     for (const name of ["number", "iin", "name", "status", "from", "to"])
       if (text(body, name)) filter[name] = text(body, name);
+    const after = text(body, "after");
+    const reopen: Reopen =
+      request.method === "GET"
+        ? { path: "/console/queue" }
+        : { path: "/console/queue", fields: { ...filter, ...(after ? { after } : {}) } };
     try {
-      const { rows, next } = await console.search(session.operator, {
-        ...filter,
-        after: text(body, "after"),
-      });
-      return send(
-        reply,
-        contextOf(request, reply, session),
-        "Work queue",
-        queuePage(contextOf(request, reply, session), filter, rows, next),
-      );
+      const { rows, next } = await console.search(session.operator, { ...filter, after });
+      const context = contextOf(request, reply, session, reopen);
+      return send(reply, context, context.t.queueTitle, queuePage(context, filter, rows, next));
     } catch (error) {
-      return refuse(request, reply, session, error);
+      return refuse(request, reply, session, error, reopen);
     }
   };
   app.get("/console/queue", queue);
@@ -168,40 +187,47 @@ export function consoleRoutes(app: FastifyInstance, site: Site): void {
     number: string,
   ) => {
     const view = await console.view(session.operator, number.replace(/\s/g, ""));
-    const context = contextOf(request, reply, session);
-    return send(reply, context, `Application ${view.application.number}`, applicationPage(context, view));
+    const context = contextOf(request, reply, session, applicationView(number));
+    return send(
+      reply,
+      context,
+      fill(context.t.applicationTitle, { number: view.application.number }),
+      applicationPage(context, view),
+    );
   };
   app.post<{ Body: Form }>("/console/application", async (request, reply) => {
     const session = await sessionOf(request, reply);
     if (!session) return reply;
+    const number = text(request.body, "number");
     try {
-      return await showApplication(request, reply, session, text(request.body, "number"));
+      return await showApplication(request, reply, session, number);
     } catch (error) {
-      return refuse(request, reply, session, error);
+      return refuse(request, reply, session, error, applicationView(number));
     }
   });
   app.post<{ Body: Form }>("/console/application/identity", async (request, reply) => {
     const session = await sessionOf(request, reply);
     if (!session) return reply;
+    const number = text(request.body, "number");
     try {
-      const number = text(request.body, "number");
       await console.checkIdentity(session.operator, number, {
         type: text(request.body, "documentType"),
         number: text(request.body, "documentNumber"),
       });
       return await showApplication(request, reply, session, number);
     } catch (error) {
-      return refuse(request, reply, session, error);
+      return refuse(request, reply, session, error, applicationView(number));
     }
   });
   app.post<{ Body: Form }>("/console/application/reassign", async (request, reply) => {
     const session = await sessionOf(request, reply);
     if (!session) return reply;
+    const number = text(request.body, "number");
     try {
-      await console.reassign(session.operator, text(request.body, "number"), text(request.body, "center"));
+      await console.reassign(session.operator, number, text(request.body, "center"));
       return reply.redirect("/console/queue", 303);
     } catch (error) {
-      return refuse(request, reply, session, error);
+      return refuse(request, reply, session, error, applicationView(number));
     }
   });
 
@@ -239,19 +265,24 @@ export function consoleRoutes(app: FastifyInstance, site: Site): void {
   const audit = async (request: FastifyRequest<{ Body: Form }>, reply: FastifyReply) => {
     const session = await sessionOf(request, reply);
     if (!session) return reply;
+    const id = text(request.body, "id");
+    const reopen: Reopen =
+      request.method === "GET"
+        ? { path: "/console/audit" }
+        : { path: "/console/audit/reverify", fields: { id } };
     try {
-      const id = Number(text(request.body, "id"));
-      const reverified = request.method === "POST" ? await console.reverify(session.operator, id) : undefined;
+      const reverified =
+        request.method === "POST" ? await console.reverify(session.operator, Number(id)) : undefined;
       const [decisions, entries, chain] = await Promise.all([
         console.decisionList(session.operator),
         console.auditLog(session.operator),
         console.verifyAudit(),
       ]);
-      const context = contextOf(request, reply, session);
+      const context = contextOf(request, reply, session, reopen);
       return send(
         reply,
         context,
-        "Audit",
+        context.t.auditTitle,
         auditPage(
           context,
           decisions,
@@ -261,7 +292,7 @@ export function consoleRoutes(app: FastifyInstance, site: Site): void {
         ),
       );
     } catch (error) {
-      return refuse(request, reply, session, error);
+      return refuse(request, reply, session, error, reopen);
     }
   };
   app.get("/console/audit", audit);
@@ -270,6 +301,8 @@ export function consoleRoutes(app: FastifyInstance, site: Site): void {
   const operators = async (request: FastifyRequest<{ Body: Form }>, reply: FastifyReply) => {
     const session = await sessionOf(request, reply);
     if (!session) return reply;
+    // Never the POST: switching the language must not add the operator again.
+    const reopen: Reopen = { path: "/console/operators" };
     try {
       if (session.operator.role !== "administrator")
         throw new Forbidden("only a CA administrator manages operators");
@@ -286,15 +319,15 @@ export function consoleRoutes(app: FastifyInstance, site: Site): void {
           baseUrl: site.portal.options.baseUrl ?? `${request.protocol}://${request.host}`,
         }));
       }
-      const context = contextOf(request, reply, session);
+      const context = contextOf(request, reply, session, reopen);
       return send(
         reply,
         context,
-        "Operators",
+        context.t.operatorsTitle,
         operatorsPage(context, await site.portal.consoleStore.operators(), link),
       );
     } catch (error) {
-      return refuse(request, reply, session, error);
+      return refuse(request, reply, session, error, reopen);
     }
   };
   app.get("/console/operators", operators);
@@ -302,20 +335,15 @@ export function consoleRoutes(app: FastifyInstance, site: Site): void {
 
   // The link's secret travels in the URL fragment, which browsers never send: the page's script
   // posts it here, so no server or proxy log ever holds a usable link.
-  app.get("/console/enrol", async (request, reply) =>
-    send(reply, contextOf(request, reply), "Operator enrolment", enrolPage()),
-  );
+  app.get("/console/enrol", async (request, reply) => {
+    const context = contextOf(request, reply);
+    return send(reply, context, context.t.enrolTitle, enrolPage(context));
+  });
   app.post<{ Body: { token?: unknown } }>("/console/enrol", async (request, reply) => {
     const token = typeof request.body?.token === "string" ? request.body.token.slice(0, 64) : "";
     if (!(await console.operators.invitation(token)))
-      return reply
-        .code(403)
-        .send({ error: "enrolment_used", message: "this enrolment link was already used or has expired" });
+      return reply.code(403).send(refusal(request, "enrolment_used"));
     setCookie(reply, ENROL_COOKIE, token, { secure: site.secure, path: "/apply", maxAgeSeconds: 86_400 });
     return reply.send({ next: "/apply" });
   });
-}
-
-function consoleLayoutBack(): Html {
-  return html`<p><a href="/console/home">Back</a></p>`;
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import { toPem } from "@qoltanba/pki";
 import { isLanguage } from "../../i18n/index.ts";
 import { MailCatcher } from "../../mail/mailTransport.ts";
@@ -7,7 +7,7 @@ import { setCookie } from "../cookies.ts";
 import { homePage } from "../pages/home.ts";
 import { mailCatcherPage } from "../pages/mailCatcher.ts";
 import { recentValue } from "../recentValue.ts";
-import { COOKIE, type Site } from "../site.ts";
+import { COOKIE, type Form, type Site } from "../site.ts";
 
 /** Static files, the base certificates, the home page, the language switch and the demo's mail catcher. */
 export function publicRoutes(app: FastifyInstance, site: Site): void {
@@ -45,16 +45,21 @@ export function publicRoutes(app: FastifyInstance, site: Site): void {
     const context = site.contextOf(request, reply);
     return site.send(reply, context, context.t.siteName, homePage(context, await counters()));
   });
+  /** Sets the language and sends the browser back to a path of this site (never an open redirect). */
+  const switchLanguage = (reply: FastifyReply, language: string, back: unknown, status: 303 | 307) => {
+    if (isLanguage(language))
+      setCookie(reply, COOKIE.language, language, { secure: site.secure, maxAgeSeconds: 365 * 86400 });
+    const path = typeof back === "string" && /^\/(?![/\\])[\w\-/.]*$/.test(back) ? back : "/";
+    return reply.redirect(path, status);
+  };
   app.get<{ Params: { language: string }; Querystring: { back?: string } }>(
     "/lang/:language",
-    async (request, reply) => {
-      const { language } = request.params;
-      if (isLanguage(language))
-        setCookie(reply, COOKIE.language, language, { secure: site.secure, maxAgeSeconds: 365 * 86400 });
-      const back = request.query.back ?? "/";
-      // Only a path of this site: never an open redirect.
-      return reply.redirect(/^\/(?![/\\])[\w\-/.]*$/.test(back) ? back : "/", 303);
-    },
+    async (request, reply) => switchLanguage(reply, request.params.language, request.query.back, 303),
+  );
+  // A page shown by a POST (the console's search results, an application) is posted again: 307
+  // keeps the method and the form, whose CSRF token the page's route checks as it always does.
+  app.post<{ Params: { language: string }; Body: Form }>("/lang/:language", async (request, reply) =>
+    switchLanguage(reply, request.params.language, request.body?.back, 307),
   );
 
   if (site.portal.mail instanceof MailCatcher) {
