@@ -85,9 +85,10 @@ function openSqlite<DB>(url: string, baseDir: string): OpenedDatabase<DB> {
   if (!url.startsWith("sqlite:")) throw new InputError("bad_db_url", `database URL must start with sqlite: or postgres://, got ${url}`);
   const path = url.slice("sqlite:".length);
   const database = new SQLite(isAbsolute(path) ? path : resolve(baseDir, path));
+  // First: switching a new database to WAL takes a lock another process opening it may hold.
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   database.pragma("journal_mode = WAL");
   database.pragma("synchronous = NORMAL");
-  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   return { db: new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database }) }), engine: "sqlite", sqlite: database };
 }
 
