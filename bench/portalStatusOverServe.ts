@@ -1,11 +1,12 @@
 // Status lookups as a deployment serves them: `qoltanba serve --workers N` as its own process on the
 // filled database, loaded by wrk (its own CPU is a fraction of a Node load generator's) with the
-// status form of random waiting applications, 200 connections each with one request in flight.
+// status form of random waiting applications, 200 connections each with one request in flight;
+// then the same load on a node:http floor server, the peer (bench/httpFloorServer.ts).
+import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { cpuBetween, serverCpuFor } from "./serverCpu.ts";
-import type { ChildProcess } from "node:child_process";
 import { cpuSeconds, freePort, QOLTANBA_BIN, startNodeUntilServing, startServe, stop } from "./serveProcess.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
