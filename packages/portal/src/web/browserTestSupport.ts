@@ -133,7 +133,6 @@ export function tokenKeys(label: string, dir: string): TokenKey[] {
     });
 }
 
-/** Saves full-page screenshots as test-artifacts/FOLDER/PREFIX-NAME.png. */
 /** A desktop-sized page in a new context; `problems` collects the page's uncaught script errors. */
 export async function desktopPage(
   browser: Chromium,
@@ -146,8 +145,24 @@ export async function desktopPage(
   return { context, page, problems };
 }
 
+const SCREENSHOT_ATTEMPTS = 3;
+
+/**
+ * Saves full-page screenshots as test-artifacts/FOLDER/PREFIX-NAME.png. On a loaded machine Chromium
+ * now and then cannot capture a frame ("Unable to capture screenshot"); a screenshot is an artefact
+ * for people to look at, so it is taken again rather than failing the journey it illustrates.
+ */
 export function screenshots(folder: string, prefix: string): (page: Page, name: string) => Promise<Buffer> {
   const dir = join(ARTIFACTS, folder);
   mkdirSync(dir, { recursive: true });
-  return (page, name) => page.screenshot({ path: join(dir, `${prefix}-${name}.png`), fullPage: true });
+  return async (page, name) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await page.screenshot({ path: join(dir, `${prefix}-${name}.png`), fullPage: true });
+      } catch (error) {
+        if (attempt === SCREENSHOT_ATTEMPTS || !/Unable to capture screenshot/.test((error as Error).message)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  };
 }

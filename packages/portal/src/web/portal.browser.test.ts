@@ -1,20 +1,17 @@
 // The seed's chapter 2 in headless Chromium against the portal served beside the CA, with
-// screenshots of every step under test-artifacts/portal/.
+// screenshots of every step under test-artifacts/portal/agentless-*.png.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { chromium, type Browser as Chromium, type Page } from "playwright-core";
+import { chromium, type Browser as Chromium } from "playwright-core";
 import { captchaAnswer, PERSON, startTestPortal, testDatabases, type TestPortal } from "../testSupport.ts";
 import { CHROMIUM, freePort } from "../../../pki/src/test-support/localhost.ts";
+import { screenshots } from "./browserTestSupport.ts";
 
-const ARTIFACTS = resolve(import.meta.dirname, "../../../../test-artifacts/portal");
 describe("the portal in Chromium without a running agent", () => {
   const database = testDatabases()[0]!();
   let env: TestPortal;
   let chromiumBrowser: Chromium;
   before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     // A loopback port nobody listens on: the agent is "not running".
     env = await startTestPortal(database, { agentOrigin: `wss://127.0.0.1:${await freePort()}` });
     chromiumBrowser = await chromium.launch(CHROMIUM);
@@ -24,8 +21,7 @@ describe("the portal in Chromium without a running agent", () => {
     await env.close();
   });
 
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const shot = screenshots("portal", "agentless");
 
   test("home → individuals → agreement → captcha and IIN → details; the page says exactly what to do about the agent", async () => {
     const context = await chromiumBrowser.newContext({ viewport: { width: 1200, height: 900 } });
