@@ -34,13 +34,14 @@ import {
   filledPortal,
   iinOf,
   numberOf,
+  servePortal,
   statusOf,
   submittedAtOf,
   SURNAME_STEMS,
   type Engine,
 } from "./portalFill.ts";
 import { median, quantile } from "./stats.ts";
-import { ConsoleStore, createCaServer, POSTGRES_BENCH_URL } from "./support.ts";
+import { ConsoleStore, POSTGRES_BENCH_URL } from "./support.ts";
 import type { QueueFilter, QueueQuery } from "@qoltanba/portal";
 
 const { values } = parseArgs({
@@ -259,15 +260,9 @@ async function bench(engine: Engine) {
   );
   const { operator } = (await portal.console.session(token))!;
 
-  const server = await createCaServer(ca);
-  await server.app.register(portal.plugin);
-  const address = await server.app.listen({ host: "127.0.0.1", port: 0 });
-  const port = Number(new URL(address).port);
-  const csrfCookie = "benchcsrfcookie";
-  const { CsrfTokens } = await import("../packages/portal/src/web/csrf.ts");
-  const csrfToken = new CsrfTokens(portal.csrfKey).tokenFor(csrfCookie);
+  const { server, port, csrf } = await servePortal({ ca, portal });
   const headers = {
-    cookie: `qcsrf=${csrfCookie}; qconsole=${token}`,
+    cookie: `qcsrf=${csrf.cookie}; qconsole=${token}`,
     "content-type": "application/x-www-form-urlencoded",
   };
 
@@ -281,7 +276,7 @@ async function bench(engine: Engine) {
     const requests: LoadRequest[] = samples.slice(0, REQUESTS).map((search) => ({
       path: "/console/queue",
       body: new URLSearchParams({
-        _csrf: csrfToken,
+        _csrf: csrf.token,
         ...(search.filter as Record<string, string>),
       }).toString(),
       headers,

@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { cpuSince, cpuSnapshot } from "./cpuUsage.ts";
-import { createCaServer, DEMO_PERSONS_FILE, newApplicationNumber, POSTGRES_BENCH_URL } from "./support.ts";
+import { DEMO_PERSONS_FILE, newApplicationNumber, POSTGRES_BENCH_URL } from "./support.ts";
 import { load, type LoadRequest } from "./httpLoad.ts";
 import { describePauses, watchPauses } from "./pauses.ts";
 import {
@@ -22,6 +22,7 @@ import {
   iinOf,
   numberOf,
   PASSWORD,
+  servePortal,
   type Engine,
 } from "./portalFill.ts";
 import { statusOverServe } from "./portalStatusOverServe.ts";
@@ -59,7 +60,7 @@ async function run(engine: Engine) {
   const csrs = await benchCsrs(2 * SUBMISSIONS + 1);
   const filled = await filledPortal(engine, APPLICATIONS, csrs.pop()!);
   try {
-    const { portal, ca } = filled;
+    const { portal } = filled;
     await portal.store.db
       .updateTable("counters")
       .set({ value: 3_706_694 })
@@ -76,24 +77,20 @@ async function run(engine: Engine) {
       .where("name", "=", "users_legal")
       .execute();
 
-    const server = await createCaServer(ca);
     const serverTimes = new Map<string, number[]>();
-    server.app.addHook("onResponse", async (request, reply) => {
-      const key = `${request.method} ${request.url}`;
-      if (!serverTimes.has(key)) serverTimes.set(key, []);
-      serverTimes.get(key)!.push(reply.elapsedTime);
-    });
-    await server.app.register(portal.plugin);
-    const address = await server.app.listen({ host: "127.0.0.1", port: 0 });
-    const port = Number(new URL(address).port);
-    const csrfCookie = "benchcsrfcookie";
-    const { CsrfTokens } = await import("../packages/portal/src/web/csrf.ts");
-    const csrfToken = new CsrfTokens(portal.csrfKey).tokenFor(csrfCookie);
+    const { server, port, csrf } = await servePortal(filled, (app) =>
+      app.addHook("onResponse", async (request, reply) => {
+        const key = `${request.method} ${request.url}`;
+        if (!serverTimes.has(key)) serverTimes.set(key, []);
+        serverTimes.get(key)!.push(reply.elapsedTime);
+      }),
+    );
+    const { cookie: csrfCookie, token: csrfToken } = csrf;
     const cookie = `qcsrf=${csrfCookie}`;
 
     if (PHASES.has("home")) {
       // Home page: server time of each request, one at a time.
-      for (let i = 0; i < 3000; i++) await fetch(`${address}/`).then((response) => response.arrayBuffer());
+      for (let i = 0; i < 3000; i++) await fetch(`http://127.0.0.1:${port}/`).then((response) => response.arrayBuffer());
       const home = serverTimes
         .get("GET /")!
         .slice(500)

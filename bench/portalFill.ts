@@ -9,7 +9,10 @@ import { promisify } from "node:util";
 import SQLite from "better-sqlite3";
 import { CompiledQuery, sql } from "kysely";
 import { createCertificationRequest, localSigningKey, toPem } from "@qoltanba/pki";
+import type { FastifyInstance } from "fastify";
+import { CsrfTokens } from "../packages/portal/src/web/csrf.ts";
 import {
+  createCaServer,
   DEMO_PERSONS_FILE,
   initCertificateAuthority,
   inProcessCaClient,
@@ -267,6 +270,33 @@ async function fill(
   console.log(
     `postgres: ${count} applications inserted in ${((loaded - started) / 1000).toFixed(1)} s, indexes in ${((performance.now() - loaded) / 1000).toFixed(1)} s`,
   );
+}
+
+export interface ServedPortal {
+  readonly server: Awaited<ReturnType<typeof createCaServer>>;
+  readonly port: number;
+  /** A CSRF cookie value and the token the portal's forms need with it. */
+  readonly csrf: { readonly cookie: string; readonly token: string };
+}
+
+/**
+ * The portal beside the CA's services on a free loopback port, as `qoltanba serve` runs them;
+ * `prepare` may add hooks (timing) before the portal registers.
+ */
+export async function servePortal(
+  filled: Pick<FilledPortal, "ca" | "portal">,
+  prepare?: (app: FastifyInstance) => void,
+): Promise<ServedPortal> {
+  const server = await createCaServer(filled.ca);
+  prepare?.(server.app);
+  await server.app.register(filled.portal.plugin);
+  const address = await server.app.listen({ host: "127.0.0.1", port: 0 });
+  const cookie = "benchcsrfcookie";
+  return {
+    server,
+    port: Number(new URL(address).port),
+    csrf: { cookie, token: new CsrfTokens(filled.portal.csrfKey).tokenFor(cookie) },
+  };
 }
 
 export interface FilledPortal {
